@@ -1,0 +1,57 @@
+# 招商助手 — two commands: `make run` (the app) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+# Debian/Ubuntu packages: Qt's runtime libraries (a bare machine lacks them), the PDF and
+# QR tools the tests check brochures with, Xvfb for screenshots. PostgreSQL server
+# binaries for the office-server tests.
+SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
+	libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 \
+	libxcb-randr0 libxcb-render-util0 libxcb-image0 poppler-utils zbar-tools xvfb postgresql
+
+.PHONY: run test soak bench dist system-deps venv clean screenshot
+
+run: $(STAMP)
+	$(PY) main.py
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "需要 Python 3.11 或更新版本 (found $$($(PYTHON) --version))"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+# Installs what is missing when we may (root or passwordless sudo); otherwise says what to install.
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if ! command -v apt-get >/dev/null; then echo "请手动安装系统依赖: $$missing"; exit 1; fi; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; \
+		else echo "缺少系统软件包，请运行: sudo apt-get install $$missing"; exit 1; fi; \
+		echo "Installing system packages: $$missing"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+test: system-deps $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
+
+soak: system-deps $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m slow
+
+bench: $(STAMP)
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+dist: $(STAMP)
+	$(PY) -m PyInstaller --noconfirm --clean build.spec
+	./dist/zsapp/zsapp --selftest
+
+screenshot: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m ui.screenshot docs/screenshot-catalogue.png
+
+clean:
+	rm -rf build dist .pytest_cache

@@ -1,0 +1,3 @@
+from zsapp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,76 @@
+"""The officer profile of this install (name, title, phone, email, 州市/园区)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, fields
+
+import phonenumbers
+
+from zsapp.store import Store, StoreError
+
+SETTING_KEY = "officer.profile"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ProfileError(StoreError):
+    pass
+
+
+@dataclass
+class OfficerProfile:
+    name: str = ""
+    title: str = ""
+    phone: str = ""
+    email: str = ""
+    unit: str = ""          # 单位（招商局、投促中心…）
+    prefecture: str = ""    # 州市
+    park: str = ""          # 园区
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(asdict(self).values())
+
+
+def normalise_phone(raw: str) -> str:
+    """E.164 for a valid number (CN by default, international allowed); '' for blank."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    try:
+        number = phonenumbers.parse(raw, "CN")
+    except phonenumbers.NumberParseException as exc:
+        raise ProfileError(f"电话号码“{raw}”无法识别") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ProfileError(f"电话号码“{raw}”无效，请检查位数和区号")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate(profile: OfficerProfile) -> OfficerProfile:
+    cleaned = OfficerProfile(**{f.name: (getattr(profile, f.name) or "").strip() for f in fields(profile)})
+    cleaned.phone = normalise_phone(cleaned.phone)
+    if cleaned.email and not _EMAIL.match(cleaned.email):
+        raise ProfileError(f"电子邮箱“{cleaned.email}”格式不正确")
+    if len(cleaned.name) > 50:
+        raise ProfileError("姓名过长（最多 50 字）")
+    return cleaned
+
+
+def get_profile(store: Store) -> OfficerProfile:
+    data = store.get_setting(SETTING_KEY) or {}
+    known = {f.name for f in fields(OfficerProfile)}
+    return OfficerProfile(**{k: v for k, v in data.items() if k in known})
+
+
+def save_profile(store: Store, profile: OfficerProfile) -> OfficerProfile:
+    cleaned = validate(profile)
+    store.set_setting(SETTING_KEY, asdict(cleaned))
+    return cleaned
+
+
+def first_run_done(store: Store) -> bool:
+    return bool(store.get_setting("officer.profile_prompted", False))
+
+
+def mark_first_run_done(store: Store) -> None:
+    store.set_setting("officer.profile_prompted", True)

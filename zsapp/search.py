@@ -1,0 +1,242 @@
+"""Chinese-aware search over FTS5 indexes: substring (also 1–2 characters), full pinyin,
+pinyin initials, Latin tokens, case- and width-folded.
+
+Each searchable kind has its own FTS5 table ``search_<kind>`` (created by a migration,
+same columns as ``search_catalogue``). A record contributes one document per field, e.g.
+a company's name and its short name, with a weight for ranking. Text is normalised
+(NFKC, lower case, letters and digits only) and stored as overlapping character bigrams
+plus the last character, so a query of any length becomes an FTS5 phrase (or a prefix
+query for one character) answered from the index, never a scan of the rows.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from pypinyin import Style, lazy_pinyin, pinyin
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_MAX_VARIANTS = 4
+# Alternative readings only for short texts (names); long texts use the phrase reading.
+_MAX_VARIANT_CHARS = 8
+
+# pypinyin reads these characters by their common word reading; as surnames they differ.
+SURNAME_READINGS = {
+    "单": "shan", "曾": "zeng", "解": "xie", "区": "ou", "查": "zha", "仇": "qiu",
+    "翟": "zhai", "朴": "piao", "盖": "ge", "乐": "yue", "尉": "yu", "缪": "miao",
+    "覃": "qin", "召": "shao", "种": "chong", "冼": "xian", "繁": "po", "员": "yun",
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    folded = unicodedata.normalize("NFKC", ch).lower()
+    if folded.isascii() or ord(folded[0]) >= 0x2E80:
+        return "".join(c for c in folded if c.isalnum())
+    # Latin with diacritics (pinyin tone marks, é): keep the base letter.
+    base = unicodedata.normalize("NFKD", folded)
+    return "".join(c for c in base if c.isalnum() and not unicodedata.combining(c))
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width → half-width), lower case, no diacritics, letters and digits only."""
+    return "".join(_fold_char(ch) for ch in text or "")
+
+
+def _normalised_with_positions(text: str) -> tuple[str, list[int]]:
+    """Normalised text and, for each of its characters, the index in the original."""
+    out: list[str] = []
+    positions: list[int] = []
+    for index, ch in enumerate(text):
+        for folded in _fold_char(ch):
+            out.append(folded)
+            positions.append(index)
+    return "".join(out), positions
+
+
+def grams(norm: str) -> str:
+    """Space-separated character bigrams plus the final character."""
+    if not norm:
+        return ""
+    pairs = [norm[i : i + 2] for i in range(len(norm) - 1)]
+    pairs.append(norm[-1])
+    return " ".join(pairs)
+
+
+def _syllables(norm: str) -> list[str]:
+    # lazy_pinyin keeps runs of non-Chinese characters together ("topcon").
+    return lazy_pinyin(norm, style=Style.NORMAL, errors="default")
+
+
+@functools.lru_cache(maxsize=65536)
+def pinyin_variants(norm: str, person_name: bool = False) -> tuple[tuple[str, ...], ...]:
+    """Readings of ``norm`` as syllable lists: the phrase-aware one first, then a few
+    alternatives for polyphonic characters (capped, so an index row stays small)."""
+    if not _HAN.search(norm):
+        return ()
+    main = _syllables(norm)
+    variants = [tuple(main)]
+    if person_name and norm[0] in SURNAME_READINGS:
+        variants.insert(0, (SURNAME_READINGS[norm[0]], *main[1:]))
+    if len(main) == len(norm) <= _MAX_VARIANT_CHARS:  # aligned syllables: add heteronyms
+        options = []
+        for ch, first in zip(norm, main):
+            readings = [first]
+            if _HAN.match(ch):
+                for r in pinyin(ch, style=Style.NORMAL, heteronym=True)[0]:
+                    if r not in readings:
+                        readings.append(r)
+            options.append(readings[:2])
+        for combo in itertools.islice(itertools.product(*options), 1, _MAX_VARIANTS * 2):
+            if combo not in variants:
+                variants.append(combo)
+            if len(variants) >= _MAX_VARIANTS:
+                break
+    return tuple(variants[:_MAX_VARIANTS])
+
+
+def pinyin_keys(norm: str, person_name: bool = False) -> tuple[str, str, str]:
+    """Bigram strings for full pinyin and for initials (all variants concatenated), and
+    the space-delimited whole keys used to rank exact and prefix matches."""
+    full, initials = [], []
+    for syllables in pinyin_variants(norm, person_name):
+        full.append("".join(syllables))
+        initials.append("".join(s[0] if _is_pinyin(s) else s for s in syllables))
+    full, initials = list(dict.fromkeys(full)), list(dict.fromkeys(initials))
+    # Only the preferred reading (and a surname reading) ranks as exact/prefix; other
+    # heteronyms still find the record but rank below it.
+    preferred = 2 if person_name and norm[:1] in SURNAME_READINGS else 1
+    keys = " " + " ".join([norm, *full[:preferred], *initials[:preferred]]) + " "
+    return " ".join(map(grams, full)), " ".join(map(grams, initials)), keys
+
+
+def _is_pinyin(syllable: str) -> bool:
+    return syllable.isascii() and syllable.isalpha()
+
+
+@dataclass(frozen=True)
+class Document:
+    """One searchable text of one record."""
+
+    entity_id: str
+    field: str
+    text: str
+    weight: int = 10
+    person_name: bool = False
+
+
+def index_documents(conn, kind: str, documents: Iterable[Document]) -> int:
+    """Add documents to ``search_<kind>`` (call inside the caller's transaction)."""
+    rows = []
+    for doc in documents:
+        norm = normalise(doc.text)
+        if not norm:
+            continue
+        py, ini, keys = pinyin_keys(norm, doc.person_name)
+        rows.append((doc.entity_id, doc.field, doc.weight, doc.text, norm, keys, grams(norm), py, ini))
+    conn.executemany(
+        f"INSERT INTO search_{kind} (entity_id, field, weight, display, norm, keys, grams, py, ini) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    return len(rows)
+
+
+def remove_entity(conn, kind: str, entity_id: str) -> None:
+    conn.execute(f"DELETE FROM search_{kind} WHERE entity_id = ?", (entity_id,))
+
+
+def reindex_entity(conn, kind: str, entity_id: str, documents: Iterable[Document]) -> None:
+    remove_entity(conn, kind, entity_id)
+    index_documents(conn, kind, documents)
+
+
+@dataclass
+class Hit:
+    entity_id: str
+    field: str
+    display: str
+    score: int
+    matched: str = ""            # the part of ``display`` that matched
+    span: tuple[int, int] = (0, 0)
+    via: str = "text"            # text | pinyin | initials
+    extra: dict = field(default_factory=dict)
+
+
+def fts_expression(query: str) -> tuple[str, str] | None:
+    """The FTS5 MATCH expression for a query, and its normalised form."""
+    q = normalise(query)
+    if not q:
+        return None
+    if len(q) == 1:
+        phrase = f'"{q}"*'
+    else:
+        phrase = '"' + " ".join(q[i : i + 2] for i in range(len(q) - 1)) + '"'
+    columns = "grams" if _HAN.search(q) else "grams py ini"
+    return f"{{{columns}}} : {phrase}", q
+
+
+def search(conn, kind: str, query: str, limit: int = 50) -> list[Hit]:
+    """Best-ranked hits, one per entity: exact > prefix > substring (text before pinyin),
+    then how much of the text the query covers, then the field's weight."""
+    built = fts_expression(query)
+    if built is None:
+        return []
+    expression, q = built
+    # Score in SQL so only the best rows leave SQLite, even when thousands match.
+    sql = f"""
+        SELECT entity_id, field, display, norm,
+               CASE WHEN norm = :q THEN 6000
+                    WHEN instr(keys, ' ' || :q || ' ') > 0 THEN 5000
+                    WHEN substr(norm, 1, length(:q)) = :q THEN 4000
+                    WHEN instr(keys, ' ' || :q) > 0 THEN 3000
+                    WHEN instr(norm, :q) > 0 THEN 2000 ELSE 1000 END
+               + min(100, 100 * length(:q) / length(norm))
+               + weight AS score
+        FROM search_{kind} WHERE search_{kind} MATCH :expr
+        ORDER BY score DESC, rowid LIMIT :n
+    """
+    rows = conn.execute(sql, {"q": q, "expr": expression, "n": limit * 4}).fetchall()
+    hits: list[Hit] = []
+    seen: set[str] = set()
+    for entity_id, field_name, display, norm, score in rows:
+        if entity_id in seen:
+            continue
+        seen.add(entity_id)
+        hits.append(_with_span(Hit(entity_id, field_name, display, score), q, norm))
+        if len(hits) >= limit:
+            break
+    return hits
+
+
+def _with_span(hit: Hit, q: str, norm: str) -> Hit:
+    text_norm, positions = _normalised_with_positions(hit.display)
+    start = text_norm.find(q)
+    if start >= 0:
+        first, last = positions[start], positions[start + len(q) - 1]
+        hit.span = (first, last + 1)
+        hit.matched = hit.display[first : last + 1]
+        return hit
+    # Matched through pinyin: find the characters whose syllables cover the query.
+    chars = list(text_norm)
+    for variant in pinyin_variants(text_norm):
+        if len(variant) != len(chars):
+            continue
+        for via, keys in (("initials", [s[0] if _is_pinyin(s) else s for s in variant]), ("pinyin", list(variant))):
+            joined = "".join(keys)
+            found = joined.find(q)
+            if found < 0:
+                continue
+            offsets = list(itertools.accumulate(len(k) for k in keys))
+            begin = next(i for i, end in enumerate(offsets) if end > found)
+            end = next(i for i, end in enumerate(offsets) if end >= found + len(q))
+            first, last = positions[begin], positions[end]
+            hit.span, hit.matched, hit.via = (first, last + 1), hit.display[first : last + 1], via
+            return hit
+    hit.via = "pinyin"
+    return hit
