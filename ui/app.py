@@ -1,0 +1,81 @@
+"""Start the desktop app: fonts, translations, the store, the main window."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from zsapp import __version__, paths, profile
+from zsapp.bootstrap import open_store
+from zsapp.store import StoreError
+from ui.context import AppContext
+from ui.main_window import MainWindow
+
+FONT_FAMILY_FALLBACK = "WenQuanYi Micro Hei"
+
+
+def install_font(app: QApplication) -> str:
+    """Register the bundled CJK font so Chinese renders without system CJK fonts."""
+    font_id = QFontDatabase.addApplicationFont(str(paths.font_path()))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    family = families[0] if families else FONT_FAMILY_FALLBACK
+    font = QFont(family)
+    font.setPointSize(10)
+    app.setFont(font)
+    return family
+
+
+def install_translations(app: QApplication) -> list[QTranslator]:
+    """zh_CN strings for Qt's standard dialogs and buttons."""
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    installed = []
+    for name in ("qtbase_zh_CN",):
+        translator = QTranslator(app)
+        if translator.load(name, QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            app.installTranslator(translator)
+            installed.append(translator)
+    return installed
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv)
+    app.setApplicationName("招商助手")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("zsapp")
+    icon = paths.resources_dir() / "icons" / "zsapp.png"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    install_font(app)
+    install_translations(app)
+    return app
+
+
+def build_window(db_path: Path | None = None, ask_profile: bool = True) -> MainWindow:
+    store = open_store(db_path)
+    ctx = AppContext(store, paths.data_dir() / "ui-state.ini")
+    window = MainWindow(ctx)
+    if ask_profile and not profile.first_run_done(store):
+        from ui.dialogs.profile_dialog import ProfileDialog
+
+        window.show()
+        ProfileDialog(store, first_run=True, parent=window).exec()
+        profile.mark_first_run_done(store)
+        ctx.notify("profile")
+    return window
+
+
+def main(argv: list[str] | None = None) -> int:
+    app = create_app(argv)
+    try:
+        window = build_window()
+    except StoreError as exc:
+        QMessageBox.critical(None, "无法打开数据", str(exc))
+        return 1
+    window.show()
+    code = app.exec()
+    window.ctx.store.close()
+    return code

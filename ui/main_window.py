@@ -1,0 +1,106 @@
+"""The main window: navigation on the left, one page per section."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from PySide6.QtCore import QByteArray
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QWidget
+
+from zsapp import __version__
+from ui.context import AppContext
+from ui.pages.catalogue_page import CataloguePage
+from ui.pages.coming import ComingPage
+from ui.pages.settings_page import SettingsPage
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    title: str
+    factory: Callable[[AppContext], QWidget]
+
+
+def _coming(title: str, description: str) -> Callable[[AppContext], QWidget]:
+    return lambda ctx: ComingPage(title, description)
+
+
+# The product's sections, in navigation order. Each issue replaces its "coming" page.
+PAGES: list[PageSpec] = [
+    PageSpec("home", "首页", _coming("首页", "待办跟进、本周拜访、项目进展和到位资金一览。")),
+    PageSpec("catalogue", "目录", CataloguePage),
+    PageSpec("companies", "客商", _coming("客商", "投资企业与联系人：检索、筛选、去重合并、导入导出。")),
+    PageSpec("visits", "拜访", _coming("拜访", "拜访记录与跟进事项，键盘快速录入，草稿自动保存。")),
+    PageSpec("projects", "项目", _coming("项目", "招商项目：准入预审、阶段、到位资金。")),
+    PageSpec("brochures", "推介册", _coming("推介册", "生成并打印带二维码的 PDF 推介册。")),
+    PageSpec("sync", "同步", _coming("同步", "与省招商办服务器增量同步，离线优先。")),
+    PageSpec("settings", "设置", SettingsPage),
+]
+
+
+NAV_STYLE = """
+QListWidget#navigation { background: #1f3a5f; color: #e8eef6; border: none; font-size: 15px; }
+QListWidget#navigation::item { padding: 12px 18px; }
+QListWidget#navigation::item:selected { background: #2f6db5; color: white; }
+"""
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle(f"招商助手 {__version__}")
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(120)
+        self.nav.setStyleSheet(NAV_STYLE)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, QWidget] = {}
+        for spec in PAGES:
+            page = spec.factory(ctx)
+            page.setObjectName(f"page_{spec.key}")
+            self.pages[spec.key] = page
+            self.stack.addWidget(page)
+            self.nav.addItem(spec.title)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("syncStatus")
+        self.statusBar().addPermanentWidget(self.status_label)
+        self._restore_state()
+
+    def show_page(self, key: str) -> QWidget:
+        index = [spec.key for spec in PAGES].index(key)
+        self.nav.setCurrentRow(index)
+        return self.pages[key]
+
+    def current_page_key(self) -> str:
+        return PAGES[self.stack.currentIndex()].key
+
+    def _restore_state(self) -> None:
+        settings = self.ctx.settings
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 760)
+        last = settings.value("window/page", "catalogue")
+        self.show_page(last if last in self.pages else "catalogue")
+
+    def save_state(self) -> None:
+        self.ctx.settings.setValue("window/geometry", self.saveGeometry())
+        self.ctx.settings.setValue("window/page", self.current_page_key())
+        self.ctx.settings.sync()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self.save_state()
+        self.ctx.tasks.wait(10000)
+        super().closeEvent(event)

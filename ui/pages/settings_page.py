@@ -1,0 +1,46 @@
+"""设置: officer profile and where the data lives."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+from zsapp import __version__, catalogue, profile
+from ui.context import AppContext
+from ui.dialogs.profile_dialog import LABELS, ProfileDialog
+
+
+class SettingsPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.summary = QLabel()
+        self.summary.setObjectName("settingsSummary")
+        self.summary.setWordWrap(True)
+        edit = QPushButton("编辑个人资料…")
+        edit.clicked.connect(self.edit_profile)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(edit)
+        layout.addStretch(1)
+        ctx.data_changed.connect(lambda areas: "profile" in areas and self.refresh())
+        self.refresh()
+
+    def refresh(self) -> None:
+        data = profile.get_profile(self.ctx.store)
+        rows = "".join(
+            f"<tr><td>{LABELS[k]}</td><td>{html.escape(v) or '—'}</td></tr>"
+            for k, v in vars(data).items()
+        )
+        store = self.ctx.store
+        self.summary.setText(
+            f"<h2>个人资料</h2><table cellpadding=4>{rows}</table>"
+            f"<h2>数据</h2><p>数据库：{html.escape(str(store.path))}<br>"
+            f"结构版本：{store.schema_version} · 指导目录版本：{catalogue.current_version(store)}<br>"
+            f"本机设备编号：{store.device_id}<br>招商助手 {__version__}</p>"
+        )
+
+    def edit_profile(self) -> None:
+        if ProfileDialog(self.ctx.store, parent=self).exec():
+            self.ctx.notify("profile")
