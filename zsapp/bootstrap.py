@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import importlib
+
 from zsapp import catalogue
 from zsapp.store import Store
 
+# Domain modules that register change hooks (search indexes…) with the store.
+DOMAIN_MODULES: list[str] = []
+
+
+def load_domains() -> None:
+    for name in DOMAIN_MODULES:
+        importlib.import_module(name)
+
 
 def open_store(path: Path | str | None = None) -> Store:
+    load_domains()
     store = Store(path)
     try:
         catalogue.ensure_loaded(store)

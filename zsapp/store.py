@@ -14,7 +14,7 @@ import threading
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import sqlite_utils
 
@@ -23,6 +23,24 @@ from zsapp.clock import HybridLogicalClock
 
 SYNC_COLUMNS = ("id", "created_at", "updated_at", "updated_by", "deleted")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+# Derived data kept up to date inside the write transaction of any change to a table
+# (search index rows, counters). Domain modules register at import; bootstrap imports them.
+_CHANGE_HOOKS: dict[str, list[Callable[["Store", str], None]]] = {}
+
+
+def on_record_change(table: str) -> Callable:
+    """Decorator: ``fn(store, row_id)`` runs after every insert/update/delete (local or
+    applied from sync) of a row of ``table``, in the same transaction."""
+
+    def register(fn: Callable[["Store", str], None]) -> Callable[["Store", str], None]:
+        hooks = _CHANGE_HOOKS.setdefault(table, [])
+        if fn not in hooks:
+            hooks.append(fn)
+        return fn
+
+    return register
 
 
 class StoreError(Exception):
@@ -254,7 +272,13 @@ class Store:
             marks = ", ".join("?" for _ in full)
             self.conn.execute(f"INSERT INTO [{table}] ({names}) VALUES ({marks})", tuple(full.values()))
             self._record_patch(table, row_id, {k: full[k] for k in full if k != "id"}, hlc)
+            self.run_change_hooks(table, row_id)
         return row_id
+
+    def run_change_hooks(self, table: str, row_id: str) -> None:
+        """Refresh derived data for a row; sync calls this after applying remote changes."""
+        for hook in _CHANGE_HOOKS.get(table, ()):
+            hook(self, row_id)
 
     def get(self, table: str, row_id: str, include_deleted: bool = False) -> dict[str, Any] | None:
         row = self.query_one(f"SELECT * FROM [{table}] WHERE id = ?", (row_id,))
@@ -280,6 +304,7 @@ class Store:
                 (*changed.values(), hlc, self.device_id, row_id),
             )
             self._record_patch(table, row_id, changed, hlc)
+            self.run_change_hooks(table, row_id)
             current.update(changed, updated_at=hlc, updated_by=self.device_id)
             return current
 

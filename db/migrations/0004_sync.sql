@@ -1,0 +1,1 @@
+-- Reserved: filled in by its issue. Numbers must stay contiguous (see zsapp/store.py).
