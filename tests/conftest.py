@@ -62,3 +62,28 @@ def main_window(qtbot, ctx):
     window.show()
     qtbot.waitExposed(window)
     return window
+
+
+@pytest.fixture
+def type_text(qtbot):
+    """Type like a user: ASCII as key clicks, Chinese as an input-method commit (the way
+    a 拼音 IME delivers it; QTest cannot synthesise non-ASCII key clicks)."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QInputMethodEvent
+
+    def type_into(widget, text: str) -> None:
+        widget.setFocus()
+        run = ""
+        for ch in text + "\0":
+            if ch != "\0" and ch.isascii() == (run[:1].isascii() if run else ch.isascii()):
+                run += ch
+                continue
+            if run and run.isascii():
+                qtbot.keyClicks(widget, run)
+            elif run:
+                event = QInputMethodEvent()
+                event.setCommitString(run)
+                QCoreApplication.sendEvent(widget, event)
+            run = ch if ch != "\0" else ""
+
+    return type_into
