@@ -168,8 +168,16 @@ class Hit:
     extra: dict = field(default_factory=dict)
 
 
-def fts_expression(query: str) -> tuple[str, str] | None:
-    """The FTS5 MATCH expression for a query, and its normalised form."""
+# Rows scored per phase. A very broad query ("中", "有限公司") can match most of a 100k
+# index; scoring every match would cost ~2 µs a row, so each phase scores at most this
+# many candidates (in index order) and the prefix phase runs first, so the best-ranked
+# rows (exact and prefix matches) are found among a small set.
+CANDIDATES_PER_PHASE = 400
+
+
+def fts_expression(query: str, anchored: bool = False) -> tuple[str, str] | None:
+    """The FTS5 MATCH expression for a query, and its normalised form. ``anchored``
+    matches only at the start of a column (prefix matches)."""
     q = normalise(query)
     if not q:
         return None
@@ -178,17 +186,18 @@ def fts_expression(query: str) -> tuple[str, str] | None:
     else:
         phrase = '"' + " ".join(q[i : i + 2] for i in range(len(q) - 1)) + '"'
     columns = "grams" if _HAN.search(q) else "grams py ini"
-    return f"{{{columns}}} : {phrase}", q
+    return f"{{{columns}}} : {'^' if anchored else ''}{phrase}", q
 
 
 def search(conn, kind: str, query: str, limit: int = 50) -> list[Hit]:
     """Best-ranked hits, one per entity: exact > prefix > substring (text before pinyin),
     then how much of the text the query covers, then the field's weight."""
-    built = fts_expression(query)
-    if built is None:
+    anchored = fts_expression(query, anchored=True)
+    if anchored is None:
         return []
-    expression, q = built
-    # Score in SQL so only the best rows leave SQLite, even when thousands match.
+    anywhere = fts_expression(query)
+    q = anchored[1]
+    # Score in SQL so only the best rows leave SQLite.
     sql = f"""
         SELECT entity_id, field, display, norm,
                CASE WHEN norm = :q THEN 6000
@@ -198,10 +207,15 @@ def search(conn, kind: str, query: str, limit: int = 50) -> list[Hit]:
                     WHEN instr(norm, :q) > 0 THEN 2000 ELSE 1000 END
                + min(100, 100 * length(:q) / length(norm))
                + weight AS score
-        FROM search_{kind} WHERE search_{kind} MATCH :expr
+        FROM (SELECT rowid, * FROM search_{kind} WHERE search_{kind} MATCH :expr LIMIT :cap)
         ORDER BY score DESC, rowid LIMIT :n
     """
-    rows = conn.execute(sql, {"q": q, "expr": expression, "n": limit * 4}).fetchall()
+    rows = []
+    for expression, _q in (anchored, anywhere):
+        rows += conn.execute(sql, {"q": q, "expr": expression, "n": limit * 4, "cap": CANDIDATES_PER_PHASE}).fetchall()
+        if len({r[0] for r in rows}) >= limit:
+            break
+    rows.sort(key=lambda r: -r[4])
     hits: list[Hit] = []
     seen: set[str] = set()
     for entity_id, field_name, display, norm, score in rows:
