@@ -1,0 +1,221 @@
+"""People (联系人): validated phones (E.164), e-mail, company with employment history."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Any, Mapping
+
+from zsapp import search
+from zsapp.search import Document
+from zsapp.store import RecordNotFound, Store, on_record_change
+from zsapp.contacts.validation import (
+    ContactsError, display_phone, normalise_email, normalise_phone, parse_tags, tags_json,
+)
+
+KIND = "people"
+FIELDS = ["name", "company_id", "title", "mobile", "landline", "email", "wechat", "notes", "tags"]
+LABELS = {"name": "姓名", "company_id": "企业", "title": "职务", "mobile": "手机", "landline": "座机",
+          "email": "邮箱", "wechat": "微信", "notes": "备注", "tags": "标签"}
+
+
+def clean(store: Store, values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise ContactsError(f"未知的联系人字段：{'、'.join(sorted(unknown))}")
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in ("name", "title", "wechat", "notes"):
+            text = str(value if value is not None else "").strip()
+            if len(text) > (4000 if key == "notes" else 100):
+                raise ContactsError(f"{LABELS[key]}过长")
+            out[key] = text
+        elif key in ("mobile", "landline"):
+            out[key] = normalise_phone(value, LABELS[key])
+        elif key == "email":
+            out[key] = normalise_email(value)
+        elif key == "tags":
+            out[key] = tags_json(parse_tags(value))
+        elif key == "company_id":
+            company_id = (value or "").strip() or None
+            if company_id and not store.scalar("SELECT 1 FROM companies WHERE id = ? AND deleted = 0", (company_id,)):
+                raise ContactsError(f"找不到企业 {company_id}")
+            out[key] = company_id
+    if not partial or "name" in out:
+        if not out.get("name"):
+            raise ContactsError("联系人姓名不能为空")
+    return out
+
+
+def create_person(store: Store, values: Mapping[str, Any], *, since: str | None = None) -> str:
+    row = clean(store, values)
+    with store.transaction():
+        stored = {k: v for k, v in row.items() if v not in ("", None, "[]")}
+        stored.setdefault("name", row["name"])
+        person_id = store.insert("people", stored)
+        if row.get("company_id"):
+            store.insert("person_employment", {
+                "person_id": person_id, "company_id": row["company_id"], "title": row.get("title", ""),
+                "start_date": since or date.today().isoformat(),
+            })
+    return person_id
+
+
+def update_person(store: Store, person_id: str, changes: Mapping[str, Any], *, on: str | None = None) -> dict[str, Any]:
+    """Update; a change of company closes the current employment and opens a new one."""
+    current = get_person(store, person_id)
+    row = clean(store, changes, partial=True)
+    today = on or date.today().isoformat()
+    with store.transaction():
+        updated = store.update("people", person_id, row)
+        moved = "company_id" in row and row["company_id"] != current["company_id"]
+        open_jobs = store.query(
+            "SELECT id, company_id FROM person_employment WHERE person_id = ? AND deleted = 0 AND end_date = ''",
+            (person_id,))
+        if moved:
+            for job in open_jobs:
+                store.update("person_employment", job["id"], {"end_date": today})
+            if row["company_id"]:
+                store.insert("person_employment", {
+                    "person_id": person_id, "company_id": row["company_id"],
+                    "title": updated.get("title", ""), "start_date": today,
+                })
+        elif "title" in row and row["title"] != current["title"]:
+            for job in open_jobs:
+                store.update("person_employment", job["id"], {"title": row["title"]})
+    return updated
+
+
+def delete_person(store: Store, person_id: str) -> None:
+    get_person(store, person_id)
+    store.delete("people", person_id)
+
+
+def get_person(store: Store, person_id: str, include_deleted: bool = False) -> dict[str, Any]:
+    row = store.get("people", person_id, include_deleted=include_deleted)
+    if row is None:
+        raise RecordNotFound(f"找不到联系人 {person_id}")
+    return row
+
+
+def employment(store: Store, person_id: str) -> list[dict[str, Any]]:
+    return store.query(
+        "SELECT e.id, e.company_id, c.name AS company_name, e.title, e.start_date, e.end_date "
+        "FROM person_employment e LEFT JOIN companies c ON c.id = e.company_id "
+        "WHERE e.person_id = ? AND e.deleted = 0 ORDER BY e.start_date, e.created_at", (person_id,))
+
+
+def as_json(store: Store, row: dict[str, Any], *, detail: bool = False) -> dict[str, Any]:
+    out = {k: row.get(k) for k in ("id", *FIELDS, "merged_into", "updated_at")}
+    out["tags"] = json.loads(row.get("tags") or "[]")
+    out["company_name"] = store.scalar("SELECT name FROM companies WHERE id = ?", (row.get("company_id"),)) or ""
+    if detail:
+        from zsapp.contacts import visits
+
+        out["employment"] = employment(store, row["id"])
+        out["visits"] = visits.person_timeline(store, row["id"], limit=200)
+    return out
+
+
+def resolve(store: Store, ref: str) -> str:
+    ref = (ref or "").strip()
+    if not ref:
+        raise ContactsError("请指定联系人")
+    if store.scalar("SELECT 1 FROM people WHERE id = ? AND deleted = 0", (ref,)):
+        return ref
+    rows = store.query("SELECT id FROM people WHERE name = ? AND deleted = 0 LIMIT 2", (ref,))
+    if len(rows) == 1:
+        return rows[0]["id"]
+    if len(ref) >= 6 and re.fullmatch(r"[0-9a-f-]+", ref):
+        rows = store.query("SELECT id FROM people WHERE id LIKE ? AND deleted = 0 LIMIT 2", (ref + "%",))
+        if len(rows) == 1:
+            return rows[0]["id"]
+    if len(rows) > 1:
+        raise ContactsError(f"“{ref}”对应多位联系人，请使用 id")
+    raise RecordNotFound(f"找不到联系人“{ref}”")
+
+
+PERSON_COLUMNS = ("p.id, p.name, p.company_id, c.name AS company_name, p.title, p.mobile, p.landline, "
+                  "p.email, p.wechat, p.tags, p.updated_at")
+SORTS = {"name": "p.name", "company_name": "c.name", "title": "p.title", "mobile": "p.mobile",
+         "updated_at": "p.updated_at"}
+
+
+def filter_sql(store: Store, query: str = "", company_id: str | None = None, search_limit: int = 2000):
+    where, params, rank = ["p.deleted = 0"], [], None
+    from_sql = "people p LEFT JOIN companies c ON c.id = p.company_id"
+    if query.strip():
+        hits = search.search(store.conn, KIND, query, limit=search_limit)
+        if not hits:
+            where.append("0")
+        else:
+            values = ", ".join("(?, ?)" for _ in hits)
+            for n, hit in enumerate(hits):
+                params += [hit.entity_id, n]
+            from_sql = f"(VALUES {values}) AS h JOIN people p ON p.id = h.column1 LEFT JOIN companies c ON c.id = p.company_id"
+            rank = "h.column2"
+    if company_id:
+        where.append("p.company_id = ?")
+        params.append(company_id)
+    return f"{from_sql} WHERE {' AND '.join(where)}", params, rank
+
+
+def list_people(store: Store, query: str = "", *, company_id: str | None = None, sort: str = "",
+                descending: bool = False, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    body, params, rank = filter_sql(store, query, company_id)
+    if rank and not sort:
+        order = f"ORDER BY {rank}"
+    else:
+        column = SORTS.get(sort or "name")
+        if column is None:
+            raise ContactsError(f"不能按“{sort}”排序")
+        order = f"ORDER BY {column} {'DESC' if descending else 'ASC'}, p.id"
+    return store.query(f"SELECT {PERSON_COLUMNS} FROM {body} {order} LIMIT ? OFFSET ?", [*params, limit, offset])
+
+
+def search_people(store: Store, query: str, limit: int = 20) -> list[dict[str, Any]]:
+    return list_people(store, query, limit=limit)
+
+
+def find_duplicate(store: Store, name: str, mobile: str = "", company_id: str | None = None,
+                   email: str = "") -> dict[str, Any] | None:
+    """An existing live person that is surely the same: same mobile, same e-mail, or the
+    same name at the same company."""
+    if mobile:
+        row = store.query_one("SELECT * FROM people WHERE mobile = ? AND deleted = 0 LIMIT 1", (mobile,))
+        if row:
+            return row
+    if email:
+        row = store.query_one("SELECT * FROM people WHERE email = ? COLLATE NOCASE AND deleted = 0 LIMIT 1", (email,))
+        if row:
+            return row
+    if name:
+        return store.query_one(
+            "SELECT * FROM people WHERE name = ? AND company_id IS ? AND deleted = 0 LIMIT 1", (name, company_id))
+    return None
+
+
+def documents(row: dict[str, Any]) -> list[Document]:
+    docs = [Document(row["id"], "name", row["name"], 30, person_name=True)]
+    for field_name, weight in (("mobile", 12), ("landline", 8), ("email", 8), ("wechat", 8), ("title", 4)):
+        value = row.get(field_name) or ""
+        if value:
+            docs.append(Document(row["id"], field_name, value.lstrip("+") if field_name in ("mobile", "landline") else value, weight))
+    if row.get("mobile", "").startswith("+86"):
+        docs.append(Document(row["id"], "mobile", row["mobile"][3:], 12))
+    for tag in json.loads(row.get("tags") or "[]"):
+        docs.append(Document(row["id"], "tag", tag, 3))
+    return docs
+
+
+@on_record_change("people")
+def _reindex(store: Store, row_id: str) -> None:
+    row = store.query_one("SELECT id, name, mobile, landline, email, wechat, title, tags, deleted FROM people WHERE id = ?", (row_id,))
+    if row is None or row["deleted"]:
+        search.remove_entity(store.conn, KIND, row_id)
+    else:
+        search.reindex_entity(store.conn, KIND, row_id, documents(row))
+
+
+__all__ = ["create_person", "update_person", "delete_person", "get_person", "display_phone"]
