@@ -89,3 +89,11 @@ def test_first_run_profile_dialog_saves_profile(qtbot, store, type_text):
     dialog.accept()
     saved = profile.get_profile(store)
     assert (saved.name, saved.phone, saved.prefecture) == ("王芳", "+8613912345678", "曲靖市")
+
+
+def test_standard_dialog_buttons_are_in_chinese(qtbot, qapp):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    qtbot.addWidget(box)
+    assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "取消"
