@@ -1,0 +1,222 @@
+"""Export companies, people and visits to CSV (UTF-8 with BOM, so Excel on Chinese
+Windows opens it right) and XLSX; people to vCard 3.0 (Chinese names intact)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+from zsapp.store import Store
+from zsapp.contacts import companies as companies_mod
+from zsapp.contacts.validation import ContactsError, display_phone
+
+KINDS = {"companies": "企业", "people": "联系人", "visits": "拜访记录"}
+_YESNO = lambda v: "是" if v else "否"  # noqa: E731
+
+COMPANY_COLUMNS = [(f, companies_mod.LABELS[f]) for f in companies_mod.FIELDS]
+COMPANY_COLUMNS = [(f, "企业备注" if f == "notes" else "企业标签" if f == "tags" else label)
+                   for f, label in COMPANY_COLUMNS] + [("items", "行业（目录条目编号）"), ("id", "编号")]
+PEOPLE_COLUMNS = [("name", "联系人"), ("company_name", "企业名称"), ("title", "联系人职务"),
+                  ("mobile", "联系人手机"), ("landline", "联系人座机"), ("email", "联系人邮箱"),
+                  ("wechat", "联系人微信"), ("notes", "联系人备注"), ("tags", "联系人标签"), ("id", "编号")]
+VISIT_COLUMNS = [("visited_at", "拜访时间"), ("kind", "方式"), ("city", "城市"), ("place", "地点"),
+                 ("companies", "企业"), ("people", "对方人员"), ("our_participants", "我方人员"),
+                 ("outcome", "意向程度"), ("notes", "纪要"), ("followups", "跟进事项"), ("id", "编号")]
+
+
+def _company_rows(store: Store) -> Iterator[list[Any]]:
+    cursor = store.conn.execute(
+        "SELECT c.*, (SELECT group_concat(item_id, '、') FROM (SELECT item_id FROM company_items "
+        "WHERE company_id = c.id AND deleted = 0 ORDER BY item_id)) AS items "
+        "FROM companies c WHERE c.deleted = 0 ORDER BY c.name, c.id")
+    names = [d[0] for d in cursor.description]
+    for values in cursor:
+        row = dict(zip(names, values))
+        out = []
+        for f, _ in COMPANY_COLUMNS:
+            v = row.get(f)
+            if f in companies_mod.FLAGS or f == "is_dishonest":
+                v = _YESNO(v)
+            elif f == "tags":
+                v = "、".join(json.loads(v or "[]"))
+            out.append("" if v is None else v)
+        yield out
+
+
+def _people_rows(store: Store) -> Iterator[list[Any]]:
+    cursor = store.conn.execute(
+        "SELECT p.*, c.name AS company_name FROM people p LEFT JOIN companies c ON c.id = p.company_id "
+        "WHERE p.deleted = 0 ORDER BY p.name, p.id")
+    names = [d[0] for d in cursor.description]
+    for values in cursor:
+        row = dict(zip(names, values))
+        out = []
+        for f, _ in PEOPLE_COLUMNS:
+            v = row.get(f) or ""
+            if f in ("mobile", "landline"):
+                v = display_phone(v)
+            elif f == "tags":
+                v = "、".join(json.loads(v or "[]"))
+            out.append(v)
+        yield out
+
+
+def _visit_rows(store: Store) -> Iterator[list[Any]]:
+    cursor = store.conn.execute(
+        "SELECT v.*, "
+        "(SELECT group_concat(c.name, '、') FROM visit_companies l JOIN companies c ON c.id = l.company_id "
+        " WHERE l.visit_id = v.id AND l.deleted = 0) AS companies, "
+        "(SELECT group_concat(p.name, '、') FROM visit_people l JOIN people p ON p.id = l.person_id "
+        " WHERE l.visit_id = v.id AND l.deleted = 0) AS people, "
+        "(SELECT group_concat(f.text || CASE WHEN f.due_date <> '' THEN '（' || f.due_date || '）' ELSE '' END "
+        "   || CASE WHEN f.done THEN '✓' ELSE '' END, '；') FROM followups f "
+        " WHERE f.visit_id = v.id AND f.deleted = 0) AS followups "
+        "FROM visits v WHERE v.deleted = 0 ORDER BY v.visited_at DESC, v.id")
+    names = [d[0] for d in cursor.description]
+    for values in cursor:
+        row = dict(zip(names, values))
+        yield [(row.get(f) or "").replace("T", " ") if f == "visited_at" else (row.get(f) or "")
+               for f, _ in VISIT_COLUMNS]
+
+
+def table(store: Store, kind: str) -> tuple[list[str], Iterator[list[Any]]]:
+    if kind == "companies":
+        return [h for _, h in COMPANY_COLUMNS], _company_rows(store)
+    if kind == "people":
+        return [h for _, h in PEOPLE_COLUMNS], _people_rows(store)
+    if kind == "visits":
+        return [h for _, h in VISIT_COLUMNS], _visit_rows(store)
+    raise ContactsError(f"不能导出“{kind}”，可选：companies、people、visits")
+
+
+def _atomic_target(path: Path):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    return Path(tmp)
+
+
+def _finish(tmp: Path, path: Path) -> None:
+    os.replace(tmp, path)
+
+
+def export_csv(store: Store, kind: str, path: Path | str) -> int:
+    headers, rows = table(store, kind)
+    tmp = _atomic_target(Path(path))
+    count = 0
+    try:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(headers)
+            for row in rows:
+                writer.writerow(row)
+                count += 1
+        _finish(tmp, Path(path))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return count
+
+
+def export_xlsx(store: Store, kinds: list[str], path: Path | str) -> dict[str, int]:
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook(write_only=True)
+    counts = {}
+    for kind in kinds:
+        headers, rows = table(store, kind)
+        ws = wb.create_sheet(KINDS[kind])
+        bold = []
+        for h in headers:
+            cell = WriteOnlyCell(ws, value=h)
+            cell.font = Font(bold=True)
+            bold.append(cell)
+        ws.append(bold)
+        n = 0
+        for row in rows:
+            ws.append([str(v) if isinstance(v, str) else v for v in row])  # codes stay text
+            n += 1
+        counts[kind] = n
+    tmp = _atomic_target(Path(path))
+    try:
+        wb.save(tmp)
+        _finish(tmp, Path(path))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return counts
+
+
+COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙",
+                     "令狐", "夏侯", "轩辕", "宇文", "司徒", "端木", "西门", "独孤", "南宫", "万俟")
+
+
+def split_chinese_name(name: str) -> tuple[str, str]:
+    name = (name or "").strip()
+    if not name:
+        return "", ""
+    if " " in name or not ("\u4e00" <= name[0] <= "\u9fff"):
+        parts = name.rsplit(" ", 1)
+        return (parts[1], parts[0]) if len(parts) == 2 else (name, "")
+    cut = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
+    return name[:cut], name[cut:]
+
+
+def vcard(person: dict[str, Any]) -> str:
+    import vobject
+
+    card = vobject.vCard()
+    card.add("version").value = "3.0"
+    card.add("fn").value = person["name"]
+    family, given = split_chinese_name(person["name"])
+    card.add("n").value = vobject.vcard.Name(family=family, given=given)
+    if person.get("company_name"):
+        card.add("org").value = [person["company_name"]]
+    if person.get("title"):
+        card.add("title").value = person["title"]
+    if person.get("mobile"):
+        tel = card.add("tel")
+        tel.value = person["mobile"]
+        tel.type_paramlist = ["CELL", "VOICE"]
+    if person.get("landline"):
+        tel = card.add("tel")
+        tel.value = person["landline"]
+        tel.type_paramlist = ["WORK", "VOICE"]
+    if person.get("email"):
+        email = card.add("email")
+        email.value = person["email"]
+        email.type_param = "INTERNET"
+    if person.get("wechat"):
+        card.add("x-wechat").value = person["wechat"]
+    if person.get("notes"):
+        card.add("note").value = person["notes"]
+    return card.serialize()
+
+
+def export_vcf(store: Store, path: Path | str, person_ids: list[str] | None = None) -> int:
+    sql = ("SELECT p.*, c.name AS company_name FROM people p LEFT JOIN companies c ON c.id = p.company_id "
+           "WHERE p.deleted = 0")
+    params: list[Any] = []
+    if person_ids:
+        sql += f" AND p.id IN ({', '.join('?' for _ in person_ids)})"
+        params = list(person_ids)
+    rows = store.query(sql + " ORDER BY p.name", params)
+    if person_ids and len(rows) != len(set(person_ids)):
+        raise ContactsError("有联系人不存在或已删除")
+    tmp = _atomic_target(Path(path))
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            for row in rows:
+                fh.write(vcard(row))
+        _finish(tmp, Path(path))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return len(rows)
