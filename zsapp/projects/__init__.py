@@ -1,0 +1,8 @@
+"""招商项目: projects drawn from the catalogue, 准入预审, stages, 到位资金, 流转, 推荐客商, dashboard.
+
+Importing this package registers the change hooks (search index, derived status, code
+collisions); bootstrap imports it through ``DOMAIN_MODULES``.
+"""
+
+from zsapp.projects import codes, status  # noqa: F401  (registers change hooks)
+from zsapp.projects.common import ProjectError, ProjectNotFound  # noqa: F401
