@@ -1,0 +1,146 @@
+"""Server schema (SQLAlchemy Core) and its migrations, for SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "office_meta", metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+officers = sa.Table(
+    "officers", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("unit", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+enrollments = sa.Table(
+    "enrollments", metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("officer_id", sa.String(40), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("expires_at", sa.String(40), nullable=False),
+    sa.Column("used_at", sa.String(40)),
+)
+
+devices = sa.Table(
+    "devices", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("officer_id", sa.String(40), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("enrolled_at", sa.String(40), nullable=False),
+    sa.Column("revoked_at", sa.String(40)),
+    sa.Column("last_seen", sa.String(40)),
+    sa.Column("last_seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("app_version", sa.String(40), nullable=False, server_default=""),
+)
+
+# One counter row per space: the server sequence is assigned under this row's lock, so it
+# follows commit order (a reader never sees seq n+1 before n is committed).
+spaces = sa.Table(
+    "spaces", metadata,
+    sa.Column("name", sa.String(120), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("count", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("checksum", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("forgotten_before", sa.BigInteger, nullable=False, server_default="0"),
+)
+
+records = sa.Table(
+    "records", metadata,
+    sa.Column("tbl", sa.String(100), primary_key=True),
+    sa.Column("row_id", sa.String(64), primary_key=True),
+    sa.Column("space", sa.String(120), nullable=False),
+    sa.Column("owner_unit", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.String(80), nullable=False),
+    sa.Column("created_device", sa.String(64), nullable=False),
+)
+
+# The current value and version of every field of every record (per-field LWW state).
+fields = sa.Table(
+    "fields", metadata,
+    sa.Column("tbl", sa.String(100), primary_key=True),
+    sa.Column("row_id", sa.String(64), primary_key=True),
+    sa.Column("field", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text),
+    sa.Column("hlc", sa.String(80), nullable=False),
+    sa.Column("device", sa.String(64), nullable=False),
+    sa.Column("space", sa.String(120), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Index("fields_space_seq", "space", "seq"),
+)
+
+batches = sa.Table(
+    "batches", metadata,
+    sa.Column("device_id", sa.String(64), primary_key=True),
+    sa.Column("batch_id", sa.String(120), primary_key=True),
+    sa.Column("last_seq", sa.BigInteger, nullable=False),
+    sa.Column("applied", sa.Integer, nullable=False),
+    sa.Column("conflicts", sa.Integer, nullable=False),
+    sa.Column("at", sa.String(40), nullable=False),
+)
+
+sync_log = sa.Table(
+    "sync_log", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("device_id", sa.String(64), nullable=False),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("pushed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("pulled", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("conflicts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text, nullable=False, server_default=""),
+)
+
+# Office-published read-only snapshots: catalogue, parks, thresholds.
+published = sa.Table(
+    "published", metadata,
+    sa.Column("kind", sa.String(40), primary_key=True),
+    sa.Column("version", sa.String(80), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Column("published_at", sa.String(40), nullable=False),
+)
+
+
+def _v1(conn: Connection) -> None:
+    metadata.create_all(conn)
+
+
+# Server migrations, applied in order; schema changes are additive.
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(conn: Connection) -> int:
+    if not sa.inspect(conn).has_table("office_meta"):
+        return 0
+    value = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+    return int(value or 0)
+
+
+def migrate(engine: Engine) -> int:
+    from zsapp.office.service import OfficeError
+
+    with engine.begin() as conn:
+        version = current_version(conn)
+        if version > SCHEMA_VERSION:
+            raise OfficeError(f"服务器数据库版本（{version}）比本程序新，请升级服务器程序")
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[number - 1](conn)
+            if number == 1 and current_version(conn) == 0:
+                conn.execute(sa.insert(meta).values(key="schema_version", value="1"))
+            else:
+                conn.execute(sa.update(meta).where(meta.c.key == "schema_version").values(value=str(number)))
+    return SCHEMA_VERSION

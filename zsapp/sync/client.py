@@ -1,0 +1,669 @@
+"""Sync client: enrollment, push of the outbox, pull/apply of server pages, snapshots.
+
+Rules (docs/sync.md):
+- Outbox rows are deleted only after the server acknowledged them (same local tx).
+- Each pulled page is applied in one local transaction that also stores the new cursors.
+- A pulled field never overwrites a field with unsent local edits; the server decides
+  when those arrive (and records a conflict if both sides changed it).
+- Remote applies run the store's change hooks (search indexes) and create no outbox rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import ssl
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import httpx
+
+from zsapp import __version__, paths
+from zsapp.clock import ClockDriftError, Timestamp, wall_clock_ms
+from zsapp.store import Store, StoreError
+from zsapp.sync import protocol as p
+
+SYNC_COLUMNS = ("id", "created_at", "updated_at", "updated_by", "deleted")
+CONFIG_KEY = "sync.config"
+CURSORS_KEY = "sync.cursors"
+PUBLISHED_KEY = "sync.published"
+SKEW_WARN_MS = 24 * 3600 * 1000
+RETRIES = 2
+
+Progress = Callable[[int, int], None]
+
+
+class SyncError(StoreError):
+    """Sync failed; the message is for the officer. Local data is never touched by it."""
+
+    state = "error"
+
+
+class OfflineError(SyncError):
+    state = "offline"
+
+
+class AuthRequired(SyncError):
+    state = "auth"
+
+
+class UpgradeRequired(SyncError):
+    state = "upgrade"
+
+
+class ServerError(SyncError):
+    state = "error"
+
+
+class NotEnrolled(SyncError):
+    state = "not_enrolled"
+
+
+@dataclass
+class SyncResult:
+    pushed: int = 0
+    pulled: int = 0
+    conflicts: int = 0
+    skipped: int = 0
+    clock_skew_ms: int = 0
+    warnings: list[str] = field(default_factory=list)
+    resnapshot: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_SYNC_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(store: Store) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _SYNC_LOCKS.setdefault(str(store.path.resolve()), threading.Lock())
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def get_config(store: Store) -> dict[str, Any] | None:
+    return store.get_setting(CONFIG_KEY)
+
+
+def synced_tables(store: Store) -> dict[str, set[str]]:
+    """Every local table carrying the sync columns → its columns (discovered, not listed)."""
+    out: dict[str, set[str]] = {}
+    names = [r[0] for r in store.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+    for name in names:
+        if name.startswith("sqlite_") or name in p.LOCAL_ONLY_TABLES:
+            continue
+        cols = {r[1] for r in store.execute(f"PRAGMA table_info([{name}])").fetchall()}
+        if all(c in cols for c in SYNC_COLUMNS):
+            out[name] = cols
+    return out
+
+
+def blob_path(sha: str) -> Path:
+    return paths.data_dir() / "attachments" / sha[:2] / sha
+
+
+def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
+    ctx = ssl.create_default_context()
+    if ca_file:
+        ctx.load_verify_locations(cafile=ca_file)
+    return ctx
+
+
+def _make_http(url: str, ca_file: str | None, transport: httpx.BaseTransport | None, timeout: float) -> httpx.Client:
+    kwargs: dict[str, Any] = {"timeout": timeout}
+    if transport is not None:
+        kwargs["transport"] = transport
+    elif url.startswith("https"):
+        kwargs["verify"] = _ssl_context(ca_file)
+    return httpx.Client(base_url=url.rstrip("/"), **kwargs)
+
+
+def _request(http: httpx.Client, method: str, path: str, data: Any = None, token: str | None = None,
+             raw: bytes | None = None, params: dict | None = None, headers: dict | None = None) -> Any:
+    hdrs = {p.HEADER_PROTOCOL: str(p.PROTOCOL_VERSION), p.HEADER_APP: __version__}
+    if token:
+        hdrs["Authorization"] = f"Bearer {token}"
+    content = raw
+    if data is not None:
+        content = p.dumps(data)
+        hdrs["Content-Encoding"] = "gzip"
+        hdrs["Content-Type"] = "application/json"
+    hdrs.update(headers or {})
+    try:
+        response = http.request(method, path, content=content, headers=hdrs, params=params)
+    except httpx.TimeoutException as exc:
+        raise OfflineError("连接服务器超时（离线），本机数据不受影响，稍后自动重试") from exc
+    except httpx.TransportError as exc:
+        raise OfflineError("无法连接服务器（离线），本机数据不受影响，稍后自动重试") from exc
+    status = response.status_code
+    message = ""
+    if status >= 400:
+        try:
+            message = response.json().get("message", "")
+        except Exception:
+            message = ""
+    if status == 401:
+        raise AuthRequired(message or "本设备未登记或已被撤销，请重新登记（本机数据不受影响）")
+    if status == 426:
+        raise UpgradeRequired(message or f"请升级到 {p.MIN_CLIENT_APP_VERSION}")
+    if status >= 500:
+        raise ServerError(f"服务器暂时出错（HTTP {status}），本机数据不受影响，稍后自动重试")
+    if status >= 400:
+        raise SyncError(message or f"服务器拒绝了请求（HTTP {status}）")
+    server_protocol = response.headers.get(p.HEADER_PROTOCOL)
+    if server_protocol is not None and int(server_protocol) < p.MIN_SERVER_PROTOCOL:
+        raise UpgradeRequired(
+            f"省招商办服务器版本过旧（协议 {server_protocol}），请联系管理员升级服务器到 {__version__} 或更新版本"
+        )
+    if raw is not None and method == "GET":
+        return response
+    try:
+        return json.loads(response.content) if response.content else None
+    except ValueError as exc:
+        raise ServerError("服务器响应不完整（连接中断），稍后自动重试") from exc
+
+
+def enroll(store: Store, url: str, code: str, ca_file: str | None = None, device_name: str = "",
+           transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
+    url = url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise SyncError("服务器地址应以 http:// 或 https:// 开头")
+    if ca_file and not Path(ca_file).is_file():
+        raise SyncError(f"找不到证书文件 {ca_file}")
+    next_seq = (store.scalar("SELECT min(seq) FROM outbox") or
+                (store.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'") or 0) + 1)
+    with _make_http(url, ca_file, transport, 30) as http:
+        result = _request(http, "POST", "/v1/enroll", {
+            "code": code, "device_id": store.device_id, "device_name": device_name, "next_seq": next_seq,
+            "app_version": __version__,
+        })
+    officer = result["officer"]
+    config = {"server": url, "token": result["token"], "ca_file": ca_file, "officer": officer["name"],
+              "unit": officer["unit"], "role": officer["role"], "enrolled_at": now_iso()}
+    store.set_setting(CONFIG_KEY, config)
+    return {k: v for k, v in config.items() if k != "token"} | {"device_id": store.device_id}
+
+
+def _observe(store: Store, hlc: str) -> None:
+    """Merge a server timestamp into the local clock so later local edits sort after it."""
+    clock = store.clock
+    try:
+        clock.receive(hlc)
+    except ClockDriftError:
+        # Our wall clock is far behind the server: still never issue timestamps below
+        # what we have seen (the server bounds timestamps to its own clock).
+        with clock._lock:  # noqa: SLF001 - deliberate: force-observe past the drift guard
+            clock._observe(Timestamp.parse(hlc))
+
+
+class SyncClient:
+    def __init__(self, store: Store, transport: httpx.BaseTransport | None = None, http: httpx.Client | None = None,
+                 timeout: float = 30.0) -> None:
+        self.store = store
+        self.config = get_config(store)
+        if not self.config:
+            raise NotEnrolled("本设备尚未登记到省招商办服务器，请先登记（zsapp sync enroll URL CODE）")
+        self._own_http = http is None
+        self.http = http or _make_http(self.config["server"], self.config.get("ca_file"), transport, timeout)
+        self.tables = synced_tables(store)
+
+    def close(self) -> None:
+        if self._own_http:
+            self.http.close()
+
+    def __enter__(self) -> "SyncClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def call(self, method: str, path: str, data: Any = None, retry: bool = True, **kwargs) -> Any:
+        attempts = RETRIES + 1 if retry else 1
+        for attempt in range(attempts):
+            try:
+                return _request(self.http, method, path, data, token=self.config["token"], **kwargs)
+            except (OfflineError, ServerError):
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * 2**attempt)
+
+    # -- the whole sync ------------------------------------------------------------------
+    def sync(self, progress: Progress | None = None, verify: bool = False) -> SyncResult:
+        lock = _lock_for(self.store)
+        if not lock.acquire(timeout=120):
+            raise SyncError("另一个同步正在进行，请稍后")
+        started = time.perf_counter()
+        log_id = self.store.execute("INSERT INTO sync_log (started_at) VALUES (?)", (now_iso(),)).lastrowid
+        result = SyncResult()
+        try:
+            hello = self.call("POST", "/v1/hello", {"now_ms": wall_clock_ms(), "device_id": self.store.device_id})
+            self._check_clock(hello, result)
+            self._check_sequence(hello)
+            self._apply_pending_extras()
+            self.upload_blobs()
+            self.push(result, progress)
+            self.pull(result, progress, hello)
+            self.update_published(hello)
+            self.download_blobs()
+            result.seconds = time.perf_counter() - started
+            self.store.execute(
+                "UPDATE sync_log SET finished_at = ?, ok = 1, pushed = ?, pulled = ?, conflicts = ? WHERE id = ?",
+                (now_iso(), result.pushed, result.pulled, result.conflicts, log_id),
+            )
+            self.store.set_setting("sync.last", {"at": now_iso(), **result.as_json()})
+            try:
+                self.call("POST", "/v1/done", {"pushed": result.pushed, "pulled": result.pulled,
+                                               "conflicts": result.conflicts}, retry=False)
+            except SyncError:
+                pass
+            return result
+        except BaseException as exc:
+            state = getattr(exc, "state", "error")
+            self.store.execute("UPDATE sync_log SET finished_at = ?, ok = 0, pushed = ?, pulled = ?, conflicts = ?, "
+                               "error = ? WHERE id = ?", (now_iso(), result.pushed, result.pulled, result.conflicts,
+                                                          f"[{state}] {exc}", log_id))
+            raise
+        finally:
+            lock.release()
+
+    def _check_clock(self, hello: dict[str, Any], result: SyncResult) -> None:
+        skew = wall_clock_ms() - int(hello["server_time_ms"])
+        result.clock_skew_ms = skew
+        self.store.set_setting("sync.clock_skew_ms", skew)
+        if abs(skew) > SKEW_WARN_MS:
+            hours = abs(skew) / 3600_000
+            direction = "快" if skew > 0 else "慢"
+            result.warnings.append(
+                f"本机时钟比服务器{direction} {hours:.0f} 小时，请校准系统时间；同步仍可进行，服务器按其时间为准"
+            )
+        officer = hello.get("officer") or {}
+        if officer and officer != {k: self.config.get(k) for k in ("name", "unit", "role")}:
+            self.config.update({"officer": officer.get("name"), "unit": officer.get("unit"), "role": officer.get("role")})
+            self.store.set_setting(CONFIG_KEY, self.config)
+
+    def _check_sequence(self, hello: dict[str, Any]) -> None:
+        """After restoring an old local backup, new edits could reuse op numbers the server
+        has already seen (and would skip): renumber unsent ops above the server's mark."""
+        server_last = int(hello.get("last_seq") or 0)
+        local_last = self.store.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'") or 0
+        if local_last >= server_last:
+            return
+        with self.store.transaction():
+            rows = self.store.execute("SELECT seq FROM outbox ORDER BY seq").fetchall()
+            self.store.execute("UPDATE outbox SET seq = -seq")
+            for i, (seq,) in enumerate(rows, start=1):
+                self.store.execute("UPDATE outbox SET seq = ? WHERE seq = ?", (server_last + i, -seq))
+            self.store.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'outbox'", (server_last + len(rows),))
+
+    # -- push ----------------------------------------------------------------------------
+    def push(self, result: SyncResult, progress: Progress | None = None) -> None:
+        store = self.store
+        total = store.scalar("SELECT count(*) FROM outbox") or 0
+        done = 0
+        stop_at = store.scalar("SELECT max(seq) FROM outbox")  # edits made during sync go next time
+        while stop_at is not None:
+            rows = store.query("SELECT seq, table_name, row_id, field, value, hlc FROM outbox WHERE seq <= ? "
+                               "ORDER BY seq LIMIT ?", (stop_at, p.PUSH_BATCH_OPS))
+            if not rows:
+                break
+            ops = []
+            for r in rows:
+                if r["table_name"] in p.LOCAL_ONLY_TABLES:
+                    continue
+                op = {"seq": r["seq"], "device": store.device_id, "t": r["table_name"], "id": r["row_id"],
+                      "f": r["field"], "v": json.loads(r["value"]) if r["value"] is not None else None, "h": r["hlc"],
+                      "b": self._base(r["table_name"], r["row_id"], r["field"])}
+                if r["field"] == "deleted":
+                    if op["v"]:
+                        op["rb"] = {row["field"]: row["hlc"] for row in store.query(
+                            "SELECT field, hlc FROM sync_base WHERE table_name = ? AND row_id = ?",
+                            (r["table_name"], r["row_id"]))}
+                else:
+                    op["db"] = self._base(r["table_name"], r["row_id"], "deleted")
+                ops.append(op)
+            batch = {"batch_id": f"{store.device_id}:{rows[0]['seq']}-{rows[-1]['seq']}",
+                     "from_seq": rows[0]["seq"], "to_seq": rows[-1]["seq"], "ops": ops}
+            ack = self.call("POST", "/v1/push", batch)
+            acked = int(ack["acked_seq"])
+            with store.transaction():
+                store.execute("DELETE FROM outbox WHERE seq <= ?", (acked,))
+            result.pushed += int(ack.get("applied", 0))
+            result.skipped += int(ack.get("skipped", 0))
+            done += len(rows)
+            if progress:
+                progress(done, total)
+            if acked < rows[-1]["seq"]:
+                raise ServerError("服务器未确认全部修改，稍后重试")
+
+    def _base(self, table: str, row_id: str, field_name: str) -> str | None:
+        return self.store.scalar("SELECT hlc FROM sync_base WHERE table_name = ? AND row_id = ? AND field = ?",
+                                 (table, row_id, field_name))
+
+    # -- pull ----------------------------------------------------------------------------
+    def pull(self, result: SyncResult, progress: Progress | None = None, hello: dict | None = None,
+             limit: int = p.PULL_PAGE_ROWS) -> None:
+        store = self.store
+        cursors: dict[str, int] = store.get_setting(CURSORS_KEY, {}) or {}
+        heads = (hello or {}).get("spaces", {})
+        total = sum(max(0, int(h["seq"]) - int(cursors.get(s, 0))) for s, h in heads.items()) or 1
+        merges: list[tuple[str, str, str]] = []
+        resnap: set[str] = set(store.get_setting("sync.resnap", []) or [])
+        done = 0
+        while True:
+            page = self.call("POST", "/v1/pull", {"cursors": cursors, "limit": limit})
+            with store.transaction():
+                conn = store.conn
+                conn.execute("PRAGMA defer_foreign_keys = ON")
+                for space in page.get("resnapshot", []):
+                    conn.execute("UPDATE sync_base SET space = 'resnap:' || space WHERE space = ?", (space,))
+                    resnap.add(space)
+                    result.resnapshot.append(space)
+                    cursors[space] = 0
+                pending = {(r[0], r[1], r[2]) for r in conn.execute("SELECT table_name, row_id, field FROM outbox")}
+                new_conflicts = self.apply_rows(page["rows"], pending, merges)
+                result.conflicts += new_conflicts
+                cursors = {**cursors, **page["cursors"]}
+                self._set(CURSORS_KEY, cursors)
+                self._set("sync.resnap", sorted(resnap))
+            result.pulled += int(page.get("changes", 0))
+            done += int(page.get("changes", 0))
+            if progress:
+                progress(min(done, total), max(total, done))
+            if not page.get("more"):
+                break
+        if resnap:
+            self._finish_resnapshot(resnap)
+        if merges:
+            self._repoint(merges)
+
+    def _set(self, key: str, value: Any) -> None:
+        self.store.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, json.dumps(value, ensure_ascii=False)),
+        )
+
+    def apply_rows(self, rows: list[dict[str, Any]], pending: set[tuple[str, str, str]],
+                   merges: list[tuple[str, str, str]]) -> int:
+        """Apply pulled rows inside the caller's transaction; returns new open conflicts."""
+        store, conn = self.store, self.store.conn
+        max_hlc = ""
+        new_conflicts = 0
+        base_rows = []
+        for row in rows:
+            table, row_id, space = row["t"], row["id"], row["s"]
+            apply: dict[str, Any] = {}
+            versions: dict[str, str] = {}
+            for name, (value, hlc) in row["f"].items():
+                if hlc > max_hlc:
+                    max_hlc = hlc
+                if (table, row_id, name) in pending or name in ("id", "created_at", "updated_at", "updated_by"):
+                    continue
+                base_rows.append((table, row_id, name, hlc, space))
+                apply[name] = value
+                versions[name] = hlc
+            if not apply:
+                continue
+            columns = self.tables.get(table)
+            known = {k: v for k, v in apply.items() if columns and k in columns}
+            unknown = {k: v for k, v in apply.items() if k not in known}
+            for name, value in unknown.items():
+                conn.execute("INSERT INTO sync_extra (table_name, row_id, field, value, hlc) VALUES (?, ?, ?, ?, ?) "
+                             "ON CONFLICT DO UPDATE SET value = excluded.value, hlc = excluded.hlc",
+                             (table, row_id, name, json.dumps(value, ensure_ascii=False), versions[name]))
+            if not known:
+                continue
+            if columns is None:
+                continue
+            top = max(versions[k] for k in known)
+            existing = conn.execute(f"SELECT updated_at FROM [{table}] WHERE id = ?", (row_id,)).fetchone()
+            if existing is None:
+                full = {"id": row_id, "created_at": row.get("c") or top, "updated_at": top,
+                        "updated_by": p.hlc_node(top), **known}
+                if table == p.CONFLICTS_TABLE and not known.get("resolved") and not known.get("deleted"):
+                    new_conflicts += 1
+                names = ", ".join(f"[{k}]" for k in full)
+                try:
+                    conn.execute(f"INSERT INTO [{table}] ({names}) VALUES ({', '.join('?' for _ in full)})",
+                                 tuple(full.values()))
+                except Exception:
+                    # A row this version cannot store (e.g. a constraint it does not know):
+                    # keep every field verbatim rather than lose it or block the sync.
+                    for name, value in known.items():
+                        conn.execute("INSERT INTO sync_extra (table_name, row_id, field, value, hlc) VALUES (?, ?, ?, ?, ?) "
+                                     "ON CONFLICT DO UPDATE SET value = excluded.value, hlc = excluded.hlc",
+                                     (table, row_id, name, json.dumps(value, ensure_ascii=False), versions[name]))
+                    continue
+            else:
+                assignments = ", ".join(f"[{k}] = ?" for k in known)
+                updated_at = max(existing[0] or "", top)
+                conn.execute(f"UPDATE [{table}] SET {assignments}, updated_at = ?, updated_by = ? WHERE id = ?",
+                             (*known.values(), updated_at, p.hlc_node(updated_at), row_id))
+            conn.executemany(
+                "INSERT INTO field_versions (table_name, row_id, field, hlc) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (table_name, row_id, field) DO UPDATE SET hlc = excluded.hlc",
+                [(table, row_id, k, versions[k]) for k in known],
+            )
+            store.run_change_hooks(table, row_id)
+            if table in p.MERGE_TABLES and known.get(p.MERGE_FIELD):
+                merges.append((table, row_id, known[p.MERGE_FIELD]))
+        conn.executemany(
+            "INSERT INTO sync_base (table_name, row_id, field, hlc, space) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (table_name, row_id, field) DO UPDATE SET hlc = excluded.hlc, space = excluded.space",
+            base_rows,
+        )
+        if max_hlc:
+            _observe(store, max_hlc)
+        return new_conflicts
+
+    def _finish_resnapshot(self, spaces: set[str]) -> None:
+        """Rows the server no longer has in a re-snapshotted space were purged there as old
+        tombstones: tombstone them here too (unless they carry unsent edits)."""
+        store = self.store
+        with store.transaction():
+            for space in spaces:
+                gone = store.query("SELECT DISTINCT table_name, row_id FROM sync_base WHERE space = ?", (f"resnap:{space}",))
+                for g in gone:
+                    table, row_id = g["table_name"], g["row_id"]
+                    if store.scalar("SELECT 1 FROM outbox WHERE table_name = ? AND row_id = ?", (table, row_id)):
+                        continue
+                    if table in self.tables:
+                        store.execute(f"UPDATE [{table}] SET deleted = 1 WHERE id = ?", (row_id,))
+                        store.run_change_hooks(table, row_id)
+                store.execute("DELETE FROM sync_base WHERE space = ?", (f"resnap:{space}",))
+            self._set("sync.resnap", [])
+
+    def _repoint(self, merges: list[tuple[str, str, str]]) -> None:
+        try:
+            from zsapp.contacts import merge as merge_module
+        except ImportError:
+            return
+        repoint = getattr(merge_module, "repoint_references", None)
+        if repoint is None:
+            return
+        for table, old_id, new_id in merges:
+            with self.store.transaction():
+                repoint(self.store, table, old_id, new_id)
+
+    def _apply_pending_extras(self) -> None:
+        """Fields kept from a newer schema whose columns now exist locally (after an upgrade)."""
+        extras = self.store.query("SELECT DISTINCT table_name FROM sync_extra")
+        for row in extras:
+            table = row["table_name"]
+            columns = self.tables.get(table)
+            if not columns:
+                continue
+            items = self.store.query("SELECT row_id, field, value, hlc FROM sync_extra WHERE table_name = ?", (table,))
+            by_row: dict[str, dict[str, list]] = {}
+            for it in items:
+                if it["field"] in columns:
+                    by_row.setdefault(it["row_id"], {})[it["field"]] = [json.loads(it["value"]), it["hlc"]]
+            if not by_row:
+                continue
+            with self.store.transaction():
+                for row_id, fields in by_row.items():
+                    space = self.store.scalar("SELECT space FROM sync_base WHERE table_name = ? AND row_id = ? LIMIT 1",
+                                              (table, row_id)) or p.PROVINCE_SPACE
+                    self.store.execute("DELETE FROM sync_extra WHERE table_name = ? AND row_id = ? AND field IN (%s)"
+                                       % ",".join("?" * len(fields)), (table, row_id, *fields))
+                    self.apply_rows([{"t": table, "id": row_id, "s": space, "f": fields}], set(), [])
+
+    # -- published snapshots -------------------------------------------------------------
+    def update_published(self, hello: dict[str, Any]) -> list[str]:
+        local = self.store.get_setting(PUBLISHED_KEY, {}) or {}
+        updated = []
+        for kind, info in (hello.get("published") or {}).items():
+            if local.get(kind, {}).get("sha256") == info["sha256"]:
+                continue
+            doc = self.call("GET", f"/v1/published/{kind}")
+            text = json.dumps(doc["document"], ensure_ascii=False, sort_keys=True)
+            if hashlib.sha256(text.encode()).hexdigest() != doc["sha256"]:
+                raise ServerError(f"服务器发布的“{kind}”校验失败，未应用")
+            with self.store.transaction():
+                if kind == "catalogue":
+                    from zsapp import catalogue
+
+                    catalogue.install(self.store, doc["document"], doc["sha256"])
+                else:
+                    self._set(f"office.{kind}", doc["document"])
+                local[kind] = {"version": doc["version"], "sha256": doc["sha256"]}
+                self._set(PUBLISHED_KEY, local)
+            updated.append(kind)
+        return updated
+
+    # -- attachments -------------------------------------------------------------------------
+    def upload_blobs(self, chunk_size: int = 1 << 20) -> int:
+        if "attachments" not in self.tables or "sha256" not in self.tables["attachments"]:
+            return 0
+        hashes = [r["sha256"] for r in self.store.query(
+            "SELECT DISTINCT a.sha256 FROM attachments a JOIN outbox o ON o.table_name = 'attachments' "
+            "AND o.row_id = a.id WHERE a.sha256 != ''")]
+        hashes = [h for h in hashes if blob_path(h).exists()]
+        if not hashes:
+            return 0
+        missing = self.call("POST", "/v1/blobs/missing", {"hashes": hashes})["missing"]
+        for item in missing:
+            path = blob_path(item["sha256"])
+            size = path.stat().st_size
+            offset = int(item["offset"])
+            with open(path, "rb") as fh:
+                while True:
+                    fh.seek(offset)
+                    chunk = fh.read(chunk_size)
+                    answer = self.call("PUT", f"/v1/blobs/{item['sha256']}", raw=chunk,
+                                       params={"offset": offset, "total": size})
+                    if answer.get("complete"):
+                        break
+                    offset = int(answer["size"])
+        return len(missing)
+
+    def download_blobs(self) -> int:
+        if "attachments" not in self.tables or "sha256" not in self.tables["attachments"]:
+            return 0
+        count = 0
+        for r in self.store.query("SELECT DISTINCT sha256 FROM attachments WHERE deleted = 0 AND sha256 != ''"):
+            sha = r["sha256"]
+            path = blob_path(sha)
+            if path.exists():
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part = path.with_suffix(".part")
+            offset = part.stat().st_size if part.exists() else 0
+            try:
+                response = _request(self.http, "GET", f"/v1/blobs/{sha}", token=self.config["token"], raw=b"",
+                                    headers={"Range": f"bytes={offset}-"} if offset else None)
+            except SyncError:
+                continue  # not uploaded yet: next sync
+            with open(part, "ab" if response.status_code == 206 else "wb") as fh:
+                fh.write(response.content)
+            digest = hashlib.sha256(part.read_bytes()).hexdigest()
+            if digest == sha:
+                part.replace(path)
+                count += 1
+            else:
+                part.unlink()
+        return count
+
+    # -- drift check ---------------------------------------------------------------------------
+    def verify(self) -> list[str]:
+        """Compare per-space counts and checksums with the server; re-snapshot spaces that
+        drifted. Only meaningful with an empty outbox right after a sync."""
+        if self.store.pending_changes():
+            return []
+        hello = self.call("POST", "/v1/hello", {"now_ms": wall_clock_ms()})
+        cursors = self.store.get_setting(CURSORS_KEY, {}) or {}
+        drifted = []
+        for space, head in hello["spaces"].items():
+            if int(cursors.get(space, 0)) != int(head["seq"]):
+                continue
+            rows = self.store.query("SELECT table_name, row_id, field, hlc FROM sync_base WHERE space = ?", (space,))
+            checksum = sum(p.field_hash(r["table_name"], r["row_id"], r["field"], r["hlc"]) for r in rows) % p.CHECKSUM_MOD
+            if len(rows) != int(head["count"]) or checksum != int(head["checksum"]):
+                drifted.append(space)
+        if drifted:
+            with self.store.transaction():
+                for space in drifted:
+                    self.store.execute("UPDATE sync_base SET space = 'resnap:' || space WHERE space = ?", (space,))
+                    cursors[space] = 0
+                self._set(CURSORS_KEY, cursors)
+                self._set("sync.resnap", sorted(set(self.store.get_setting("sync.resnap", []) or []) | set(drifted)))
+        return drifted
+
+
+def sync_now(store: Store, progress: Progress | None = None, transport: httpx.BaseTransport | None = None,
+             http: httpx.Client | None = None, verify: bool = False) -> SyncResult:
+    with SyncClient(store, transport=transport, http=http) as client:
+        result = client.sync(progress)
+        if verify:
+            drifted = client.verify()
+            if drifted:
+                client.pull(result)
+                result.resnapshot.extend(drifted)
+        return result
+
+
+def status(store: Store) -> dict[str, Any]:
+    config = get_config(store) or {}
+    last_ok = store.query_one("SELECT * FROM sync_log WHERE ok = 1 ORDER BY id DESC LIMIT 1")
+    last = store.query_one("SELECT * FROM sync_log WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1")
+    pending = store.pending_changes()
+    if not config:
+        state = "not_enrolled"
+    elif last and not last["ok"]:
+        state = "offline" if last["error"].startswith("[offline]") else "error"
+    elif pending:
+        state = "pending"
+    elif last_ok:
+        state = "synced"
+    else:
+        state = "never"
+    open_conflicts = store.scalar(f"SELECT count(*) FROM {p.CONFLICTS_TABLE} WHERE resolved = 0 AND deleted = 0")
+    return {
+        "enrolled": bool(config),
+        "server": config.get("server"),
+        "officer": config.get("officer"),
+        "unit": config.get("unit"),
+        "role": config.get("role"),
+        "device_id": store.device_id,
+        "last_sync": last_ok["finished_at"] if last_ok else None,
+        "last_result": ({"pushed": last_ok["pushed"], "pulled": last_ok["pulled"], "conflicts": last_ok["conflicts"]}
+                        if last_ok else None),
+        "last_error": (last["error"].split("] ", 1)[-1] if last and not last["ok"] else ""),
+        "pending": pending,
+        "open_conflicts": open_conflicts,
+        "clock_skew_ms": store.get_setting("sync.clock_skew_ms", 0),
+        "state": state,
+    }
+
+
+def sync_log(store: Store, limit: int = 50) -> list[dict[str, Any]]:
+    return store.query("SELECT * FROM sync_log ORDER BY id DESC LIMIT ?", (limit,))
