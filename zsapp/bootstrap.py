@@ -10,7 +10,7 @@ from zsapp import catalogue
 from zsapp.store import Store
 
 # Domain modules that register change hooks (search indexes…) with the store.
-DOMAIN_MODULES: list[str] = ["zsapp.contacts", "zsapp.projects"]
+DOMAIN_MODULES: list[str] = ["zsapp.contacts", "zsapp.projects", "zsapp.brochure.history"]
 
 
 def load_domains() -> None:
