@@ -33,7 +33,13 @@ def ensure_seeded(store: Store) -> int:
     return added
 
 
+def _seed_once(store: Store) -> None:
+    if not store.scalar("SELECT 1 FROM parks WHERE seed_id <> '' LIMIT 1"):
+        ensure_seeded(store)
+
+
 def list_parks(store: Store, prefecture_code: str | None = None) -> list[dict[str, Any]]:
+    _seed_once(store)
     sql = "SELECT * FROM parks WHERE deleted = 0"
     params: tuple = ()
     if prefecture_code:
@@ -51,6 +57,7 @@ def find_park(store: Store, key: str, prefecture_code: str = "") -> dict[str, An
     key = (key or "").strip()
     if not key:
         return None
+    _seed_once(store)
     row = store.get("parks", key)
     if row:
         return row

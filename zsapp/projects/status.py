@@ -14,8 +14,7 @@ from zsapp.projects.common import hlc_date, today
 
 _ACTIVITY_SQL = """
 SELECT max(d) FROM (
-    SELECT :created AS d
-    UNION ALL SELECT max(changed_on) FROM project_stages WHERE project_id = :id AND deleted = 0
+    SELECT max(changed_on) AS d FROM project_stages WHERE project_id = :id AND deleted = 0
     UNION ALL SELECT max(substr(v.visited_at, 1, 10)) FROM visit_projects vp
               JOIN visits v ON v.id = vp.visit_id AND v.deleted = 0
               WHERE vp.project_id = :id AND vp.deleted = 0
@@ -34,7 +33,8 @@ def refresh(store: Store, project_id: str) -> None:
         store.conn.execute("DELETE FROM project_status WHERE project_id = ?", (project_id,))
         search.remove_entity(store.conn, INDEX, project_id)
         return
-    last = store.scalar(_ACTIVITY_SQL, {"id": project_id, "created": hlc_date(project["created_at"])}) or ""
+    # Creation counts only when nothing else happened yet (its 线索 row normally carries the date).
+    last = store.scalar(_ACTIVITY_SQL, {"id": project_id}) or hlc_date(project["created_at"])
     precheck = admission.evaluate(store, project_id)
     store.conn.execute(
         "INSERT INTO project_status (project_id, last_activity_on, admission, blocking) VALUES (?, ?, ?, ?) "
