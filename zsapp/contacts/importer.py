@@ -255,7 +255,9 @@ def _vcard_cells(card) -> list[str]:
     extra = []
     phones = mobiles + others
     mobile = mobiles[0] if mobiles else ""
-    landline = next((p for p in phones if p != mobile), "")
+    landline = others[0] if others else ""
+    if not mobile and not landline and phones:
+        mobile = phones[0]
     rest = [p for p in phones if p not in (mobile, landline)]
     if rest:
         extra.append("其他电话：" + "、".join(rest))
@@ -279,6 +281,16 @@ def _is_mobile(number: str) -> bool:
         return False
     return phonenumbers.number_type(parsed) in (phonenumbers.PhoneNumberType.MOBILE,
                                                  phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def _is_cn_mobile_only(number: str) -> bool:
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(number, "CN")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
 
 
 def read_source(path: Path | str) -> SourceTable:
@@ -370,6 +382,13 @@ def plan_import(store: Store, table: SourceTable, mapping: dict[int, str]) -> tu
                 if not values["person"].get("name"):
                     raise ContactsError("联系人姓名为空")
                 plan.person = people_mod.clean(store, values["person"], partial=True)
+                person = plan.person
+                # A fixed-line number in the mobile column belongs in 座机 (and vice versa).
+                if person.get("mobile") and not person.get("landline") and not _is_mobile(person["mobile"]):
+                    person["landline"], person["mobile"] = person["mobile"], ""
+                elif person.get("landline") and not person.get("mobile") and _is_mobile(person["landline"]) \
+                        and _is_cn_mobile_only(person["landline"]):
+                    person["mobile"], person["landline"] = person["landline"], ""
             if plan.company is None and plan.person is None:
                 raise ContactsError("没有可导入的内容")
         except ContactsError as exc:
