@@ -143,8 +143,8 @@ def _request(http: httpx.Client, method: str, path: str, data: Any = None, token
         response = http.request(method, path, content=content, headers=hdrs, params=params)
     except httpx.TimeoutException as exc:
         raise OfflineError("连接服务器超时（离线），本机数据不受影响，稍后自动重试") from exc
-    except httpx.TransportError as exc:
-        raise OfflineError("无法连接服务器（离线），本机数据不受影响，稍后自动重试") from exc
+    except httpx.RequestError as exc:
+        raise OfflineError("无法连接服务器或连接中断（离线），本机数据不受影响，稍后自动重试") from exc
     status = response.status_code
     message = ""
     if status >= 400:
@@ -351,8 +351,9 @@ class SyncClient:
 
     # -- pull ----------------------------------------------------------------------------
     def pull(self, result: SyncResult, progress: Progress | None = None, hello: dict | None = None,
-             limit: int = p.PULL_PAGE_ROWS) -> None:
+             limit: int | None = None) -> None:
         store = self.store
+        limit = limit or p.PULL_PAGE_ROWS
         cursors: dict[str, int] = store.get_setting(CURSORS_KEY, {}) or {}
         heads = (hello or {}).get("spaces", {})
         total = sum(max(0, int(h["seq"]) - int(cursors.get(s, 0))) for s, h in heads.items()) or 1

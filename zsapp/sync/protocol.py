@@ -51,7 +51,7 @@ def dumps(data: Any) -> bytes:
 
 
 def loads(body: bytes, encoding: str | None = "gzip") -> Any:
-    if encoding == "gzip" or body[:2] == b"\x1f\x8b":
+    if body[:2] == b"\x1f\x8b":
         body = gzip.decompress(body)
     return json.loads(body.decode("utf-8")) if body else None
 
