@@ -194,6 +194,11 @@ def enroll(store: Store, url: str, code: str, ca_file: str | None = None, device
     return {k: v for k, v in config.items() if k != "token"} | {"device_id": store.device_id}
 
 
+def device_now_ms(store: Store) -> int:
+    """This device's wall clock as its store's HLC sees it."""
+    return getattr(store.clock, "_now_ms", wall_clock_ms)()
+
+
 def _observe(store: Store, hlc: str) -> None:
     """Merge a server timestamp into the local clock so later local edits sort after it."""
     clock = store.clock
@@ -277,7 +282,7 @@ class SyncClient:
             lock.release()
 
     def _check_clock(self, hello: dict[str, Any], result: SyncResult) -> None:
-        skew = wall_clock_ms() - int(hello["server_time_ms"])
+        skew = device_now_ms(self.store) - int(hello["server_time_ms"])
         result.clock_skew_ms = skew
         self.store.set_setting("sync.clock_skew_ms", skew)
         if abs(skew) > SKEW_WARN_MS:

@@ -1,0 +1,214 @@
+"""Merge semantics end to end: delete vs edit, company merges propagating, mixed app
+versions keeping unknown fields, skewed and jumping clocks, published snapshots,
+attachments by hash, tombstone compaction and re-snapshot."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from test_sync_support import Device, make_office, start_server
+from zsapp.clock import HybridLogicalClock, wall_clock_ms
+from zsapp.sync import client as sync_client
+from zsapp.sync import conflicts
+
+
+@pytest.fixture
+def env(tmp_path):
+    office = make_office(tmp_path)
+    office.add_officer("张三", "昆明市")
+    office.add_officer("李四", "昆明市")
+    office.add_officer("赵六", "昆明市")
+    server = start_server(office)
+    devs = []
+
+    def device(officer, skew_ms: int = 0, setup_sql: str | None = None):
+        path = tmp_path / f"d{len(devs)}.sqlite3"
+        if setup_sql:
+            import sqlite3
+
+            conn = sqlite3.connect(path)
+            conn.executescript(setup_sql)
+            conn.close()
+        d = Device(path)
+        if skew_ms:
+            set_skew(d, skew_ms)
+        d.enroll(office, server.url, officer)
+        devs.append(d)
+        return d
+
+    yield office, server, device
+    for d in devs:
+        d.close()
+    server.stop()
+    office.close()
+
+
+def set_skew(dev: Device, skew_ms: int) -> None:
+    """Give a device a wrong wall clock (HLC state carried over, as after a clock change)."""
+    dev.store.clock = HybridLogicalClock(dev.store.device_id, now_ms=lambda: wall_clock_ms() + skew_ms,
+                                         last=dev.store.clock.peek())
+
+
+def test_delete_versus_concurrent_edit_is_a_restorable_conflict(env):
+    office, server, device = env
+    a, b = device("张三"), device("李四")
+    rid = a.store.insert("probe_notes", {"title": "待删除", "body": "原文"})
+    a.sync(); b.sync()
+    a.store.delete("probe_notes", rid)
+    b.store.update("probe_notes", rid, {"body": "乙补充的重要信息"})
+    a.sync(); b.sync(); a.sync()
+    for dev in (a, b):
+        row = dev.rows("probe_notes")[rid]
+        assert row["deleted"] == 1 and row["body"] == "乙补充的重要信息"  # the edit is kept, not erased
+    found = [c for c in conflicts.list_conflicts(a.store) if c["kind"] == "delete_edit"]
+    assert len(found) == 1 and found[0]["loser_value"] == "乙补充的重要信息"
+    conflicts.restore(b.store, found[0]["id"])
+    b.sync(); a.sync()
+    assert a.rows("probe_notes")[rid]["deleted"] == 0 and conflicts.list_conflicts(a.store) == []
+    # And the other order: the edit reaches the server first, the delete second.
+    rid2 = a.store.insert("probe_notes", {"title": "二号"})
+    a.sync(); b.sync()
+    b.store.update("probe_notes", rid2, {"title": "二号（已改）"})
+    a.store.delete("probe_notes", rid2)
+    b.sync(); a.sync(); b.sync()
+    assert any(c["row_id"] == rid2 and c["kind"] == "delete_edit" for c in conflicts.list_conflicts(b.store))
+
+
+def test_company_merge_repoints_references_on_every_device(env):
+    office, server, device = env
+    a, b = device("张三"), device("李四")
+    from zsapp.contacts import merge
+
+    keep = a.store.insert("companies", {"name": "云南白药集团股份有限公司"})
+    dup = a.store.insert("companies", {"name": "云南白药"})
+    a.sync(); b.sync()
+    person = b.store.insert("people", {"name": "王经理", "company_id": dup})  # offline, old id
+    merge.merge_companies(a.store, keep, dup)
+    a.sync(); b.sync(); b.sync(); a.sync()
+    for dev in (a, b):
+        assert dev.rows("people")[person]["company_id"] == keep
+        assert dev.rows("companies")[dup]["merged_into"] == keep
+    assert office.record("people", person)["company_id"] == keep
+    assert conflicts.list_conflicts(a.store) == []
+
+
+OLD_PROBE = """
+CREATE TABLE probe_notes (
+    id TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+    title TEXT NOT NULL DEFAULT '', body TEXT NOT NULL DEFAULT ''
+);"""
+
+
+def test_older_client_keeps_fields_it_does_not_know(env):
+    office, server, device = env
+    new = device("张三")
+    old = device("李四", setup_sql=OLD_PROBE)  # an older app version: no amount_wan column
+    rid = new.store.insert("probe_notes", {"title": "新字段", "amount_wan": 3200})
+    new.sync(); old.sync()
+    old.store.update("probe_notes", rid, {"title": "旧版本改了标题"})
+    old.sync(); new.sync()
+    assert office.record("probe_notes", rid)["amount_wan"] == 3200
+    row = new.rows("probe_notes")[rid]
+    assert (row["title"], row["amount_wan"]) == ("旧版本改了标题", 3200)
+    # The old app kept the value aside and applies it once it is upgraded (additive column).
+    old.store.execute("ALTER TABLE probe_notes ADD COLUMN amount_wan INTEGER NOT NULL DEFAULT 0")
+    old.sync()
+    assert old.rows("probe_notes")[rid]["amount_wan"] == 3200
+
+
+DAY = 24 * 3600 * 1000
+
+
+@pytest.mark.parametrize("skew", [10 * 60_000, -10 * 60_000, DAY + 3600_000, -DAY - 3600_000, 365 * DAY, -365 * DAY])
+def test_skewed_clock_cannot_win_by_lying_or_lose_later_edits(env, skew):
+    office, server, device = env
+    x, y = device("张三", skew_ms=skew), device("李四")
+    rid = y.store.insert("probe_notes", {"title": "起点"})
+    y.sync(); x.sync()
+    # Concurrent: x edits first (real time), y edits afterwards -> y's later edit wins.
+    x.store.update("probe_notes", rid, {"title": "X 的修改"})
+    x.sync()
+    y.store.update("probe_notes", rid, {"title": "Y 后来的修改"})
+    y.sync(); x.sync()
+    for dev in (x, y):
+        assert dev.rows("probe_notes")[rid]["title"] == "Y 后来的修改"
+    lost = [c["loser_value"] for c in conflicts.list_conflicts(x.store)]
+    assert lost == ["X 的修改"]  # nothing silently lost
+    # Sequential: x saw y's value, then edits -> x wins without a conflict, whatever its clock.
+    x.store.update("probe_notes", rid, {"body": "X 看过后补充"})
+    x.store.update("probe_notes", rid, {"title": "X 看过后修改"})
+    x.sync(); y.sync()
+    assert y.rows("probe_notes")[rid]["title"] == "X 看过后修改"
+    assert len(conflicts.list_conflicts(y.store)) == 1
+    # Others' clocks are not dragged into the future by x.
+    assert int(y.store.clock.peek().split("-")[0]) < wall_clock_ms() + 120_000
+    warned = x.sync().warnings
+    assert bool(warned) == (abs(skew) > DAY)
+
+
+def test_clock_jumping_backwards_keeps_order(env):
+    office, server, device = env
+    a, b = device("张三"), device("李四")
+    rid = a.store.insert("probe_notes", {"title": "一"})
+    set_skew(a, -3 * 3600_000)  # wall clock set back three hours
+    a.store.update("probe_notes", rid, {"title": "二"})
+    a.store.update("probe_notes", rid, {"title": "三"})
+    a.sync(); b.sync()
+    assert b.rows("probe_notes")[rid]["title"] == "三"
+    assert conflicts.list_conflicts(b.store) == []
+
+
+def test_published_catalogue_is_applied_atomically_with_hash(env):
+    office, server, device = env
+    a = device("张三")
+    from zsapp import catalogue
+
+    document, _ = catalogue.read_document()
+    document = {**document, "version": document["version"] + ".1"}
+    document["industries"][0]["items"][0]["terms"].append("测试新增术语甲")
+    office.publish("catalogue", document)
+    office.publish("parks", [{"name": "昆明经开区"}], version="2026-1")
+    a.sync()
+    assert catalogue.current_version(a.store) == document["version"]
+    assert any(h.term == "测试新增术语甲" for h in catalogue.search_catalogue(a.store, "测试新增术语甲"))
+    assert a.store.get_setting("office.parks") == [{"name": "昆明经开区"}]
+    assert a.sync().pulled == 0  # unchanged hash: nothing fetched again
+
+
+def test_attachments_transfer_by_hash_once(env, data_dir):
+    office, server, device = env
+    a, b = device("张三"), device("李四")
+    if "attachments" not in a.store.db.table_names():
+        pytest.skip("attachments table not present")
+    content = "考察纪要".encode() * 50_000
+    sha = hashlib.sha256(content).hexdigest()
+    path = sync_client.blob_path(sha)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    a.store.insert("attachments", {"owner_table": "visits", "owner_id": "v1", "sha256": sha,
+                                    "filename": "纪要.txt", "mime": "text/plain", "size": len(content)})
+    a.sync()
+    assert office.blob_path(sha).read_bytes() == content
+    path.unlink()  # same data dir in this test: b must download it again
+    b.sync()
+    assert path.read_bytes() == content
+
+
+def test_compacted_tombstones_make_a_stale_device_resnapshot(env):
+    office, server, device = env
+    a, b = device("张三"), device("李四")
+    keep = a.store.insert("probe_notes", {"title": "保留"})
+    gone = a.store.insert("probe_notes", {"title": "将删除"})
+    a.sync(); b.sync()
+    a.store.delete("probe_notes", gone)
+    later = a.store.insert("probe_notes", {"title": "之后新增"})
+    a.sync()
+    assert office.compact(older_than_days=-1) == 1  # purge every tombstone now
+    res = b.sync()
+    assert res.resnapshot == ["unit:昆明市"]
+    rows = b.rows("probe_notes")
+    assert rows[gone]["deleted"] == 1 and rows[keep]["deleted"] == 0 and later in rows
+    assert b.sync(verify=True).resnapshot == []
