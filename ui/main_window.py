@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QSt
 
 from zsapp import __version__
 from ui.context import AppContext
+from ui.pages.brochures_page import BrochuresPage
 from ui.pages.catalogue_page import CataloguePage
 from ui.pages.coming import ComingPage
 from ui.pages.settings_page import SettingsPage
@@ -33,7 +34,7 @@ PAGES: list[PageSpec] = [
     PageSpec("companies", "客商", _coming("客商", "投资企业与联系人：检索、筛选、去重合并、导入导出。")),
     PageSpec("visits", "拜访", _coming("拜访", "拜访记录与跟进事项，键盘快速录入，草稿自动保存。")),
     PageSpec("projects", "项目", _coming("项目", "招商项目：准入预审、阶段、到位资金。")),
-    PageSpec("brochures", "推介册", _coming("推介册", "生成并打印带二维码的 PDF 推介册。")),
+    PageSpec("brochures", "推介册", BrochuresPage),
     PageSpec("sync", "同步", _coming("同步", "与省招商办服务器增量同步，离线优先。")),
     PageSpec("settings", "设置", SettingsPage),
 ]

@@ -1,0 +1,849 @@
+"""推介册: pick a template, projects (or an investor) and a language; generate off the UI
+thread with progress; preview the pages in the app (QtPdf); 保存 / 打印 / 用系统程序打开;
+the history of generated brochures (what was given to which investor)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel, QModelIndex, QSize, QSizeF, Qt, QTimer, QUrl, Signal,
+)
+from PySide6.QtGui import QDesktopServices, QImage, QPageLayout, QPageSize, QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QAbstractItemView, QApplication, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+    QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit, QProgressBar,
+    QPushButton, QScrollArea, QSizePolicy, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from zsapp import paths, search
+from zsapp.brochure import history, source, templates
+from ui.context import AppContext
+
+PAGE_ROWS = 100
+PRINT_DPI = 300
+LANG_LABELS = [("zh", "中文"), ("zh-en", "中英双语（外资客商）")]
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _yi(wan: int | None) -> str:
+    if wan is None:
+        return "—"
+    return f"{source.investment_yi(wan)}"
+
+
+# --------------------------------------------------------------------------- models
+
+
+def _codes_summary(codes: list[str]) -> str:
+    if len(codes) <= 2:
+        return "、".join(codes)
+    return f"{'、'.join(codes[:2])} 等 {len(codes)} 个"
+
+
+class ProjectPickModel(QAbstractTableModel):
+    """Live projects, paged from SQL; filter (search index) and sort in SQL; checkable."""
+
+    checked_changed = Signal()
+    HEADERS = ["编号", "项目名称", "产业", "总投资（亿元）", "阶段"]
+    SORT_SQL = ["p.code", "p.name", "industry", "p.total_investment_wan", "stage"]
+
+    def __init__(self, store, parent=None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.rows: list[dict[str, Any]] = []
+        self.total = 0
+        self.query = ""
+        self.sort_column, self.sort_order = 0, Qt.SortOrder.DescendingOrder
+        self.checked: list[str] = []  # brochure order = order of checking
+        self._ids: list[str] | None = None
+        self.reload()
+
+    # -- SQL
+    def _where(self) -> tuple[str, list[Any]]:
+        if self._ids is None:
+            return "p.deleted = 0", []
+        if not self._ids:
+            return "0", []
+        return f"p.deleted = 0 AND p.id IN ({','.join('?' * len(self._ids))})", list(self._ids)
+
+    def _select(self, offset: int) -> list[dict[str, Any]]:
+        where, params = self._where()
+        direction = "ASC" if self.sort_order == Qt.SortOrder.AscendingOrder else "DESC"
+        order = f"{self.SORT_SQL[self.sort_column]} {direction}, p.code {direction}"
+        return self.store.query(
+            "SELECT p.id, p.code, p.name, p.total_investment_wan, "
+            " (SELECT ind.name FROM project_items pi JOIN catalogue_items ci ON ci.id = pi.item_id "
+            "   JOIN catalogue_industries ind ON ind.id = ci.industry_id WHERE pi.project_id = p.id AND pi.deleted = 0 "
+            "   ORDER BY ind.no, ci.no LIMIT 1) AS industry, "
+            " coalesce((SELECT s.stage FROM project_stages s WHERE s.project_id = p.id AND s.deleted = 0 "
+            "   ORDER BY s.changed_on DESC, s.created_at DESC LIMIT 1), '') AS stage "
+            f"FROM projects p WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*params, PAGE_ROWS, offset],
+        )
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        q = self.query.strip()
+        if q:
+            hits = search.search(self.store.conn, "projects", q, 500)
+            ids = list(dict.fromkeys(h.entity_id for h in hits))
+            like = self.store.query(
+                "SELECT id FROM projects WHERE deleted = 0 AND (code LIKE ? OR name LIKE ?) LIMIT 500",
+                (f"%{q}%", f"%{q}%"),
+            )
+            ids += [r["id"] for r in like if r["id"] not in ids]
+            self._ids = ids
+        else:
+            self._ids = None
+        where, params = self._where()
+        self.total = self.store.scalar(f"SELECT count(*) FROM projects p WHERE {where}", params) or 0
+        self.rows = self._select(0)
+        self.endResetModel()
+
+    def set_query(self, text: str) -> None:
+        self.query = text
+        self.reload()
+
+    # -- Qt model API
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: N802
+        return not parent.isValid() and len(self.rows) < self.total
+
+    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802
+        more = self._select(len(self.rows))
+        if not more:
+            self.total = len(self.rows)
+            return
+        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
+        self.rows.extend(more)
+        self.endInsertRows()
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def flags(self, index):
+        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == 0:
+            f |= Qt.ItemFlag.ItemIsUserCheckable
+        return f
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return [row["code"], row["name"], row["industry"] or "—", _yi(row["total_investment_wan"]),
+                    row["stage"] or "—"][col]
+        if role == Qt.ItemDataRole.CheckStateRole and col == 0:
+            return Qt.CheckState.Checked if row["id"] in self.checked else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == ID_ROLE:
+            return row["id"]
+        return None
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802
+        if role != Qt.ItemDataRole.CheckStateRole or index.column() != 0:
+            return False
+        pid = self.rows[index.row()]["id"]
+        on = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
+        self.set_checked_one(pid, on)
+        return True
+
+    def set_checked_one(self, pid: str, on: bool) -> None:
+        if on and pid not in self.checked:
+            self.checked.append(pid)
+        elif not on and pid in self.checked:
+            self.checked.remove(pid)
+        else:
+            return
+        self._changed_rows()
+
+    def set_checked(self, ids: list[str]) -> None:
+        self.checked = list(dict.fromkeys(ids))
+        self._changed_rows()
+
+    def _changed_rows(self) -> None:
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, 0),
+                                  [Qt.ItemDataRole.CheckStateRole])
+        self.checked_changed.emit()
+
+    def sort(self, column, order=Qt.SortOrder.AscendingOrder) -> None:
+        self.sort_column, self.sort_order = column, order
+        self.reload()
+
+    def checked_codes(self) -> list[str]:
+        if not self.checked:
+            return []
+        rows = {r["id"]: r["code"] for r in self.store.query(
+            f"SELECT id, code FROM projects WHERE deleted = 0 AND id IN ({','.join('?' * len(self.checked))})",
+            self.checked)}
+        return [rows[i] for i in self.checked if i in rows]
+
+
+class HistoryModel(QAbstractTableModel):
+    """Generated brochures, newest first, paged from SQL."""
+
+    HEADERS = ["生成时间", "类型", "致（企业）", "项目", "页数", "文件"]
+
+    def __init__(self, store, parent=None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.rows: list[dict[str, Any]] = []
+        self.total = 0
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self.total = history.count_history(self.store)
+        self.rows = history.list_history(self.store, limit=PAGE_ROWS)
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: N802
+        return not parent.isValid() and len(self.rows) < self.total
+
+    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802
+        more = history.list_history(self.store, limit=PAGE_ROWS, offset=len(self.rows))
+        if not more:
+            self.total = len(self.rows)
+            return
+        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
+        self.rows.extend(more)
+        self.endInsertRows()
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        r = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return [
+                r["generated_at"].replace("T", " ")[:16],
+                r["kind"],
+                r["company_name"] or "—",
+                _codes_summary(r["projects"]),
+                str(r["pages"]),
+                r["file_path"] + ("" if r["file_exists"] else "（文件已不在）"),
+            ][index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{r['title']}\n{'、'.join(r['projects'])}\n{r['file_path']}"
+        if role == ID_ROLE:
+            return r["id"]
+        return None
+
+
+# --------------------------------------------------------------------------- printing
+
+
+def print_pdf(document: QPdfDocument, printer: QPrinter, dpi: int = PRINT_DPI, progress=None) -> int:
+    """Render every page at ``dpi`` onto ``printer`` (full page, A4 as in the PDF); returns pages printed."""
+    n = document.pageCount()
+    if n <= 0:
+        return 0
+    first = document.pagePointSize(0)
+    printer.setFullPage(True)  # the PDF already has its print-safe margins
+    printer.setPageSize(QPageSize(QSizeF(first.width(), first.height()), QPageSize.Unit.Point, "",
+                                  QPageSize.SizeMatchPolicy.FuzzyMatch))
+    printer.setPageOrientation(QPageLayout.Orientation.Portrait)
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise RuntimeError("无法开始打印（打印机不可用）")
+    try:
+        for i in range(n):
+            if i:
+                printer.newPage()
+            size = document.pagePointSize(i)
+            px = QSize(round(size.width() / 72 * dpi), round(size.height() / 72 * dpi))
+            image: QImage = document.render(i, px)
+            target = printer.pageRect(QPrinter.Unit.DevicePixel).toRect()
+            target.moveTo(0, 0)
+            painter.drawImage(target, image)
+            if progress:
+                progress(i + 1, n)
+    finally:
+        painter.end()
+    return n
+
+
+# --------------------------------------------------------------------------- page
+
+
+def _safe_name(text: str) -> str:
+    text = re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_")
+    return text[:40] or "推介册"
+
+
+class BrochuresPage(QWidget):
+    generated = Signal(str)  # path of a freshly generated PDF (preview loaded)
+    failed = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.store = ctx.store
+        self.company_id = ""
+        self.company_name = ""
+        self.current_path: Path | None = None
+        self.busy = False
+        self.last_error = ""
+        self.open_url = QDesktopServices.openUrl  # replaceable (tests)
+
+        # -- template
+        self.template_combo = QComboBox()
+        self.template_combo.setObjectName("templateCombo")
+        self.title_edit = QLineEdit()
+        self.title_edit.setObjectName("titleEdit")
+        self.title_edit.setPlaceholderText("默认：州市 + 招商引资项目推介册")
+        self.intro_edit = QPlainTextEdit()
+        self.intro_edit.setObjectName("introEdit")
+        self.intro_edit.setPlaceholderText("推介说明（留空使用默认文字）")
+        self.intro_edit.setFixedHeight(84)
+        self.cover_edit = QLineEdit()
+        self.cover_edit.setObjectName("coverEdit")
+        self.cover_edit.setPlaceholderText("可选：封面图片")
+        cover_btn = QPushButton("选择…")
+        cover_btn.clicked.connect(self.choose_cover)
+        cover_row = QHBoxLayout()
+        cover_row.addWidget(self.cover_edit, 1)
+        cover_row.addWidget(cover_btn)
+        self.lang_combo = QComboBox()
+        self.lang_combo.setObjectName("languageCombo")
+        for code, label in LANG_LABELS:
+            self.lang_combo.addItem(label, code)
+        self.save_template_button = QPushButton("存为推介模板…")
+        self.save_template_button.setObjectName("saveTemplateButton")
+        self.save_template_button.clicked.connect(self.save_as_template)
+        tbox = QGroupBox("推介模板与封面")
+        tform = QFormLayout(tbox)
+        tform.addRow("模板", self.template_combo)
+        tform.addRow("标题", self.title_edit)
+        tform.addRow("推介说明", self.intro_edit)
+        tform.addRow("封面图片", cover_row)
+        tform.addRow("语言", self.lang_combo)
+        tform.addRow("", self.save_template_button)
+
+        # -- investor
+        self.company_search = QLineEdit()
+        self.company_search.setObjectName("companySearch")
+        self.company_search.setPlaceholderText("搜索投资方企业（名称、拼音首字母）")
+        self.company_search.setClearButtonEnabled(True)
+        self.company_results = QListWidget()
+        self.company_results.setObjectName("companyResults")
+        self.company_results.setMaximumHeight(90)
+        self.company_results.hide()
+        self.company_label = QLabel("未指定（封面不写“致 …”）")
+        self.company_label.setObjectName("companyLabel")
+        self.auto_button = QPushButton("按企业产业挑选项目")
+        self.auto_button.setObjectName("autoSelectButton")
+        self.auto_button.setEnabled(False)
+        self.auto_button.clicked.connect(self.auto_select)
+        clear_company = QPushButton("清除")
+        clear_company.clicked.connect(lambda: self.set_company("", ""))
+        crow = QHBoxLayout()
+        crow.addWidget(self.company_label, 1)
+        crow.addWidget(clear_company)
+        cbox = QGroupBox("投资方（可选）")
+        cl = QVBoxLayout(cbox)
+        cl.addWidget(self.company_search)
+        cl.addWidget(self.company_results)
+        cl.addLayout(crow)
+        cl.addWidget(self.auto_button)
+
+        # -- projects
+        self.project_search = QLineEdit()
+        self.project_search.setObjectName("projectSearch")
+        self.project_search.setPlaceholderText("搜索项目：编号、名称、拼音首字母…")
+        self.project_search.setClearButtonEnabled(True)
+        self.projects_model = ProjectPickModel(self.store, self)
+        self.projects_view = QTableView()
+        self.projects_view.setObjectName("projectList")
+        self.projects_view.setModel(self.projects_model)
+        self.projects_view.setSortingEnabled(True)
+        self.projects_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.projects_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.projects_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.projects_view.verticalHeader().hide()
+        hh = self.projects_view.horizontalHeader()
+        hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for c in (0, 2, 3, 4):
+            hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.projects_view.doubleClicked.connect(self._toggle_row)
+        self.selection_label = QLabel()
+        self.selection_label.setObjectName("selectionLabel")
+        clear_sel = QPushButton("清空选择")
+        clear_sel.clicked.connect(lambda: self.projects_model.set_checked([]))
+        srow = QHBoxLayout()
+        srow.addWidget(self.selection_label, 1)
+        srow.addWidget(clear_sel)
+        pbox = QGroupBox("项目（勾选，按勾选顺序编排）")
+        pl = QVBoxLayout(pbox)
+        pl.addWidget(self.project_search)
+        pl.addWidget(self.projects_view, 1)
+        pl.addLayout(srow)
+
+        # -- generate
+        self.generate_button = QPushButton("生成推介册")
+        self.generate_button.setObjectName("generateButton")
+        self.generate_button.setDefault(True)
+        self.generate_button.setMinimumHeight(34)
+        self.generate_button.clicked.connect(self.generate)
+        self.page_button = QPushButton("单项目推介页")
+        self.page_button.setObjectName("pageButton")
+        self.page_button.setToolTip("只勾选一个项目时：生成一至两页的单项目推介页")
+        self.page_button.clicked.connect(lambda: self.generate(single_page=True))
+        self.progress = QProgressBar()
+        self.progress.setObjectName("progressBar")
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("正在生成… %p%")
+        self.progress.hide()
+        self.status = QLabel()
+        self.status.setObjectName("brochureStatus")
+        self.status.setWordWrap(True)
+        grow = QHBoxLayout()
+        grow.addWidget(self.generate_button, 2)
+        grow.addWidget(self.page_button, 1)
+
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 6, 0)
+        ll.addWidget(pbox, 3)
+        ll.addWidget(cbox)
+        ll.addWidget(tbox)
+        ll.addLayout(grow)
+        ll.addWidget(self.progress)
+        ll.addWidget(self.status)
+        scroll = QScrollArea()
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(230)
+
+        # -- preview
+        self.document = QPdfDocument(self)
+        self.preview = QPdfView()
+        self.preview.setObjectName("preview")
+        self.preview.setDocument(self.document)
+        self.preview.setPageMode(QPdfView.PageMode.MultiPage)
+        self.preview.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.save_button = QPushButton("保存…")
+        self.save_button.setObjectName("saveButton")
+        self.save_button.clicked.connect(self.save)
+        self.print_button = QPushButton("打印…")
+        self.print_button.setObjectName("printButton")
+        self.print_button.clicked.connect(self.print_dialog)
+        self.open_button = QPushButton("用系统程序打开")
+        self.open_button.setObjectName("openButton")
+        self.open_button.clicked.connect(self.open_external)
+        self.preview_label = QLabel("尚未生成。勾选项目或选择投资方后点“生成推介册”。")
+        self.preview_label.setObjectName("previewLabel")
+        self.preview_label.setMinimumWidth(40)
+        self.preview_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        bar = QHBoxLayout()
+        bar.addWidget(self.preview_label, 1)
+        for b in (self.save_button, self.print_button, self.open_button):
+            b.setEnabled(False)
+            bar.addWidget(b)
+        preview_tab = QWidget()
+        pv = QVBoxLayout(preview_tab)
+        pv.setContentsMargins(0, 4, 0, 0)
+        pv.addLayout(bar)
+        pv.addWidget(self.preview, 1)
+
+        self.history_model = HistoryModel(self.store, self)
+        self.history_view = QTableView()
+        self.history_view.setObjectName("historyList")
+        self.history_view.setModel(self.history_model)
+        self.history_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.history_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history_view.verticalHeader().hide()
+        hh = self.history_view.horizontalHeader()
+        for c in range(5):
+            hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.history_view.doubleClicked.connect(self.show_history_entry)
+        forget = QPushButton("删除记录")
+        forget.clicked.connect(self.forget_selected)
+        show = QPushButton("预览所选")
+        show.clicked.connect(lambda: self.show_history_entry(self.history_view.currentIndex()))
+        hrow = QHBoxLayout()
+        hint = QLabel("双击一条记录可重新预览、打印该推介册。")
+        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        hrow.addWidget(hint, 1)
+        hrow.addWidget(show)
+        hrow.addWidget(forget)
+        history_tab = QWidget()
+        hv = QVBoxLayout(history_tab)
+        hv.setContentsMargins(0, 4, 0, 0)
+        hv.addLayout(hrow)
+        hv.addWidget(self.history_view, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("brochureTabs")
+        self.tabs.addTab(preview_tab, "预览")
+        self.tabs.addTab(history_tab, "生成记录")
+
+        splitter = QSplitter()
+        splitter.addWidget(scroll)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([460, 720])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        # -- wiring
+        self._project_timer = QTimer(self)
+        self._project_timer.setSingleShot(True)
+        self._project_timer.setInterval(80)
+        self._project_timer.timeout.connect(lambda: self.projects_model.set_query(self.project_search.text()))
+        self.project_search.textChanged.connect(lambda _t: self._project_timer.start())
+        self._company_timer = QTimer(self)
+        self._company_timer.setSingleShot(True)
+        self._company_timer.setInterval(80)
+        self._company_timer.timeout.connect(self.search_companies)
+        self.company_search.textChanged.connect(lambda _t: self._company_timer.start())
+        self.company_results.itemActivated.connect(self._company_chosen)
+        self.company_results.itemClicked.connect(self._company_chosen)
+        self.projects_model.checked_changed.connect(self._update_selection_label)
+        self.template_combo.currentIndexChanged.connect(self._template_chosen)
+        ctx.data_changed.connect(self._on_data_changed)
+        self.reload_templates()
+        self._update_selection_label()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        """Coming back to the page shows current projects, templates and history."""
+        super().showEvent(event)
+        if not self.busy:
+            self.projects_model.reload()
+            self.history_model.reload()
+            self.reload_templates()
+
+    # -- templates ------------------------------------------------------------------------
+    def reload_templates(self, select_id: str = "") -> None:
+        current = select_id or (self.template_combo.currentData() or "")
+        self.template_combo.blockSignals(True)
+        self.template_combo.clear()
+        self.template_combo.addItem("（不使用模板）", "")
+        for t in templates.list_templates(self.store):
+            self.template_combo.addItem(t.name, t.id)
+        i = self.template_combo.findData(current)
+        self.template_combo.setCurrentIndex(max(0, i))
+        self.template_combo.blockSignals(False)
+        if select_id:
+            self._template_chosen()
+
+    def _template_chosen(self, _i: int = 0) -> None:
+        tid = self.template_combo.currentData()
+        if not tid:
+            return
+        try:
+            t = templates.get_template(self.store, tid)
+        except templates.TemplateError as exc:
+            self.status.setText(str(exc))
+            return
+        self.title_edit.setText(t.title)
+        self.intro_edit.setPlainText(t.intro)
+        self.cover_edit.setText(t.cover_image)
+        self.lang_combo.setCurrentIndex(max(0, self.lang_combo.findData(t.language)))
+
+    def current_template_fields(self, name: str, template_id: str = "") -> templates.Template:
+        return templates.Template(id=template_id, name=name, title=self.title_edit.text().strip(),
+                                  intro=self.intro_edit.toPlainText(), cover_image=self.cover_edit.text().strip(),
+                                  language=self.lang_combo.currentData())
+
+    def save_as_template(self) -> None:
+        default = self.template_combo.currentText() if self.template_combo.currentData() else ""
+        name, ok = QInputDialog.getText(self, "存为推介模板", "模板名称（同名则更新该模板）：", text=default)
+        if ok and name.strip():
+            self.save_template_named(name.strip())
+
+    def save_template_named(self, name: str) -> templates.Template | None:
+        existing = next((t for t in templates.list_templates(self.store) if t.name.lower() == name.lower()), None)
+        try:
+            saved = templates.save_template(self.store, self.current_template_fields(name, existing.id if existing else ""))
+        except templates.TemplateError as exc:
+            self.status.setText(str(exc))
+            return None
+        self.status.setText(f"已保存推介模板“{saved.name}”")
+        self.reload_templates(saved.id)
+        self.ctx.notify("brochure_templates")
+        return saved
+
+    def choose_cover(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择封面图片", str(Path.home()),
+                                              "图片 (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)")
+        if path:
+            self.cover_edit.setText(path)
+
+    # -- investor -------------------------------------------------------------------------
+    def search_companies(self) -> None:
+        from zsapp.contacts import companies
+
+        q = self.company_search.text().strip()
+        self.company_results.clear()
+        if not q:
+            self.company_results.hide()
+            return
+        hits = companies.search_companies(self.store, q, 20)
+        for h in hits:
+            item = QListWidgetItem(h["name"] + (f"（{h['origin_province']}）" if h.get("origin_province") else ""))
+            item.setData(ID_ROLE, h["id"])
+            item.setData(ID_ROLE + 1, h["name"])
+            self.company_results.addItem(item)
+        if not hits:
+            item = QListWidgetItem(f"没有找到“{q}”")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.company_results.addItem(item)
+        self.company_results.show()
+
+    def _company_chosen(self, item: QListWidgetItem) -> None:
+        if item.data(ID_ROLE):
+            self.set_company(item.data(ID_ROLE), item.data(ID_ROLE + 1))
+
+    def set_company(self, company_id: str, name: str) -> None:
+        self.company_id, self.company_name = company_id, name
+        if company_id:
+            self.company_label.setText(f"致 {name}")
+            self.company_results.hide()
+        else:
+            self.company_label.setText("未指定（封面不写“致 …”）")
+        self.auto_button.setEnabled(bool(company_id))
+        self._update_selection_label()
+
+    def auto_select(self) -> None:
+        if not self.company_id:
+            return
+        rows = source.select_for_company(self.store, self.company_id)
+        self.projects_model.set_checked([r["id"] for r in rows])
+        if rows:
+            self.status.setText(f"已按“{self.company_name}”的所属产业勾选 {len(rows)} 个仍在招商的项目")
+        elif not source.company_item_ids(self.store, self.company_id):
+            self.status.setText(f"企业“{self.company_name}”尚未关联所属产业，请在客商资料中补充，或手动勾选项目")
+        else:
+            self.status.setText(f"没有与“{self.company_name}”所属产业相符、仍在招商的项目")
+
+    # -- projects -------------------------------------------------------------------------
+    def _toggle_row(self, index: QModelIndex) -> None:
+        pid = self.projects_model.data(index, ID_ROLE)
+        self.projects_model.set_checked_one(pid, pid not in self.projects_model.checked)
+
+    def _update_selection_label(self) -> None:
+        n = len(self.projects_model.checked)
+        if n:
+            text = f"已选 {n} 个项目"
+        elif self.company_id:
+            text = "未勾选项目：生成时按投资方产业自动挑选"
+        else:
+            text = "未选项目"
+        self.selection_label.setText(text)
+        self.page_button.setEnabled(n == 1 and not self.busy)
+
+    def _on_data_changed(self, areas: set[str]) -> None:
+        if areas & {"projects", "project_items", "project_stages"}:
+            self.projects_model.reload()
+        if "brochures" in areas:
+            self.history_model.reload()
+        if "brochure_templates" in areas and self.sender() is not self:
+            self.reload_templates()
+
+    # -- generation ------------------------------------------------------------------------
+    def output_path(self) -> Path:
+        folder = paths.data_dir() / "brochures"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        who = self.company_name or self.title_edit.text().strip() or "推介册"
+        path = folder / f"{stamp}_{_safe_name(who)}.pdf"
+        k = 2
+        while path.exists():
+            path = folder / f"{stamp}_{_safe_name(who)}_{k}.pdf"
+            k += 1
+        return path
+
+    def generate(self, single_page: bool = False) -> None:
+        if self.busy:
+            return
+        codes = self.projects_model.checked_codes()
+        if not codes and not self.company_id:
+            self.status.setText("请先勾选项目，或选择一家投资方企业（按其产业自动挑选项目）")
+            return
+        out = self.output_path()
+        kwargs = dict(
+            codes=codes or None,
+            company_ref=self.company_id or None,
+            language=self.lang_combo.currentData(),
+            template_ref=self.template_combo.currentData() or None,
+            title=self.title_edit.text().strip() or None,
+            intro=self.intro_edit.toPlainText() if self.intro_edit.toPlainText().strip() else None,
+            cover_image=self.cover_edit.text().strip() or None,
+            single_page=bool(single_page),
+        )
+        store = self.store
+
+        def work(progress):
+            return history.generate(store, out, progress=progress, **kwargs)
+
+        self._set_busy(True)
+        self.status.setText("正在生成推介册…")
+        self.ctx.tasks.run(work, self._on_generated, self._on_failed, self._on_progress, db=True)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.generate_button.setEnabled(not busy)
+        self.page_button.setEnabled(not busy and len(self.projects_model.checked) == 1)
+        if busy:
+            self.progress.setRange(0, 0)
+            self.progress.show()
+        else:
+            self.progress.hide()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(min(done, total))
+
+    def _on_generated(self, gen: history.Generated) -> None:
+        self._set_busy(False)
+        res = gen.result
+        who = f"，致 {gen.built.company_name}" if gen.built.company_name else ""
+        lines = [f"已生成{gen.kind}：{res.pages} 页，{res.size_bytes / 1024:.0f} KB{who}。"]
+        lines += gen.built.notes
+        lines += [f"注意：{w}" for w in res.warnings]
+        self.status.setText("\n".join(lines))
+        if not self.projects_model.checked and gen.built.project_ids:
+            self.projects_model.set_checked(gen.built.project_ids)
+        self.load_preview(res.path)
+        self.ctx.notify("brochures")
+        self.generated.emit(str(res.path))
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        self.last_error = str(exc) or exc.__class__.__name__
+        self.status.setText(f"生成失败：{self.last_error}")
+        self.failed.emit(self.last_error)
+
+    # -- preview / save / print / open -----------------------------------------------------
+    def load_preview(self, path: Path | str) -> bool:
+        path = Path(path)
+        self.document.close()
+        err = self.document.load(str(path))
+        ok = err == QPdfDocument.Error.None_ and self.document.pageCount() > 0
+        self.current_path = path if ok else None
+        for b in (self.save_button, self.print_button, self.open_button):
+            b.setEnabled(ok)
+        if ok:
+            self.preview_label.setText(f"{path.name} · 共 {self.document.pageCount()} 页")
+            self.tabs.setCurrentIndex(0)
+        else:
+            self.preview_label.setText(f"无法打开 {path}")
+        return ok
+
+    def save(self) -> None:
+        if not self.current_path:
+            return
+        target, _ = QFileDialog.getSaveFileName(self, "保存推介册", str(Path.home() / self.current_path.name),
+                                                "PDF 文件 (*.pdf)")
+        if target:
+            self.save_to(target)
+
+    def save_to(self, target: str | Path) -> Path | None:
+        if not self.current_path:
+            return None
+        target = Path(target)
+        if target.suffix.lower() != ".pdf":
+            target = target.with_suffix(target.suffix + ".pdf")
+        try:
+            if target.resolve() != self.current_path.resolve():
+                shutil.copyfile(self.current_path, target)
+        except OSError as exc:
+            self.status.setText(f"保存失败：{exc}")
+            return None
+        self.status.setText(f"已保存到 {target}")
+        return target
+
+    def make_printer(self) -> QPrinter:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(self.current_path.stem if self.current_path else "推介册")
+        printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+        return printer
+
+    def print_dialog(self) -> None:
+        if not self.current_path:
+            return
+        printer = self.make_printer()
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("打印推介册")
+        if dialog.exec() == QPrintDialog.DialogCode.Accepted:
+            self.print_to(printer)
+
+    def print_to(self, printer: QPrinter, dpi: int = PRINT_DPI) -> int:
+        """Print the previewed PDF (pages rendered at ``dpi``); keeps the window painting."""
+        if not self.current_path or self.document.pageCount() <= 0:
+            return 0
+        self.progress.setFormat("正在打印… %v/%m 页")
+        self.progress.setRange(0, self.document.pageCount())
+        self.progress.show()
+
+        def step(done, total):
+            self.progress.setValue(done)
+            QApplication.processEvents()
+
+        try:
+            n = print_pdf(self.document, printer, dpi, step)
+        except RuntimeError as exc:
+            self.status.setText(str(exc))
+            return 0
+        finally:
+            self.progress.hide()
+            self.progress.setFormat("正在生成… %p%")
+        self.status.setText(f"已发送 {n} 页到打印机")
+        return n
+
+    def open_external(self) -> None:
+        if self.current_path and not self.open_url(QUrl.fromLocalFile(str(self.current_path))):
+            self.status.setText("没有可打开 PDF 的系统程序，请用“保存…”后手动打开")
+
+    # -- history -----------------------------------------------------------------------------
+    def show_history_entry(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
+        entry = self.history_model.rows[index.row()]
+        if not entry["file_exists"]:
+            self.status.setText(f"文件已不在：{entry['file_path']}（可重新生成）")
+            return
+        self.load_preview(entry["file_path"])
+
+    def forget_selected(self) -> None:
+        index = self.history_view.currentIndex()
+        if not index.isValid():
+            return
+        entry = self.history_model.rows[index.row()]
+        answer = QMessageBox.question(self, "删除记录", "只删除这条生成记录，PDF 文件保留。确定吗？")
+        if answer == QMessageBox.StandardButton.Yes:
+            history.forget(self.store, entry["id"])
+            self.ctx.notify("brochures")
