@@ -421,7 +421,12 @@ def build_spec(
     t_intro = template.intro if template is not None and template.intro.strip() else ""
     t_cover = template.cover_image if template is not None and template.cover_image else ""
     final_title = (title or "").strip() or t_title or f"{place}招商引资项目推介册"
-    cover = cover_image if cover_image not in (None, "") else (t_cover or None)
+    cover = cover_image if cover_image not in (None, "") else None
+    if cover is None and t_cover:
+        if Path(t_cover).is_file():
+            cover = t_cover
+        else:  # e.g. a template synced from another device: its image path is not here
+            notes.append(f"模板封面图片在本机不存在，已不用封面图片：{t_cover}")
     industries = list(dict.fromkeys(s.industry_path[0] for s in sheets if s.industry_path))
     spec = BrochureSpec(
         title=final_title,
