@@ -315,3 +315,20 @@ def test_rare_characters_from_database_are_reported(db, tmp_path):
     txt = pdftext(tmp_path / "rare.pdf")
     for m in gen.result.missing_glyphs:
         assert (m["char"] in txt) if m["rendered_with"] else (f"[{m['codepoint']}]" in txt)
+
+
+def test_template_cover_image_used_and_missing_one_skipped(db, tmp_path):
+    from PIL import Image
+
+    store, ids = db
+    img = tmp_path / "cover.jpg"
+    Image.new("RGB", (1200, 800), (20, 80, 140)).save(img)
+    templates.save_template(store, templates.Template(name="带封面", cover_image=str(img)))
+    gen = history.generate(store, tmp_path / "c.pdf", codes=code_of(store, ids[0]), template_ref="带封面")
+    assert gen.built.spec.cover_image == img.resolve() and gen.result.size_bytes < 2_000_000
+    img.unlink()  # e.g. a template synced from another device
+    gen = history.generate(store, tmp_path / "d.pdf", codes=code_of(store, ids[0]), template_ref="带封面")
+    assert gen.built.spec.cover_image is None
+    assert any("封面图片在本机不存在" in n for n in gen.built.notes)
+    with pytest.raises(BrochureError, match="封面图片不存在"):  # chosen explicitly: an error
+        history.generate(store, tmp_path / "e.pdf", codes=code_of(store, ids[0]), cover_image=img)

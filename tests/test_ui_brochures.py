@@ -230,3 +230,30 @@ def test_project_list_pages_lazily_and_filters_in_sql(qtbot, main_window, store)
     page.project_search.clear()
     qtbot.waitUntil(lambda: model.total == 230)
     assert model.rows[0]["code"] == "KM-2026-0001"
+
+
+def test_promo_texts_edited_in_dialog_appear_in_brochure(qtbot, main_window, seeded, type_text):
+    from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+    store, ids = seeded
+    page = brochure_page(main_window)
+    page.projects_view.setCurrentIndex(page.projects_model.index(row_of(page, NAMES[0]), 0))
+
+    def fill():
+        dialog = QApplication.activeModalWidget()
+        type_text(dialog.edits["highlights"], "园区绿电占比超过80%。")
+        type_text(dialog.edits["name_en"], "Battery Aluminium Foil")
+        qtbot.mouseClick(dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save),
+                         Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, fill)
+    assert page.edit_promo()
+    assert "推介文字" in page.status.text()
+    from zsapp.brochure import source
+
+    assert source.promo(store, ids[0])["highlights"] == "园区绿电占比超过80%。"
+    check_project(qtbot, page, NAMES[0])
+    page.lang_combo.setCurrentIndex(1)
+    generate_and_wait(qtbot, page)
+    text = page.document.getAllText(3).text().replace("\n", "")
+    assert "园区绿电占比超过80%" in text and "Battery Aluminium Foil" in text

@@ -18,7 +18,7 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+    QAbstractItemView, QApplication, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
     QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit, QProgressBar,
     QPushButton, QScrollArea, QSizePolicy, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
@@ -292,6 +292,56 @@ def print_pdf(document: QPdfDocument, printer: QPrinter, dpi: int = PRINT_DPI, p
     return n
 
 
+# --------------------------------------------------------------------------- dialogs
+
+
+class PromoDialog(QDialog):
+    """推介文字 of one project: English name/summary, highlights, advantages/incentives."""
+
+    FIELDS = [("name_en", "英文名称", False), ("summary_en", "英文简介", True),
+              ("highlights", "项目亮点", True), ("advantages", "优势与政策", True)]
+
+    def __init__(self, store, project: dict[str, Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store, self.project = store, project
+        self.setWindowTitle(f"推介文字 · {project['code']}")
+        self.resize(560, 520)
+        texts = source.promo(store, project["id"])
+        form = QFormLayout()
+        form.addRow(QLabel(f"<b>{project['name']}</b>"))
+        self.edits: dict[str, Any] = {}
+        for key, label, multi in self.FIELDS:
+            edit = QPlainTextEdit() if multi else QLineEdit()
+            edit.setObjectName(f"promo_{key}")
+            if multi:
+                edit.setPlainText(texts[key])
+                edit.setMinimumHeight(80)
+            else:
+                edit.setText(texts[key])
+            self.edits[key] = edit
+            form.addRow(label, edit)
+        self.error = QLabel()
+        self.error.setStyleSheet("color:#b00020")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def values(self) -> dict[str, str]:
+        return {k: (e.toPlainText() if isinstance(e, QPlainTextEdit) else e.text()) for k, e in self.edits.items()}
+
+    def save(self) -> None:
+        try:
+            source.set_promo(self.store, self.project["id"], **self.values())
+        except Exception as exc:  # shown, nothing lost: the dialog stays open with the text
+            self.error.setText(f"保存失败：{exc}")
+            return
+        self.accept()
+
+
 # --------------------------------------------------------------------------- page
 
 
@@ -397,10 +447,15 @@ class BrochuresPage(QWidget):
         self.projects_view.doubleClicked.connect(self._toggle_row)
         self.selection_label = QLabel()
         self.selection_label.setObjectName("selectionLabel")
+        self.promo_button = QPushButton("推介文字…")
+        self.promo_button.setObjectName("promoButton")
+        self.promo_button.setToolTip("编辑当前项目的英文名称/简介、项目亮点、优势与政策（只用于推介册）")
+        self.promo_button.clicked.connect(self.edit_promo)
         clear_sel = QPushButton("清空选择")
         clear_sel.clicked.connect(lambda: self.projects_model.set_checked([]))
         srow = QHBoxLayout()
         srow.addWidget(self.selection_label, 1)
+        srow.addWidget(self.promo_button)
         srow.addWidget(clear_sel)
         pbox = QGroupBox("项目（勾选，按勾选顺序编排）")
         pl = QVBoxLayout(pbox)
@@ -653,6 +708,20 @@ class BrochuresPage(QWidget):
     def _toggle_row(self, index: QModelIndex) -> None:
         pid = self.projects_model.data(index, ID_ROLE)
         self.projects_model.set_checked_one(pid, pid not in self.projects_model.checked)
+
+    def edit_promo(self) -> bool:
+        index = self.projects_view.currentIndex()
+        if not index.isValid():
+            self.status.setText("请先在列表中选中一个项目，再编辑它的推介文字")
+            return False
+        project = self.projects_model.rows[index.row()]
+        dialog = PromoDialog(self.store, project, self)
+        self.promo_dialog = dialog
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.status.setText(f"已保存项目 {project['code']} 的推介文字")
+            self.ctx.notify("project_promo")
+            return True
+        return False
 
     def _update_selection_label(self) -> None:
         n = len(self.projects_model.checked)
