@@ -52,7 +52,7 @@ class ProjectPickModel(QAbstractTableModel):
     """Live projects, paged from SQL; filter (search index) and sort in SQL; checkable."""
 
     checked_changed = Signal()
-    HEADERS = ["编号", "项目名称", "产业", "总投资（亿元）", "阶段"]
+    HEADERS = ["编号", "项目名称", "产业", "亿元", "阶段"]
     SORT_SQL = ["p.code", "p.name", "industry", "p.total_investment_wan", "stage"]
 
     def __init__(self, store, parent=None) -> None:
@@ -442,8 +442,12 @@ class BrochuresPage(QWidget):
         self.projects_view.verticalHeader().hide()
         hh = self.projects_view.horizontalHeader()
         hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for c in (0, 2, 3, 4):
+        for c in (0, 3, 4):
             hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        hh.resizeSection(2, 84)
+        self.projects_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.projects_view.setWordWrap(False)
         self.projects_view.doubleClicked.connect(self._toggle_row)
         self.selection_label = QLabel()
         self.selection_label.setObjectName("selectionLabel")
@@ -569,7 +573,7 @@ class BrochuresPage(QWidget):
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([460, 720])
+        splitter.setSizes([540, 640])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
