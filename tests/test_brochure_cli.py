@@ -75,6 +75,9 @@ def test_for_company_selects_automatically(seeded, data_dir, tmp_path):
     rows = json.loads(zs("brochure", "history", "--company", "隆基绿能科技股份有限公司", "--json",
                          data_dir=data_dir).stdout)
     assert [r["company_id"] for r in rows] == [company]
+    found = json.loads(zs("brochure", "history", "--search", "隆基", "--json", data_dir=data_dir).stdout)
+    assert [r["company_id"] for r in found] == [company]
+    assert json.loads(zs("brochure", "history", "--search", "没有的", "--json", data_dir=data_dir).stdout) == []
 
 
 def test_unknown_codes_clear_error_and_nothing_written(seeded, data_dir, tmp_path):

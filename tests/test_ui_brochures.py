@@ -257,3 +257,24 @@ def test_promo_texts_edited_in_dialog_appear_in_brochure(qtbot, main_window, see
     generate_and_wait(qtbot, page)
     text = page.document.getAllText(3).text().replace("\n", "")
     assert "园区绿电占比超过80%" in text and "Battery Aluminium Foil" in text
+
+
+def test_history_filtered_by_investor(qtbot, main_window, seeded, type_text):
+    store, ids = seeded
+    a = companies.create_company(store, {"name": "中国铝业集团有限公司"}, items=["I02-04"])
+    b = companies.create_company(store, {"name": "隆基绿能科技股份有限公司"}, items=["I03-02"])
+    history.generate(store, store.path.parent / "a.pdf", company_ref=a)
+    history.generate(store, store.path.parent / "b.pdf", company_ref=b)
+    page = brochure_page(main_window)
+    page.tabs.setCurrentIndex(1)
+    assert page.history_model.rowCount() == 2
+    type_text(page.history_search, "隆基")
+    qtbot.waitUntil(lambda: page.history_model.rowCount() == 1)
+    assert page.history_model.data(page.history_model.index(0, 2)) == "隆基绿能科技股份有限公司"
+    page.history_search.clear()
+    code = store.get("projects", ids[0])["code"]
+    type_text(page.history_search, code)
+    qtbot.waitUntil(lambda: page.history_model.rowCount() == 1)
+    assert page.history_model.data(page.history_model.index(0, 2)) == "中国铝业集团有限公司"
+    page.start_for_company(b, "隆基绿能科技股份有限公司")
+    assert page.projects_model.checked == [ids[2]]

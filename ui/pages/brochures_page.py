@@ -208,13 +208,18 @@ class HistoryModel(QAbstractTableModel):
         self.store = store
         self.rows: list[dict[str, Any]] = []
         self.total = 0
+        self.text = ""
         self.reload()
 
     def reload(self) -> None:
         self.beginResetModel()
-        self.total = history.count_history(self.store)
-        self.rows = history.list_history(self.store, limit=PAGE_ROWS)
+        self.total = history.count_history(self.store, text=self.text)
+        self.rows = history.list_history(self.store, text=self.text, limit=PAGE_ROWS)
         self.endResetModel()
+
+    def set_text(self, text: str) -> None:
+        self.text = text
+        self.reload()
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.rows)
@@ -226,7 +231,7 @@ class HistoryModel(QAbstractTableModel):
         return not parent.isValid() and len(self.rows) < self.total
 
     def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802
-        more = history.list_history(self.store, limit=PAGE_ROWS, offset=len(self.rows))
+        more = history.list_history(self.store, text=self.text, limit=PAGE_ROWS, offset=len(self.rows))
         if not more:
             self.total = len(self.rows)
             return
@@ -552,9 +557,13 @@ class BrochuresPage(QWidget):
         show = QPushButton("预览所选")
         show.clicked.connect(lambda: self.show_history_entry(self.history_view.currentIndex()))
         hrow = QHBoxLayout()
-        hint = QLabel("双击一条记录可重新预览、打印该推介册。")
-        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        hrow.addWidget(hint, 1)
+        self.history_search = QLineEdit()
+        self.history_search.setObjectName("historySearch")
+        self.history_search.setPlaceholderText("按企业、项目编号筛选；双击记录可重新预览、打印")
+        self.history_search.setClearButtonEnabled(True)
+        self.history_search.setMinimumWidth(60)
+        self.history_search.textChanged.connect(self.history_model.set_text)
+        hrow.addWidget(self.history_search, 1)
         hrow.addWidget(show)
         hrow.addWidget(forget)
         history_tab = QWidget()
@@ -695,6 +704,11 @@ class BrochuresPage(QWidget):
             self.company_label.setText("未指定（封面不写“致 …”）")
         self.auto_button.setEnabled(bool(company_id))
         self._update_selection_label()
+
+    def start_for_company(self, company_id: str, name: str) -> None:
+        """Entry point for other pages (客商): personalise for a company and tick its projects."""
+        self.set_company(company_id, name)
+        self.auto_select()
 
     def auto_select(self) -> None:
         if not self.company_id:

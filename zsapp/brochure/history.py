@@ -163,13 +163,26 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def list_history(store: Store, *, company_ref: str | None = None, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-    """Newest first. With ``company_ref`` only brochures given to that company."""
+def _where(store: Store, company_ref: str | None, text: str | None) -> tuple[str, list[Any]]:
     where, params = "deleted = 0", []
     if company_ref:
         comp = source.company(store, company_ref)
         where += " AND company_id = ?"
         params.append(comp["id"])
+    text = (text or "").strip()
+    if text:
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where += (" AND (company_name LIKE ? ESCAPE '\\' OR project_codes LIKE ? ESCAPE '\\' "
+                  "OR title LIKE ? ESCAPE '\\' OR file_path LIKE ? ESCAPE '\\')")
+        params += [like] * 4
+    return where, params
+
+
+def list_history(store: Store, *, company_ref: str | None = None, text: str | None = None,
+                 limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    """Newest first. With ``company_ref`` only brochures given to that company; ``text``
+    matches the company name, a project code, the title or the file path."""
+    where, params = _where(store, company_ref, text)
     rows = store.query(
         f"SELECT * FROM {TABLE} WHERE {where} ORDER BY generated_at DESC, created_at DESC LIMIT ? OFFSET ?",
         [*params, limit, offset],
@@ -177,8 +190,9 @@ def list_history(store: Store, *, company_ref: str | None = None, limit: int = 1
     return [_row(r) for r in rows]
 
 
-def count_history(store: Store) -> int:
-    return store.scalar(f"SELECT count(*) FROM {TABLE} WHERE deleted = 0") or 0
+def count_history(store: Store, *, company_ref: str | None = None, text: str | None = None) -> int:
+    where, params = _where(store, company_ref, text)
+    return store.scalar(f"SELECT count(*) FROM {TABLE} WHERE {where}", params) or 0
 
 
 def get_entry(store: Store, history_id: str) -> dict[str, Any]:

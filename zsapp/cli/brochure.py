@@ -39,6 +39,7 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("history", help="已生成的推介册：时间、对象企业、项目、文件")
     p.add_argument("--company", metavar="ID", help="只看给某企业的推介册")
+    p.add_argument("--search", metavar="TEXT", help="按企业名称、项目编号、标题或文件名筛选")
     p.add_argument("--limit", type=int, default=100)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_history)
@@ -139,7 +140,7 @@ def cmd_history(args, store) -> int:
     if args.limit < 1:
         raise CliError("--limit 必须是正整数")
     try:
-        rows = history.list_history(store, company_ref=args.company, limit=args.limit)
+        rows = history.list_history(store, company_ref=args.company, text=args.search, limit=args.limit)
     except BrochureError as exc:
         raise CliError(str(exc)) from exc
     if args.json:
