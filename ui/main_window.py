@@ -12,6 +12,9 @@ from zsapp import __version__
 from ui.context import AppContext
 from ui.pages.brochures_page import BrochuresPage
 from ui.pages.catalogue_page import CataloguePage
+from ui.pages.companies_page import CompaniesPage
+from ui.pages.home_page import HomePage
+from ui.pages.visits_page import VisitsPage
 from ui.pages.coming import ComingPage
 from ui.pages.settings_page import SettingsPage
 
@@ -29,10 +32,10 @@ def _coming(title: str, description: str) -> Callable[[AppContext], QWidget]:
 
 # The product's sections, in navigation order. Each issue replaces its "coming" page.
 PAGES: list[PageSpec] = [
-    PageSpec("home", "首页", _coming("首页", "待办跟进、本周拜访、项目进展和到位资金一览。")),
+    PageSpec("home", "首页", HomePage),
     PageSpec("catalogue", "目录", CataloguePage),
-    PageSpec("companies", "客商", _coming("客商", "投资企业与联系人：检索、筛选、去重合并、导入导出。")),
-    PageSpec("visits", "拜访", _coming("拜访", "拜访记录与跟进事项，键盘快速录入，草稿自动保存。")),
+    PageSpec("companies", "客商", CompaniesPage),
+    PageSpec("visits", "拜访", VisitsPage),
     PageSpec("projects", "项目", _coming("项目", "招商项目：准入预审、阶段、到位资金。")),
     PageSpec("brochures", "推介册", BrochuresPage),
     PageSpec("sync", "同步", _coming("同步", "与省招商办服务器增量同步，离线优先。")),

@@ -1,0 +1,98 @@
+"""新建/编辑联系人: phones validated on save, company chosen by type-ahead."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget,
+)
+
+from zsapp.contacts import companies, people
+from zsapp.contacts.validation import ContactsError, display_phone
+from zsapp.store import StoreError
+from ui.context import AppContext
+
+
+class PersonDialog(QDialog):
+    def __init__(self, ctx: AppContext, person_id: str | None = None, company_id: str | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.person_id = person_id
+        self.saved_id: str | None = None
+        self.setWindowTitle("编辑联系人" if person_id else "新建联系人")
+        self.setObjectName("personDialog")
+        self.resize(460, 420)
+        self.edits: dict[str, QLineEdit] = {}
+        form = QFormLayout()
+        from ui.dialogs.visit_dialog import CompletingLineEdit  # shared type-ahead
+
+        self.company = CompletingLineEdit(lambda q: [r["name"] for r in companies.search_companies(ctx.store, q, 10)],
+                                          multiple=False)
+        self.company.setObjectName("person_company")
+        self.company.setPlaceholderText("输入企业名称或拼音首字母")
+        for key, label in (("name", "姓名 *"), ("title", "职务")):
+            self.edits[key] = QLineEdit()
+            form.addRow(label, self.edits[key])
+        form.insertRow(1, "企业", self.company)
+        for key, label, hint in (("mobile", "手机", "如 138 0013 8000 或 +852 …"),
+                                 ("landline", "座机", "如 0871-63123456"),
+                                 ("email", "邮箱", ""), ("wechat", "微信", ""), ("tags", "标签", "逗号分隔")):
+            self.edits[key] = QLineEdit()
+            self.edits[key].setPlaceholderText(hint)
+            form.addRow(label, self.edits[key])
+        for key, edit in self.edits.items():
+            edit.setObjectName(f"person_{key}")
+        self.notes = QPlainTextEdit()
+        self.notes.setMaximumHeight(80)
+        form.addRow("备注", self.notes)
+        self.error = QLabel()
+        self.error.setObjectName("personError")
+        self.error.setStyleSheet("color: #b00020")
+        self.error.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        if person_id:
+            row = people.get_person(ctx.store, person_id)
+            for key, edit in self.edits.items():
+                value = row.get(key) or ""
+                if key in ("mobile", "landline"):
+                    value = display_phone(value)
+                elif key == "tags":
+                    value = "，".join(json.loads(value or "[]"))
+                edit.setText(value)
+            self.notes.setPlainText(row.get("notes") or "")
+            company_id = row.get("company_id")
+        if company_id:
+            self.company.setText(ctx.store.scalar("SELECT name FROM companies WHERE id = ?", (company_id,)) or "")
+
+    def values(self) -> dict[str, Any]:
+        values = {key: edit.text().strip() for key, edit in self.edits.items()}
+        values["notes"] = self.notes.toPlainText().strip()
+        name = self.company.text().strip().rstrip("、，,")
+        values["company_id"] = companies.resolve(self.ctx.store, name) if name else None
+        return values
+
+    def save(self) -> None:
+        try:
+            values = self.values()
+            if self.person_id:
+                people.update_person(self.ctx.store, self.person_id, values)
+                self.saved_id = self.person_id
+            else:
+                self.saved_id = people.create_person(self.ctx.store, values)
+        except ContactsError as exc:
+            self.error.setText(str(exc))
+            return
+        except StoreError as exc:  # RecordNotFound for an unknown company name
+            self.error.setText(str(exc))
+            return
+        self.ctx.notify("people", "companies")
+        self.accept()

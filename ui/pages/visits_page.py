@@ -1,0 +1,201 @@
+"""拜访: the visit log (lazy list, search, this week/quarter) with a detail pane, follow-ups
+that can be ticked off, attachments, and the keyboard quick entry (Ctrl+N)."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
+    QPushButton, QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget,
+)
+
+from zsapp.contacts import attachments, visits
+from zsapp.store import StoreError
+from ui.context import AppContext
+from ui.dialogs.visit_dialog import VisitDialog
+from ui.models.contacts_models import ID_ROLE, VisitListModel
+from ui.pages.home_page import DraftBanner
+
+PERIODS = [("全部", ""), ("本周", "week"), ("本季度", "quarter")]
+
+
+class VisitsPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.current_id: str | None = None
+        self.dialog: VisitDialog | None = None
+
+        self.banner = DraftBanner(ctx)
+        self.new_button = QPushButton("记录拜访（Ctrl+N）")
+        self.new_button.setObjectName("newVisit")
+        self.new_button.clicked.connect(self.new_visit)
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("visitSearch")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setPlaceholderText("搜索拜访：企业、人员（可拼音）、城市、纪要")
+        self.period = QComboBox()
+        self.period.setObjectName("visitPeriod")
+        for label, _ in PERIODS:
+            self.period.addItem(label)
+        top = QHBoxLayout()
+        top.addWidget(self.search_box, 1)
+        top.addWidget(self.period)
+        top.addWidget(self.new_button)
+
+        self.model = VisitListModel(ctx.store, self)
+        self.table = QTableView()
+        self.table.setObjectName("visitTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setColumnWidth(0, 130)
+        self.table.setColumnWidth(2, 220)
+
+        self.detail = QTextBrowser()
+        self.detail.setObjectName("visitDetail")
+        self.detail.setOpenLinks(False)
+        self.detail.anchorClicked.connect(self._on_link)
+        self.attach_button = QPushButton("添加附件…")
+        self.attach_button.setObjectName("visitAttach")
+        self.attach_button.clicked.connect(self.add_attachment)
+        self.delete_button = QPushButton("删除")
+        self.delete_button.clicked.connect(self.delete_visit)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.detail, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.attach_button)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+        rl.addLayout(buttons)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.status = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(splitter, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(120)
+        self._timer.timeout.connect(self.refresh)
+        self.search_box.textChanged.connect(lambda _t: self._timer.start())
+        self.period.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.table.selectionModel().currentChanged.connect(self._on_current)
+        shortcut = QShortcut(QKeySequence("Ctrl+N"), self)
+        shortcut.activated.connect(self.new_visit)
+        ctx.data_changed.connect(lambda areas: areas & {"visits", "followups", "companies", "people"} and self.refresh())
+        self.refresh()
+        self._show_empty()
+
+    def refresh(self) -> None:
+        period = PERIODS[self.period.currentIndex()][1]
+        since, until = visits.period_bounds(period) if period else ("", "")
+        self.model.set_filter(self.search_box.text().strip(), since, until)
+        self.status.setText("" if self.model.rowCount() else "没有符合条件的拜访记录")
+        if self.current_id:
+            row = self.model.row_of(self.current_id)
+            if row >= 0:
+                self.table.selectRow(row)
+            self.show_visit(self.current_id, select=False)
+
+    def new_visit(self, company_id: str | None = None) -> VisitDialog:
+        dialog = VisitDialog(self.ctx, self.window(), company_id=company_id)
+        dialog.saved.connect(lambda vid: self.show_visit(vid))
+        dialog.open()
+        self.dialog = dialog
+        return dialog
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.show_visit(current.data(ID_ROLE), select=False)
+
+    def _show_empty(self) -> None:
+        if not self.current_id:
+            self.detail.setHtml("<p style='color:#666'>选择一条拜访记录查看详情；按 Ctrl+N 快速记录新的拜访。</p>")
+
+    def show_visit(self, visit_id: str, select: bool = True) -> None:
+        try:
+            data = visits.as_json(self.ctx.store, visits.get_visit(self.ctx.store, visit_id))
+        except StoreError:
+            self.current_id = None
+            self._show_empty()
+            return
+        self.current_id = visit_id
+        if select:
+            row = self.model.row_of(visit_id)
+            if row >= 0:
+                self.table.selectRow(row)
+        e = html.escape
+        companies = "、".join(f"<a href='company:{c['id']}'>{e(c['name'])}</a>" for c in data["companies"]) or "—"
+        people = "、".join(e(p["name"] + (f"（{p['title']}）" if p.get("title") else "")) for p in data["people"]) or "—"
+        followups = "".join(
+            f"<li><a href='followup:{f['id']}'>{'☑' if f['done'] else '☐'}</a> {e(f['text'])} "
+            f"<span style='color:{'#b00020' if not f['done'] and f['due_date'] and f['due_date'] < visits.date.today().isoformat() else '#666'}'>"
+            f"{e(f['due_date'] or '无期限')}</span></li>" for f in data["followups"])
+        files = "".join(f"<li><a href='file:{a['id']}'>{e(a['filename'])}</a> <span style='color:#666'>"
+                        f"{a['size'] // 1024 or 1} KB</span></li>" for a in data["attachments"])
+        items = "、".join(e(f"{i['id']} {i['name']}") for i in data["items"])
+        self.detail.setHtml(
+            f"<h3>{e(data['visited_at'].replace('T', ' '))} · {e(data['kind'])}</h3>"
+            f"<p>企业：{companies}<br>对方人员：{people}<br>我方人员：{e(data['our_participants'] or '—')}<br>"
+            f"城市/地点：{e(data['city'])} {e(data['place'])}<br>意向程度：<b>{e(data['outcome'])}</b>"
+            + (f"<br>目录条目：{items}" if items else "") + "</p>"
+            f"<h4>纪要</h4><p>{e(data['notes']).replace(chr(10), '<br>') or '—'}</p>"
+            f"<h4>跟进事项（点击方框标记完成）</h4><ul>{followups or '<li>无</li>'}</ul>"
+            f"<h4>附件</h4><ul>{files or '<li>无</li>'}</ul>")
+
+    def _on_link(self, url: QUrl) -> None:
+        kind, _, ref = url.toString().partition(":")
+        if kind == "followup":
+            row = self.ctx.store.get("followups", ref)
+            if row:
+                visits.set_followup_done(self.ctx.store, ref, not row["done"])
+                self.ctx.notify("followups")
+        elif kind == "company":
+            window = self.window()
+            if hasattr(window, "show_page"):
+                page = window.show_page("companies")
+                if hasattr(page, "show_company"):
+                    page.show_company(ref)
+        elif kind == "file":
+            row = self.ctx.store.get("attachments", ref)
+            if row:
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(attachments.blob_path(row["sha256"]))))
+
+    def add_attachment(self) -> None:
+        if not self.current_id:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "选择附件（名片照片、PDF…）")
+        if path:
+            try:
+                attachments.add_attachment(self.ctx.store, "visits", self.current_id, Path(path))
+            except StoreError as exc:
+                QMessageBox.warning(self, "无法添加附件", str(exc))
+                return
+            self.show_visit(self.current_id, select=False)
+
+    def delete_visit(self) -> None:
+        if not self.current_id:
+            return
+        if QMessageBox.question(self, "删除拜访记录", "确定删除这条拜访记录？") == QMessageBox.StandardButton.Yes:
+            visits.delete_visit(self.ctx.store, self.current_id)
+            self.current_id = None
+            self.ctx.notify("visits")
+            self._show_empty()
