@@ -118,7 +118,7 @@ CREATE TABLE project_funds (
     note             TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX project_funds_project ON project_funds (project_id, deleted, month);
-CREATE INDEX project_funds_month ON project_funds (deleted, month);
+CREATE INDEX project_funds_month ON project_funds (deleted, month, project_id, amount_wan, outside_province, industrial);
 
 -- 流转: a move to another 州市/县/园区, with the reason; the project keeps its history.
 CREATE TABLE project_transfers (
@@ -172,14 +172,21 @@ CREATE TABLE admission_thresholds (
 );
 CREATE INDEX admission_thresholds_scope ON admission_thresholds (deleted, prefecture_code, park_id, industry_id);
 
--- Local, NOT synced: derived per-project status kept up to date by change hooks
--- (last activity for 疑似停滞, admission summary for filtering). Rebuildable at any time.
+-- Local, NOT synced: a derived index kept up to date by change hooks, like search_*;
+-- it has rows for live projects only:
+-- the current stage as derived from project_stages (cached so lists and the dashboard
+-- need no per-row subquery; never written by the user), last activity for 疑似停滞, and
+-- the admission summary for filtering. Rebuildable at any time from the synced tables.
 CREATE TABLE project_status (
     project_id       TEXT PRIMARY KEY,
+    owner_officer    TEXT NOT NULL DEFAULT '',   -- copy of projects.owner_officer (for "my" aggregates)
+    stage            TEXT NOT NULL DEFAULT '',
+    stage_on         TEXT NOT NULL DEFAULT '',
     last_activity_on TEXT NOT NULL DEFAULT '',
     admission        TEXT NOT NULL DEFAULT '',   -- 通过/不通过/需人工确认 (after overrides)
     blocking         INTEGER NOT NULL DEFAULT 0  -- 1 if an un-overridden 不通过 exists
 ) WITHOUT ROWID;
+CREATE INDEX project_status_owner ON project_status (owner_officer, stage, last_activity_on);
 CREATE INDEX project_status_activity ON project_status (last_activity_on);
 
 CREATE VIRTUAL TABLE search_projects USING fts5 (

@@ -7,6 +7,7 @@ from typing import Any
 
 from zsapp import profile
 from zsapp.store import Store
+from zsapp.projects import status
 from zsapp.projects.common import BIG_PROJECT_WAN, today
 from zsapp.projects.projects import STALLED_SQL, stalled_cutoff
 from zsapp.projects.stages import STAGES
@@ -43,13 +44,15 @@ def dashboard(store: Store, *, owner: str | None = None, year: int | None = None
     now = now or today()
     year = year or now.year
     owner = default_owner(store) if owner is None else owner
+    status.ensure(store)
+    # project_status holds one derived row per live project (stage, last activity, owner copy).
+    mine_ps = "ps.owner_officer = :owner" if owner else "1"
     mine = "p.deleted = 0" + (" AND p.owner_officer = :owner" if owner else "")
     params = {"owner": owner, "cutoff": stalled_cutoff(store, now), "y0": f"{year}-01", "y1": f"{year}-12",
               "today": now.isoformat(), "big": BIG_PROJECT_WAN}
     by_stage = {s: 0 for s in STAGES}
     for row in store.query(
-        f"SELECT st.stage, count(*) AS n FROM projects p JOIN project_current_stage st ON st.project_id = p.id "
-        f"WHERE {mine} GROUP BY st.stage", params,
+        f"SELECT ps.stage, count(*) AS n FROM project_status ps WHERE {mine_ps} GROUP BY ps.stage", params,
     ):
         if row["stage"]:
             by_stage[row["stage"]] = row["n"]
@@ -67,20 +70,17 @@ def dashboard(store: Store, *, owner: str | None = None, year: int | None = None
     for row in store.query(
         f"SELECT f.month, sum(f.amount_wan) AS total_wan, "
         f"sum(CASE WHEN f.outside_province = 1 AND f.industrial = 1 THEN f.amount_wan ELSE 0 END) AS outside_industrial_wan "
-        f"FROM project_funds f JOIN projects p ON p.id = f.project_id "
-        f"WHERE f.deleted = 0 AND f.month BETWEEN :y0 AND :y1 AND {mine} GROUP BY f.month", params,
+        f"FROM project_funds f INDEXED BY project_funds_month "
+        f"WHERE f.deleted = 0 AND f.month BETWEEN :y0 AND :y1 "
+        f"AND f.project_id IN (SELECT ps.project_id FROM project_status ps WHERE {mine_ps}) GROUP BY f.month", params,
     ):
         months[row["month"]].update(total_wan=row["total_wan"], outside_industrial_wan=row["outside_industrial_wan"])
-    stalled_where = f"{mine} AND {STALLED_SQL}"
-    stalled_count = store.scalar(
-        f"SELECT count(*) FROM projects p LEFT JOIN project_current_stage st ON st.project_id = p.id "
-        f"LEFT JOIN project_status ps ON ps.project_id = p.id WHERE {stalled_where}", params,
-    )
+    stalled_where = f"{mine_ps} AND {STALLED_SQL}"
+    stalled_count = store.scalar(f"SELECT count(*) FROM project_status ps WHERE {stalled_where}", params)
     stalled = store.query(
-        f"SELECT p.id, p.code, p.name, st.stage, ps.last_activity_on FROM projects p "
-        f"LEFT JOIN project_current_stage st ON st.project_id = p.id "
-        f"LEFT JOIN project_status ps ON ps.project_id = p.id WHERE {stalled_where} "
-        f"ORDER BY ps.last_activity_on, p.code LIMIT {int(stalled_limit)}", params,
+        f"SELECT p.id, p.code, p.name, ps.stage, ps.last_activity_on FROM project_status ps "
+        f"JOIN projects p ON p.id = ps.project_id WHERE {stalled_where} "
+        f"ORDER BY ps.last_activity_on, ps.project_id LIMIT {int(stalled_limit)}", params,
     )
     overdue = store.scalar(
         "SELECT count(*) FROM followups WHERE deleted = 0 AND done = 0 AND due_date <> '' AND due_date < :today",

@@ -387,7 +387,7 @@ def search_projects(store: Store, query: str, limit: int = 50) -> list[dict[str,
         return []
     ids = [h.entity_id for h in hits]
     rows = {r["id"]: r for r in store.query(
-        f"SELECT p.id, p.code, p.name, st.stage FROM projects p LEFT JOIN project_current_stage st ON st.project_id = p.id "
+        f"SELECT p.id, p.code, p.name, ps.stage FROM projects p LEFT JOIN project_status ps ON ps.project_id = p.id "
         f"WHERE p.deleted = 0 AND p.id IN ({','.join('?' * len(ids))})", ids,
     )}
     return [
@@ -436,7 +436,7 @@ class ProjectFilter:
 SORTS = {
     "code": "p.code",
     "name": "p.name",
-    "stage": "CASE st.stage WHEN '线索' THEN 0 WHEN '在谈' THEN 1 WHEN '签约' THEN 2 WHEN '开工' THEN 3 "
+    "stage": "CASE ps.stage WHEN '线索' THEN 0 WHEN '在谈' THEN 1 WHEN '签约' THEN 2 WHEN '开工' THEN 3 "
              "WHEN '投产' THEN 4 WHEN '停滞' THEN 5 WHEN '终止' THEN 6 ELSE 7 END",
     "prefecture": "p.prefecture_code",
     "park": "pk.name",
@@ -453,8 +453,7 @@ def stalled_cutoff(store: Store, now: dt.date | None = None) -> str:
 
 
 STALLED_SQL = (
-    "(coalesce(st.stage, '') = '停滞' OR (coalesce(st.stage, '') NOT IN ('投产', '终止') "
-    "AND coalesce(ps.last_activity_on, '') < :cutoff))"
+    "(ps.stage = '停滞' OR (ps.stage NOT IN ('投产', '终止') AND ps.last_activity_on < :cutoff))"
 )
 
 
@@ -466,7 +465,7 @@ def _where(store: Store, f: ProjectFilter, now: dt.date | None) -> tuple[str, di
         clauses.append(f"p.id IN (SELECT value FROM json_each(:ids))")
         params["ids"] = json.dumps(ids)
     if f.stage:
-        clauses.append("st.stage = :stage")
+        clauses.append("ps.stage = :stage")
         params["stage"] = f.stage
     if f.prefecture_code:
         clauses.append("p.prefecture_code = :pref")
@@ -501,9 +500,10 @@ def _where(store: Store, f: ProjectFilter, now: dt.date | None) -> tuple[str, di
     return " AND ".join(clauses), params
 
 
+# project_status is the derived per-project index (current stage, last activity, 预审),
+# kept by change hooks; status.ensure() fills rows missing for any reason before listing.
 _LIST_FROM = (
-    "FROM projects p LEFT JOIN project_current_stage st ON st.project_id = p.id "
-    "LEFT JOIN project_status ps ON ps.project_id = p.id LEFT JOIN parks pk ON pk.id = p.park_id"
+    "FROM projects p JOIN project_status ps ON ps.project_id = p.id LEFT JOIN parks pk ON pk.id = p.park_id"
 )
 
 
@@ -521,7 +521,7 @@ def list_projects(
     params.update(limit=limit, offset=offset)
     rows = store.query(
         f"SELECT p.id, p.code, p.name, p.prefecture_code, p.park_id, pk.name AS park, p.total_investment_wan, "
-        f"p.owner_officer, st.stage, st.changed_on AS stage_on, ps.admission, ps.last_activity_on, "
+        f"p.owner_officer, ps.stage, ps.stage_on, ps.admission, ps.last_activity_on, "
         f"{STALLED_SQL} AS stalled {_LIST_FROM} WHERE {where} "
         f"ORDER BY {order} {direction}, p.code {direction} LIMIT :limit OFFSET :offset",
         params,
@@ -533,6 +533,9 @@ def list_projects(
 
 
 def count_projects(store: Store, f: ProjectFilter | None = None, *, now: dt.date | None = None) -> int:
+    from zsapp.projects import status
+
+    status.ensure(store)
     where, params = _where(store, f or ProjectFilter(), now)
     return store.scalar(f"SELECT count(*) {_LIST_FROM} WHERE {where}", params)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from zsapp import search
 from zsapp.store import Store, on_record_change
+from zsapp.projects import stages
 from zsapp.projects.common import hlc_date, today
 
 _ACTIVITY_SQL = """
@@ -36,11 +37,14 @@ def refresh(store: Store, project_id: str) -> None:
     # Creation counts only when nothing else happened yet (its 线索 row normally carries the date).
     last = store.scalar(_ACTIVITY_SQL, {"id": project_id}) or hlc_date(project["created_at"])
     precheck = admission.evaluate(store, project_id)
+    current = stages.current(store, project_id) or {"stage": "", "changed_on": ""}
     store.conn.execute(
-        "INSERT INTO project_status (project_id, last_activity_on, admission, blocking) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (project_id) DO UPDATE SET last_activity_on = excluded.last_activity_on, "
+        "INSERT INTO project_status (project_id, owner_officer, stage, stage_on, last_activity_on, admission, blocking) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id) DO UPDATE SET owner_officer = excluded.owner_officer, "
+        "stage = excluded.stage, "
+        "stage_on = excluded.stage_on, last_activity_on = excluded.last_activity_on, "
         "admission = excluded.admission, blocking = excluded.blocking",
-        (project_id, last, precheck.summary, int(bool(precheck.blocking))),
+        (project_id, project["owner_officer"], current["stage"], current["changed_on"], last, precheck.summary, int(bool(precheck.blocking))),
     )
 
 
@@ -68,6 +72,9 @@ def rebuild(store: Store) -> int:
 
 def ensure(store: Store) -> int:
     """Compute status rows missing for live projects (e.g. a database from before the hooks)."""
+    live = store.scalar("SELECT count(*) FROM projects WHERE deleted = 0")
+    if live == store.scalar("SELECT count(*) FROM project_status"):
+        return 0  # rows exist for live projects only, so equal counts mean nothing is missing
     missing = [r["id"] for r in store.query(
         "SELECT p.id FROM projects p LEFT JOIN project_status s ON s.project_id = p.id "
         "WHERE p.deleted = 0 AND s.project_id IS NULL"
@@ -81,12 +88,11 @@ def ensure(store: Store) -> int:
 
 def stalled_info(store: Store, project_id: str, *, now: dt.date | None = None) -> dict[str, Any]:
     from zsapp.projects.projects import stalled_days
-    from zsapp.projects.stages import current_stage
 
     row = store.query_one("SELECT last_activity_on FROM project_status WHERE project_id = ?", (project_id,))
     last = row["last_activity_on"] if row else ""
     days = stalled_days(store)
-    stage = current_stage(store, project_id)
+    stage = stages.current_stage(store, project_id)
     idle = ((now or today()) - dt.date.fromisoformat(last)).days if last else None
     stalled = stage == "停滞" or (stage not in ("投产", "终止") and idle is not None and idle > days)
     return {"last_activity_on": last, "idle_days": idle, "stalled": stalled, "stalled_days": days}
@@ -137,3 +143,35 @@ def _on_company(store: Store, row_id: str) -> None:
 def _on_threshold(store: Store, row_id: str) -> None:
     for row in store.query("SELECT id FROM projects WHERE deleted = 0"):
         refresh(store, row["id"])
+
+
+_BULK_ACTIVITY_SQL = """
+WITH acts AS (
+    SELECT project_id, max(changed_on) AS d FROM project_stages WHERE deleted = 0 GROUP BY project_id
+    UNION ALL
+    SELECT vp.project_id, max(substr(v.visited_at, 1, 10)) FROM visit_projects vp
+      JOIN visits v ON v.id = vp.visit_id AND v.deleted = 0 WHERE vp.deleted = 0 GROUP BY vp.project_id
+    UNION ALL
+    SELECT project_id, max(date(month || '-01', '+1 month', '-1 day')) FROM project_funds WHERE deleted = 0
+      GROUP BY project_id
+)
+INSERT INTO project_status (project_id, owner_officer, stage, stage_on, last_activity_on, admission, blocking)
+SELECT p.id, p.owner_officer, coalesce(cur.stage, ''), coalesce(cur.changed_on, ''),
+       coalesce((SELECT max(d) FROM acts WHERE acts.project_id = p.id), ''), '', 0
+FROM projects p LEFT JOIN (
+    SELECT project_id, stage, changed_on FROM (
+        SELECT project_id, stage, changed_on, row_number() OVER (
+            PARTITION BY project_id ORDER BY changed_on DESC, created_at DESC) AS rn
+        FROM project_stages WHERE deleted = 0) WHERE rn = 1
+) cur ON cur.project_id = p.id
+WHERE p.deleted = 0
+ON CONFLICT (project_id) DO UPDATE SET owner_officer = excluded.owner_officer, stage = excluded.stage,
+    stage_on = excluded.stage_on,
+    last_activity_on = excluded.last_activity_on
+"""
+
+
+def rebuild_activity(store: Store) -> None:
+    """Recompute every project's last activity in one pass (after a bulk load)."""
+    with store.transaction():
+        store.conn.execute(_BULK_ACTIVITY_SQL)
