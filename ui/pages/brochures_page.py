@@ -506,7 +506,7 @@ class BrochuresPage(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(230)
+        scroll.setMinimumWidth(200)
 
         # -- preview
         self.document = QPdfDocument(self)
