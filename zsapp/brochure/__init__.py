@@ -1,4 +1,6 @@
-"""PDF brochure (推介册) engine: pure core, no database, no Qt."""
+"""PDF brochure (推介册): the rendering engine (model, render, linebreak, qr, fonts: pure, no
+database, no Qt) and, on top of it, ``source`` (specs built from the database), ``history``
+(generate + remember what was given to whom) and ``templates`` (推介模板)."""
 
 from .fonts import missing_glyphs
 from .linebreak import break_lines
