@@ -278,3 +278,23 @@ def test_history_filtered_by_investor(qtbot, main_window, seeded, type_text):
     assert page.history_model.data(page.history_model.index(0, 2)) == "中国铝业集团有限公司"
     page.start_for_company(b, "隆基绿能科技股份有限公司")
     assert page.projects_model.checked == [ids[2]]
+
+
+@needs_poppler
+def test_print_on_other_paper_keeps_proportions(qtbot, main_window, seeded, tmp_path):
+    from PySide6.QtGui import QPageSize
+
+    store, ids = seeded
+    page = brochure_page(main_window)
+    check_project(qtbot, page, NAMES[2])
+    generate_and_wait(qtbot, page, page.page_button)
+    printer = page.make_printer()
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.Letter))  # as if chosen in the print dialog
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    out = tmp_path / "letter.pdf"
+    printer.setOutputFileName(str(out))
+    assert page.print_to(printer, dpi=200) >= 1
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Page size:\s+612 x 792 pts", info, re.M)
+    code = store.get("projects", ids[2])["code"]
+    assert any(t.startswith(f"项目编号：{code}") for t in decode_qr_codes(out, tmp_path))  # square, not stretched

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel, QModelIndex, QSize, QSizeF, Qt, QTimer, QUrl, Signal,
+    QAbstractTableModel, QModelIndex, QRect, QSize, Qt, QTimer, QUrl, Signal,
 )
 from PySide6.QtGui import QDesktopServices, QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
@@ -272,11 +272,7 @@ def print_pdf(document: QPdfDocument, printer: QPrinter, dpi: int = PRINT_DPI, p
     n = document.pageCount()
     if n <= 0:
         return 0
-    first = document.pagePointSize(0)
     printer.setFullPage(True)  # the PDF already has its print-safe margins
-    printer.setPageSize(QPageSize(QSizeF(first.width(), first.height()), QPageSize.Unit.Point, "",
-                                  QPageSize.SizeMatchPolicy.FuzzyMatch))
-    printer.setPageOrientation(QPageLayout.Orientation.Portrait)
     painter = QPainter()
     if not painter.begin(printer):
         raise RuntimeError("无法开始打印（打印机不可用）")
@@ -287,8 +283,12 @@ def print_pdf(document: QPdfDocument, printer: QPrinter, dpi: int = PRINT_DPI, p
             size = document.pagePointSize(i)
             px = QSize(round(size.width() / 72 * dpi), round(size.height() / 72 * dpi))
             image: QImage = document.render(i, px)
-            target = printer.pageRect(QPrinter.Unit.DevicePixel).toRect()
-            target.moveTo(0, 0)
+            page = printer.pageRect(QPrinter.Unit.DevicePixel).toRect()
+            page.moveTo(0, 0)
+            # fit, never stretch (a printer with another paper size keeps the proportions)
+            fitted = image.size().scaled(page.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(page.x() + (page.width() - fitted.width()) // 2,
+                           page.y() + (page.height() - fitted.height()) // 2, fitted.width(), fitted.height())
             painter.drawImage(target, image)
             if progress:
                 progress(i + 1, n)
@@ -876,7 +876,8 @@ class BrochuresPage(QWidget):
     def make_printer(self) -> QPrinter:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(self.current_path.stem if self.current_path else "推介册")
-        printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+        printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))  # the brochure's size; the dialog may change it
+        printer.setPageOrientation(QPageLayout.Orientation.Portrait)
         return printer
 
     def print_dialog(self) -> None:
