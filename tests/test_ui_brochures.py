@@ -297,4 +297,4 @@ def test_print_on_other_paper_keeps_proportions(qtbot, main_window, seeded, tmp_
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Page size:\s+612 x 792 pts", info, re.M)
     code = store.get("projects", ids[2])["code"]
-    assert any(t.startswith(f"项目编号：{code}") for t in decode_qr_codes(out, tmp_path))  # square, not stretched
+    assert any(t.startswith(f"项目编号：{code}") for t in decode_qr_codes(out, tmp_path))  # still scannable
