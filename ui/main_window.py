@@ -14,6 +14,7 @@ from ui.pages.brochures_page import BrochuresPage
 from ui.pages.catalogue_page import CataloguePage
 from ui.pages.companies_page import CompaniesPage
 from ui.pages.home_page import HomePage
+from ui.pages.projects_page import ProjectsPage
 from ui.pages.visits_page import VisitsPage
 from ui.pages.coming import ComingPage
 from ui.pages.settings_page import SettingsPage
@@ -36,7 +37,7 @@ PAGES: list[PageSpec] = [
     PageSpec("catalogue", "目录", CataloguePage),
     PageSpec("companies", "客商", CompaniesPage),
     PageSpec("visits", "拜访", VisitsPage),
-    PageSpec("projects", "项目", _coming("项目", "招商项目：准入预审、阶段、到位资金。")),
+    PageSpec("projects", "项目", ProjectsPage),
     PageSpec("brochures", "推介册", BrochuresPage),
     PageSpec("sync", "同步", _coming("同步", "与省招商办服务器增量同步，离线优先。")),
     PageSpec("settings", "设置", SettingsPage),

@@ -6,7 +6,7 @@ import html
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QLineEdit, QSplitter, QStackedWidget, QTableView,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QSplitter, QStackedWidget, QTableView,
     QTextBrowser, QTreeView, QVBoxLayout, QWidget,
 )
 
@@ -65,7 +65,15 @@ class CataloguePage(QWidget):
         splitter.setStretchFactor(1, 3)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self.search_box)
+        # 招商项目: a draft pitch prefilled from the selected item (ui/pages/projects_page.py).
+        self.pitch_button = QPushButton("生成推介项目")
+        self.pitch_button.setObjectName("pitchButton")
+        self.pitch_button.setEnabled(False)
+        self.pitch_button.clicked.connect(self.create_pitch)
+        top = QHBoxLayout()
+        top.addWidget(self.search_box, 1)
+        top.addWidget(self.pitch_button)
+        layout.addLayout(top)
         layout.addWidget(self.status)
         layout.addWidget(splitter, 1)
 
@@ -110,8 +118,16 @@ class CataloguePage(QWidget):
             self.tree.expandAll()
 
     # -- detail ------------------------------------------------------------------------
+    def create_pitch(self):
+        from ui.pages.projects_page import open_pitch_from_catalogue
+
+        if self.current_id and "-" in self.current_id:
+            return open_pitch_from_catalogue(self.window(), self.current_id)
+        return None
+
     def show_node(self, node_id: str, highlight: str | None = None) -> None:
         self.current_id = node_id
+        self.pitch_button.setEnabled("-" in node_id)
         if "-" in node_id:
             self.detail.setHtml(self._item_html(catalogue.get_item(self.ctx.store, node_id), highlight))
         else:

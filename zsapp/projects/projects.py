@@ -572,3 +572,9 @@ def draft_from_company(store: Store, company_id: str) -> dict[str, Any]:
         "investors": [(company_id, "意向")], "prefecture_key": me.prefecture, "park_key": me.park,
         "owner_officer": me.name,
     }
+
+
+def draft_defaults(store: Store) -> dict[str, Any]:
+    """A blank project form: the officer's own 州市/园区 and name prefilled."""
+    me = profile.get_profile(store)
+    return {"name": "", "prefecture_key": me.prefecture, "park_key": me.park, "owner_officer": me.name}

@@ -1,0 +1,141 @@
+"""项目 page with real widgets (offscreen): a pitch from a catalogue item, filters, stage gate,
+funds and the project page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from zsapp.projects import admission, funds, stages
+from zsapp.projects import projects as P
+
+
+def save(dialog):
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+
+
+def names(page):
+    model = page.model
+    return [model.index(r, 1).data() for r in range(model.rowCount())]
+
+
+def test_create_pitch_from_catalogue_item(qtbot, main_window, type_text):
+    catalogue_page = main_window.show_page("catalogue")
+    assert not catalogue_page.pitch_button.isEnabled()  # nothing (or an industry) selected
+    model = catalogue_page.tree_model
+    coffee = model.index(5, 0, model.index(0, 0))
+    catalogue_page.tree.setCurrentIndex(coffee)
+    qtbot.waitUntil(lambda: catalogue_page.current_id == "I01-06")
+    assert catalogue_page.pitch_button.isEnabled()
+    qtbot.mouseClick(catalogue_page.pitch_button, Qt.MouseButton.LeftButton)
+
+    page = main_window.pages["projects"]
+    qtbot.waitUntil(lambda: main_window.current_page_key() == "projects")
+    dialog = page.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    # Prefilled: the industry path and the item's product terms, the item ticked.
+    assert dialog.name.text() == "咖啡招商项目"
+    assert "高原特色现代农业 › 咖啡" in dialog.summary.toPlainText()
+    assert "咖啡物流" in dialog.summary.toPlainText()
+    assert dialog.selected_items() == ["I01-06"]
+    # Bad money input: a clear message, the dialog stays open, nothing saved.
+    dialog.name.clear()
+    type_text(dialog.name, "普洱咖啡精深加工项目")
+    dialog.location.prefecture.setCurrentIndex(dialog.location.prefecture.findText("普洱市"))
+    type_text(dialog.investment, "十二亿")
+    save(dialog)
+    assert "不是有效的数字" in dialog.error.text() and dialog.isVisible()
+    assert main_window.ctx.store.count("projects") == 0
+    dialog.investment.clear()
+    qtbot.keyClicks(dialog.investment, "12.5")
+    qtbot.keyClicks(dialog.land, "250")
+    assert "500" in dialog.intensity.text()
+    save(dialog)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+
+    year = dt.date.today().year
+    qtbot.waitUntil(lambda: names(page) == ["普洱咖啡精深加工项目"])
+    assert page.model.index(0, 0).data() == f"PE-{year}-0001"
+    assert page.model.index(0, 4).data() == "12.5"
+    qtbot.waitUntil(lambda: page.detail.project_id is not None)
+    text = page.detail.body.toPlainText()
+    assert "高原特色现代农业 › 咖啡" in text and "准入预审" in text and "需人工确认" in text
+    assert f"PE-{year}-0001" in page.detail.title.text()
+
+
+def test_list_filters_search_and_stage_gate(qtbot, main_window, type_text):
+    store = main_window.ctx.store
+    f500 = store.insert("companies", {"name": "中国铝业集团有限公司", "is_fortune500": 1})
+    big = P.create_project(store, name="绿色铝精深加工项目", prefecture_key="昆明", total_investment_yi="15",
+                           investors=[(f500, "意向")], item_ids=["I02-01"])
+    banned = P.create_project(store, name="土法炼焦厂", prefecture_key="曲靖", total_investment_yi="1")
+    P.create_project(store, name="普洱咖啡庄园", prefecture_key="普洱", item_ids=["I01-06"])
+    main_window.ctx.notify("projects")
+    page = main_window.show_page("projects")
+    qtbot.waitUntil(lambda: len(names(page)) == 3)
+    page.big.setChecked(True)
+    qtbot.waitUntil(lambda: names(page) == ["绿色铝精深加工项目"])
+    page.big.setChecked(False)
+    page.admission.setCurrentIndex(page.admission.findData("不通过"))
+    qtbot.waitUntil(lambda: names(page) == ["土法炼焦厂"])
+    page.admission.setCurrentIndex(0)
+    qtbot.keyClicks(page.search_box, "zglyjt")  # investor initials
+    qtbot.waitUntil(lambda: names(page) == ["绿色铝精深加工项目"])
+    page.search_box.clear()
+    qtbot.waitUntil(lambda: len(names(page)) == 3)
+
+    # Sorting by 总投资 happens in SQL.
+    page.table.sortByColumn(4, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: names(page)[0] == "绿色铝精深加工项目")
+
+    # Stage gate: 不通过 cannot pass 在谈 without a recorded override.
+    stages.change_stage(store, banned, "在谈")
+    page.select(banned)
+    qtbot.waitUntil(lambda: page.detail.project_id == banned)
+    qtbot.mouseClick(page.detail.buttons["stage"], Qt.MouseButton.LeftButton)
+    dialog = page.detail.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.stage.setCurrentText("签约")
+    save(dialog)
+    assert "不通过" in dialog.error.text() and "放行" in dialog.error.text()
+    assert stages.current_stage(store, banned) == "在谈"
+    dialog.reject()
+
+    qtbot.mouseClick(page.detail.buttons["check"], Qt.MouseButton.LeftButton)
+    check = page.detail.dialog
+    qtbot.waitUntil(check.isVisible)
+    assert check.table.item(0, 1).text() == "不通过"
+    check.table.selectRow(0)
+    type_text(check.reason, "改为焦炉煤气综合利用")
+    type_text(check.by, "曲靖市集体决策会议")
+    qtbot.mouseClick(check.override_button, Qt.MouseButton.LeftButton)
+    assert "改为焦炉煤气综合利用" in check.table.item(0, 4).text()
+    check.accept()
+    assert admission.evaluate(store, banned).blocking == []
+    qtbot.waitUntil(lambda: "放行记录" in page.detail.body.toPlainText())
+    stages.change_stage(store, banned, "签约")
+    assert big
+
+
+def test_funds_dialog_updates_the_project_page(qtbot, main_window):
+    store = main_window.ctx.store
+    pid = P.create_project(store, name="锡基新材料项目", prefecture_key="红河")
+    main_window.ctx.notify("projects")
+    page = main_window.show_page("projects")
+    qtbot.waitUntil(lambda: page.select(pid))
+    qtbot.waitUntil(lambda: page.detail.project_id == pid)
+    qtbot.mouseClick(page.detail.buttons["funds"], Qt.MouseButton.LeftButton)
+    dialog = page.detail.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.month.setText("2026-10")
+    qtbot.keyClicks(dialog.amount, "1.5")
+    save(dialog)
+    assert "小数" in dialog.error.text()
+    dialog.amount.clear()
+    qtbot.keyClicks(dialog.amount, "3000")
+    save(dialog)
+    qtbot.waitUntil(lambda: "合计 3,000 万元" in page.detail.body.toPlainText())
+    assert funds.totals(store, pid)["outside_industrial_wan"] == 3000
+    assert [m["month"] for m in page.detail.chart.months] == ["2026-10"]
