@@ -234,8 +234,7 @@ class ProjectsPage(QWidget):
         self.stalled.setObjectName("filterStalled")
         filters = QHBoxLayout()
         for combo in (self.stage, self.prefecture, self.industry, self.admission):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(3)
+            combo.setMinimumWidth(64)  # full width normally; may shrink on a narrow window
         for w in (self.stage, self.prefecture, self.industry, self.admission, self.big, self.fortune, self.stalled):
             filters.addWidget(w)
         filters.addStretch(1)
