@@ -139,3 +139,36 @@ def test_funds_dialog_updates_the_project_page(qtbot, main_window):
     qtbot.waitUntil(lambda: "合计 3,000 万元" in page.detail.body.toPlainText())
     assert funds.totals(store, pid)["outside_industrial_wan"] == 3000
     assert [m["month"] for m in page.detail.chart.months] == ["2026-10"]
+
+
+def test_home_dashboard_section_numbers_and_settings(qtbot, ctx):
+    from zsapp import profile
+    from ui.widgets.projects_dashboard import ProjectsSection
+
+    store = ctx.store
+    profile.save_profile(store, profile.OfficerProfile(name="张伟"))
+    f500 = store.insert("companies", {"name": "世界500强企业", "is_fortune500": 1})
+    year = dt.date.today().year
+    a = P.create_project(store, name="大项目", total_investment_yi="12", investors=[(f500, "意向")])
+    P.create_project(store, name="老项目", stage_on=f"{year - 1}-01-01")
+    P.create_project(store, name="别人的项目", owner_officer="李四", total_investment_yi="99")
+    funds.add_funds(store, a, f"{year}-01", 1200)
+    funds.add_funds(store, a, f"{year}-01", 300, outside_province=False)
+    section = ProjectsSection(ctx)
+    qtbot.addWidget(section)
+    text = section.summary.text()
+    assert "张伟负责的项目 <b>2</b> 个" in text and "10 亿元以上 <b>1</b> 个" in text
+    assert "世界500强投资方 <b>1</b> 家" in text
+    assert "到位资金 <b>1,500</b> 万元，其中省外产业类 <b>1,200</b> 万元" in section.funds.text()
+    assert "尚未设置" in section.funds.text()
+    assert [section.stalled.item(i).text() for i in range(section.stalled.count())] == [
+        f"⚠ {store.query_one('SELECT code FROM projects WHERE name = ?', ('老项目',))['code']}  老项目（线索，最近动态 {year - 1}-01-01）"]
+
+    dialog = section.edit_settings()
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.target.setText("12000")
+    dialog.days.setValue(800)
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: "完成目标 12,000 万元的 10%" in section.funds.text())
+    assert section.stalled.count() == 0 and "没有疑似停滞" in section.stalled_label.text()
+    assert section.chart.target_per_month == 1000
