@@ -211,3 +211,15 @@ def test_list_filters_and_sorting_in_sql(store):
     assert ids(f(), sort="investment", descending=False) == [b, a]
     assert P.count_projects(store, f(big_only=True)) == 1
     assert ids(f(), limit=1, offset=1, sort="code", descending=False) == [a]  # DL-… before KM-…
+
+
+def test_seeded_parks_are_not_pushed_and_lose_to_office_edits(store):
+    parks.ensure_seeded(store)
+    assert store.scalar("SELECT count(*) FROM outbox WHERE table_name = 'parks'") == 0
+    park = parks.find_park(store, "P01")
+    assert park["name"] == "昆明高新技术产业开发区" and park["updated_at"] < store.clock.now().pack()
+    # A park added on this device is a normal synced record.
+    pid = parks.add_park(store, "测试产业园", "昆明")
+    assert store.scalar("SELECT count(*) FROM outbox WHERE table_name = 'parks' AND row_id = ?", (pid,)) > 0
+    with pytest.raises(ProjectError, match="已存在"):
+        parks.add_park(store, "测试产业园", "昆明")

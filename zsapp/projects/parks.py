@@ -18,6 +18,12 @@ def seed_id_to_uuid(seed_id: str) -> str:
     return str(uuid.uuid5(_SEED_NAMESPACE, f"park:{seed_id}"))
 
 
+# Seeded parks are bundled reference data, identical on every device: they are written with
+# this oldest-possible HLC and no outbox patch, so a device never pushes them (parks are an
+# office-owned table for sync) and any edit published by the office wins over the seed.
+SEED_HLC = "0000000000000000-0000-seed"
+
+
 def ensure_seeded(store: Store) -> int:
     added = 0
     with store.transaction():
@@ -25,10 +31,11 @@ def ensure_seeded(store: Store) -> int:
             park_id = seed_id_to_uuid(park["id"])
             if store.get("parks", park_id, include_deleted=True):
                 continue
-            store.insert("parks", {
-                "id": park_id, "name": park["name"], "prefecture_code": park["prefecture_code"],
-                "seed_id": park["id"], "notes": park.get("source", ""),
-            })
+            store.conn.execute(
+                "INSERT INTO parks (id, created_at, updated_at, updated_by, deleted, name, prefecture_code, "
+                "seed_id, notes) VALUES (?, ?, ?, 'seed', 0, ?, ?, ?, ?)",
+                (park_id, SEED_HLC, SEED_HLC, park["name"], park["prefecture_code"], park["id"], park.get("source", "")),
+            )
             added += 1
     return added
 
