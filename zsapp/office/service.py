@@ -445,7 +445,9 @@ class Office:
             else:
                 same = cur[0] == value
                 concurrent = not same and cur[1] != op.get("b") and cur[2] != dev_id
-                if not concurrent:
+                if same and hlc <= cur[1]:
+                    pass  # already the current value, with a newer version: nothing to do
+                elif not concurrent:
                     if hlc <= cur[1]:
                         c = Timestamp.parse(cur[1])
                         hlc = Timestamp(c.wall_ms, c.counter + 1, dev_id).pack()
