@@ -68,3 +68,32 @@ def test_project_lifecycle_through_the_cli(data_dir, tmp_path):
 
     rec = json.loads(run("recommend", code, "--json", data_dir=data_dir).stdout)
     assert rec["companies"] == [] and rec["excluded_dishonest"] == []
+
+
+def test_investor_by_name_dishonest_check_recommend_and_keyword_import(data_dir, tmp_path):
+    env_run = lambda *a, code=0: run(*a, data_dir=data_dir, code=code)  # noqa: E731
+    companies = [sys.executable, "-m", "zsapp", "companies", "add"]
+    env = {**os.environ, "ZSAPP_DATA_DIR": str(data_dir)}
+    for extra in (["--name", "云南锡业集团有限公司", "--item", "I06-04", "--china500", "yes"],
+                  ["--name", "失信锡材公司", "--item", "I06-04", "--dishonest", "yes"],
+                  ["--name", "某世界500强", "--item", "I06-01", "--fortune500", "yes"]):
+        subprocess.run(companies + extra, check=True, capture_output=True, env=env, timeout=60)
+    added = json.loads(env_run("add", "锡基新材料项目", "--prefecture", "红河", "--item", "I06-04",
+                               "--investor", "失信锡材公司:签约主体", "--json").stdout)
+    assert added["investors"][0]["role"] == "签约主体"
+    checked = json.loads(env_run("check", added["code"], "--json").stdout)
+    r4 = next(r for r in checked["rules"] if r["rule_id"] == "R4")
+    assert r4["result"] == "不通过" and "失信锡材公司" in r4["reason"]
+    rec = json.loads(env_run("recommend", added["code"], "--json").stdout)
+    assert [c["name"] for c in rec["companies"]] == ["云南锡业集团有限公司", "某世界500强"]
+    assert "找不到企业" in env_run("add", "x", "--investor", "不存在的公司", code=1).stderr
+
+    doc = json.loads(env_run("keywords").stdout)
+    doc["categories"][0]["keywords"] = ["锡基"]
+    path = tmp_path / "kw.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    env_run("keywords", "--import", str(path))
+    listed = json.loads(env_run("list", "--admission", "不通过", "--json").stdout)
+    assert [r["code"] for r in listed] == [added["code"]]
+    r1 = json.loads(env_run("check", added["code"], "--json").stdout)["rules"][0]
+    assert r1["result"] == "不通过" and "锡基" in r1["reason"]

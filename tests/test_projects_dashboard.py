@@ -95,3 +95,29 @@ def test_dashboard_matches_hand_computed_fixture(store):
     everyone = dashboard.dashboard(store, owner="", year=2026, now=TODAY)
     assert everyone["projects"] == 5 and everyone["funds_year_outside_industrial_wan"] == 56000
     assert d
+
+
+def test_funds_sums_are_exact_for_any_amounts(store):
+    """Property: whatever integer amounts arrive, the dashboard sums equal Python's exact sums."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    pid = make(store, "资金项目", owner_officer="")
+    seen = {"total": 0, "outside_industrial": 0}
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.tuples(st.integers(1, 10**12), st.integers(1, 12), st.booleans(), st.booleans()),
+                    min_size=1, max_size=5))
+    def check(entries):
+        for amount, month, outside, industrial in entries:
+            funds.add_funds(store, pid, f"2026-{month:02d}", str(amount), outside_province=outside,
+                            industrial=industrial)
+            seen["total"] += amount
+            if outside and industrial:
+                seen["outside_industrial"] += amount
+        data = dashboard.dashboard(store, owner="", year=2026, now=TODAY)
+        assert data["funds_year_wan"] == seen["total"]
+        assert data["funds_year_outside_industrial_wan"] == seen["outside_industrial"]
+        assert funds.totals(store, pid)["total_wan"] == seen["total"]
+
+    check()

@@ -29,7 +29,7 @@ def register(subparsers) -> None:
     p.add_argument("--category", default="产业类", help="产业类/房地产/基础设施/金融类")
     p.add_argument("--summary", default=None)
     p.add_argument("--content", default="", help="建设内容")
-    p.add_argument("--investor", action="append", default=[], help="投资方企业 id[:签约主体]")
+    p.add_argument("--investor", action="append", default=[], help="投资方（企业名称或 id）[:签约主体]")
     p.add_argument("--direction", action="append", default=[], help="重点招商方向 D1…D6")
     p.add_argument("--way", action="append", default=[], help="招商方式 W1…W4")
     p.add_argument("--source", default="", help="项目来源 S1…S6")
@@ -135,6 +135,11 @@ def register(subparsers) -> None:
     p.add_argument("--source", required=True, help="来源文件")
     p.set_defaults(handler=cmd_threshold)
 
+    p = sub.add_parser("keywords", help="准入关键词清单（禁止/限制/淘汰/产能过剩/污染/危化）")
+    p.add_argument("--import", dest="import_path", type=Path, help="导入本单位采用的关键词清单（JSON）")
+    p.add_argument("--reset", action="store_true", help="恢复为随程序发布的清单")
+    p.set_defaults(handler=cmd_keywords)
+
     p = sub.add_parser("export", help="导出项目")
     p.add_argument("--format", default="xlsx", choices=["xlsx", "json"])
     p.add_argument("-o", "--output", type=Path, required=True)
@@ -157,10 +162,12 @@ def cmd_add(args, store) -> int:
     values: dict = {}
     if args.from_item:
         values = P.draft_from_item(store, args.from_item)
+    from zsapp.contacts import companies
+
     investors = []
     for spec in args.investor:
-        company_id, _, role = spec.partition(":")
-        investors.append((company_id, role or "意向"))
+        ref, _, role = spec.rpartition(":") if spec.endswith((":意向", ":签约主体")) else (spec, "", "")
+        investors.append((companies.resolve(store, ref), role or "意向"))
     item_ids = list(dict.fromkeys([*values.pop("item_ids", []), *args.item]))
     fields = {
         "summary": args.summary if args.summary is not None else values.get("summary", ""),
@@ -378,6 +385,21 @@ def cmd_threshold(args, store) -> int:
     admission.set_threshold(store, prefecture_code=pref, park_id=park_id, industry_id=args.industry,
                             min_intensity_wan=args.min_intensity, min_tax_wan=args.min_tax, source=args.source)
     print("已保存准入阈值")
+    return 0
+
+
+def cmd_keywords(args, store) -> int:
+    import json
+
+    if args.reset:
+        admission.reset_keyword_document(store)
+    if args.import_path:
+        try:
+            document = json.loads(args.import_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CliError(f"无法读取关键词清单 {args.import_path}：{exc}") from exc
+        admission.set_keyword_document(store, document)
+    print_json(admission.keyword_document(store))
     return 0
 
 

@@ -116,7 +116,19 @@ def set_keyword_document(store: Store, document: dict[str, Any]) -> None:
             assert all(isinstance(k, str) and k.strip() for k in category["keywords"])
     except (KeyError, TypeError, AssertionError) as exc:
         raise ProjectError(f"关键词清单格式不正确：{exc!r}") from exc
-    store.set_setting(KEYWORDS_SETTING, document)
+    from zsapp.projects import status
+
+    with store.transaction():
+        store.set_setting(KEYWORDS_SETTING, document)
+        status.refresh_all(store)
+
+
+def reset_keyword_document(store: Store) -> None:
+    from zsapp.projects import status
+
+    with store.transaction():
+        store.set_setting(KEYWORDS_SETTING, None)
+        status.refresh_all(store)
 
 
 def default_thresholds() -> list[dict[str, Any]]:

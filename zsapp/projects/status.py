@@ -70,6 +70,13 @@ def rebuild(store: Store) -> int:
     return len(ids)
 
 
+def refresh_all(store: Store) -> None:
+    """Recompute the status of every live project (e.g. after the keyword list changed)."""
+    with store.transaction():
+        for row in store.query("SELECT id FROM projects WHERE deleted = 0"):
+            refresh(store, row["id"])
+
+
 def ensure(store: Store) -> int:
     """Compute status rows missing for live projects (e.g. a database from before the hooks)."""
     live = store.scalar("SELECT count(*) FROM projects WHERE deleted = 0")
@@ -141,8 +148,7 @@ def _on_company(store: Store, row_id: str) -> None:
 
 @on_record_change("admission_thresholds")
 def _on_threshold(store: Store, row_id: str) -> None:
-    for row in store.query("SELECT id FROM projects WHERE deleted = 0"):
-        refresh(store, row["id"])
+    refresh_all(store)
 
 
 _BULK_ACTIVITY_SQL = """
