@@ -223,3 +223,16 @@ def test_seeded_parks_are_not_pushed_and_lose_to_office_edits(store):
     assert store.scalar("SELECT count(*) FROM outbox WHERE table_name = 'parks' AND row_id = ?", (pid,)) > 0
     with pytest.raises(ProjectError, match="已存在"):
         parks.add_park(store, "测试产业园", "昆明")
+
+
+def test_project_picker_labels_and_resolution(store):
+    from zsapp.projects import picker
+    from zsapp.projects.common import ProjectNotFound
+
+    pid = make(store, "绿色铝精深加工项目", prefecture_key="昆明")
+    [label] = picker.labels(store, "lsl")
+    assert label.endswith(" 绿色铝精深加工项目") and label.startswith("KM-")
+    assert picker.resolve(store, [label, label.split()[0], "绿色铝精深加工项目"]) == [pid]
+    with pytest.raises(ProjectNotFound, match="找不到项目"):
+        picker.resolve(store, ["不存在"])
+    assert picker.tokens_for(store, [pid]) == label
