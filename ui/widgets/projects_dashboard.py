@@ -121,6 +121,7 @@ class ProjectsSection(QGroupBox):
             f"疑似停滞 {data['stalled_count']} 个（超过 {P.stalled_days(self.ctx.store)} 天无拜访、阶段变化或到位资金；双击打开）"
             if data["stalled_count"] else "没有疑似停滞的项目。")
         self.stalled.setVisible(bool(data["stalled"]))
+        self.stalled.setFixedHeight(min(140, 8 + 24 * max(1, len(data["stalled"]))))
 
     def _open(self, item: QListWidgetItem) -> None:
         window = self.window()
