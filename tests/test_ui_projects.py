@@ -81,6 +81,14 @@ def test_list_filters_search_and_stage_gate(qtbot, main_window, type_text):
     page.admission.setCurrentIndex(page.admission.findData("不通过"))
     qtbot.waitUntil(lambda: names(page) == ["土法炼焦厂"])
     page.admission.setCurrentIndex(0)
+    page.prefecture.setCurrentIndex(page.prefecture.findText("昆明市"))
+    qtbot.waitUntil(lambda: names(page) == ["绿色铝精深加工项目"])
+    assert page.park.findText("昆明高新技术产业开发区") > 0 and page.park.findText("大理经济技术开发区") < 0
+    page.park.setCurrentIndex(page.park.findText("昆明高新技术产业开发区"))
+    qtbot.waitUntil(lambda: names(page) == [])
+    assert page.status.text() == "没有符合条件的项目"
+    page.prefecture.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: len(names(page)) == 3)
     qtbot.keyClicks(page.search_box, "zglyjt")  # investor initials
     qtbot.waitUntil(lambda: names(page) == ["绿色铝精深加工项目"])
     page.search_box.clear()

@@ -215,6 +215,9 @@ class ProjectsPage(QWidget):
         self.prefecture.addItem("全部州市", "")
         for p in regions.prefectures():
             self.prefecture.addItem(p["name"], p["code"])
+        self.park = QComboBox()
+        self.park.setObjectName("filterPark")
+        self._fill_parks()
         self.industry = QComboBox()
         self.industry.setObjectName("filterIndustry")
         self.industry.addItem("全部产业", "")
@@ -233,9 +236,10 @@ class ProjectsPage(QWidget):
         self.stalled = QCheckBox("疑似停滞")
         self.stalled.setObjectName("filterStalled")
         filters = QHBoxLayout()
-        for combo in (self.stage, self.prefecture, self.industry, self.admission):
-            combo.setMinimumWidth(64)  # full width normally; may shrink on a narrow window
-        for w in (self.stage, self.prefecture, self.industry, self.admission, self.big, self.fortune, self.stalled):
+        for combo in (self.stage, self.prefecture, self.park, self.industry, self.admission):
+            combo.setMinimumWidth(56)  # full width normally; may shrink on a narrow window
+        for w in (self.stage, self.prefecture, self.park, self.industry, self.admission, self.big, self.fortune,
+                  self.stalled):
             filters.addWidget(w)
         filters.addStretch(1)
 
@@ -275,7 +279,8 @@ class ProjectsPage(QWidget):
         self._timer.timeout.connect(self.apply_filter)
         self.search_box.textChanged.connect(lambda _t: self._timer.start())
         self.search_box.returnPressed.connect(self.apply_filter)
-        for combo in (self.stage, self.prefecture, self.industry, self.admission):
+        self.prefecture.currentIndexChanged.connect(self._fill_parks)
+        for combo in (self.stage, self.prefecture, self.park, self.industry, self.admission):
             combo.currentIndexChanged.connect(self.apply_filter)
         for box in (self.big, self.fortune, self.stalled):
             box.toggled.connect(self.apply_filter)
@@ -290,10 +295,21 @@ class ProjectsPage(QWidget):
     def current_filter(self) -> P.ProjectFilter:
         return P.ProjectFilter(
             query=self.search_box.text().strip(), stage=self.stage.currentData() or "",
-            prefecture_code=self.prefecture.currentData() or "", industry_id=self.industry.currentData() or "",
+            prefecture_code=self.prefecture.currentData() or "", park_id=self.park.currentData() or "",
+            industry_id=self.industry.currentData() or "",
             admission=self.admission.currentData() or "", big_only=self.big.isChecked(),
             fortune500_only=self.fortune.isChecked(), stalled_only=self.stalled.isChecked(),
         )
+
+    def _fill_parks(self) -> None:
+        from zsapp.projects import parks
+
+        self.park.blockSignals(True)
+        self.park.clear()
+        self.park.addItem("全部园区", "")
+        for park in parks.list_parks(self.ctx.store, self.prefecture.currentData() or None):
+            self.park.addItem(park["name"], park["id"])
+        self.park.blockSignals(False)
 
     def apply_filter(self) -> None:
         self._timer.stop()
@@ -344,7 +360,7 @@ class ProjectsPage(QWidget):
         return self.new_project(P.draft_from_company(self.ctx.store, company_id))
 
     def _after_create(self, project_id: str) -> None:
-        for combo in (self.stage, self.prefecture, self.industry, self.admission):
+        for combo in (self.stage, self.prefecture, self.park, self.industry, self.admission):
             combo.setCurrentIndex(0)
         for box in (self.big, self.fortune, self.stalled):
             box.setChecked(False)
