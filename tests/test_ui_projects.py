@@ -180,3 +180,23 @@ def test_home_dashboard_section_numbers_and_settings(qtbot, ctx):
     qtbot.waitUntil(lambda: "完成目标 12,000 万元的 10%" in section.funds.text())
     assert section.stalled.count() == 0 and "没有疑似停滞" in section.stalled_label.text()
     assert section.chart.target_per_month == 1000
+
+
+def test_recommended_company_can_be_added_as_investor(qtbot, main_window):
+    from PySide6.QtCore import QUrl
+
+    store = main_window.ctx.store
+    pid = P.create_project(store, name="锡基新材料项目", item_ids=["I06-04"])
+    good = store.insert("companies", {"name": "云南锡业集团", "is_china500": 1})
+    store.insert("company_items", {"company_id": good, "item_id": "I06-04"})
+    bad = store.insert("companies", {"name": "失信锡业", "is_dishonest": 1})
+    store.insert("company_items", {"company_id": bad, "item_id": "I06-04"})
+    main_window.ctx.notify("projects")
+    page = main_window.show_page("projects")
+    qtbot.waitUntil(lambda: page.select(pid))
+    qtbot.waitUntil(lambda: page.detail.project_id == pid)
+    text = page.detail.body.toPlainText()
+    assert "云南锡业集团 同一目录条目、龙头企业 加为意向投资方" in text and "已排除失信企业：失信锡业" in text
+    page.detail.body.anchorClicked.emit(QUrl(f"investor:{good}"))
+    qtbot.waitUntil(lambda: "云南锡业集团（意向）" in page.detail.body.toPlainText())
+    assert [i["name"] for i in P.investors(store, pid)] == ["云南锡业集团"]

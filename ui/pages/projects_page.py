@@ -65,7 +65,14 @@ class ProjectDetail(QWidget):
         self.buttons["check"].clicked.connect(lambda: self._open(AdmissionDialog))
         self.buttons["transfer"].clicked.connect(lambda: self._open(TransferDialog))
         self.buttons["delete"].clicked.connect(self.delete)
+        self.body.anchorClicked.connect(self._on_link)
         self.show_project(None)
+
+    def _on_link(self, url) -> None:
+        text = url.toString()
+        if text.startswith("investor:") and self.project_id:
+            P.add_investor(self.ctx.store, self.project_id, text.split(":", 1)[1], "意向")
+            self.ctx.notify("projects")
 
     def _open(self, cls) -> QWidget | None:
         if not self.project_id:
@@ -171,7 +178,8 @@ class ProjectDetail(QWidget):
                 f"<li>{e(o['rule'])}：{e(o['reason'])}（{e(o['decided_by'])}，{e(o['decided_on'])}）</li>"
                 for o in p["overrides"]) + "</ul>")
         rec = recommend.recommend(self.ctx.store, p["id"], limit=10)
-        lines = "".join(f"<li>{e(c['name'])}　<span style='color:#666'>{e('、'.join(c['reasons']))}</span></li>"
+        lines = "".join(f"<li>{e(c['name'])}　<span style='color:#666'>{e('、'.join(c['reasons']))}</span>　"
+                        f"<a href='investor:{e(c['company_id'])}'>加为意向投资方</a></li>"
                         for c in rec["companies"])
         excluded = (f"<p style='color:#888'>已排除失信企业：{e('、'.join(x['name'] for x in rec['excluded_dishonest']))}</p>"
                     if rec["excluded_dishonest"] else "")
