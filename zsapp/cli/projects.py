@@ -145,7 +145,9 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", type=Path, required=True)
     p.set_defaults(handler=cmd_export)
 
-    p = sub.add_parser("parks", help="列出园区")
+    p = sub.add_parser("parks", help="列出园区（或新增园区）")
+    p.add_argument("--add", metavar="NAME", help="新增园区名称")
+    p.add_argument("--prefecture", default="", help="新增园区所在州市")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_parks)
 
@@ -424,6 +426,8 @@ def cmd_export(args, store) -> int:
 
 def cmd_parks(args, store) -> int:
     parks.ensure_seeded(store)
+    if args.add:
+        parks.add_park(store, args.add, args.prefecture)
     rows = parks.list_parks(store)
     if args.json:
         print_json(rows)
