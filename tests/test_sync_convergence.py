@@ -230,7 +230,8 @@ class SyncMachine(RuleBasedStateMachine):
             key = (e["t"], e["id"], e["f"])
             ok = current.get(key) == e["h"] or dump.get((e["t"], e["id"]), {}).get(e["f"]) == e["v"] or (*key, e["h"]) in conflict_hlcs or (*key, e["h"]) in seen \
                 or (*key, canon(e["v"])) in seen_values
-            assert ok, f"edit silently lost: {e}"
+            assert ok, (f"edit silently lost: {e}; server now {dump.get((e['t'], e['id']))} "
+                        f"version {current.get(key)}; conflicts {[c for c in dump_conflicts(dump) if c['row_id'] == e['id']]}")
 
     def office_versions(self):
         import sqlalchemy as sa

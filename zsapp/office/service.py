@@ -302,7 +302,7 @@ class Office:
             "protocol": p.PROTOCOL_VERSION,
             "device_id": device["id"],
             "officer": {"name": device["officer_name"], "unit": device["unit"], "role": device["role"]},
-            "last_seq": device["last_seq"],
+            "last_seq": device.get("last_seq", 0),
             "spaces": {r.name: {"seq": r.seq, "count": r.count, "checksum": r.checksum,
                                 "forgotten_before": r.forgotten_before} for r in rows},
             "published": self.published_versions(),
