@@ -177,7 +177,8 @@ def find_by_uscc(store: Store, uscc: str, exclude_id: str | None = None) -> dict
     if not uscc:
         return None
     return store.query_one(
-        "SELECT id, name FROM companies WHERE uscc = ? AND uscc <> '' AND deleted = 0 AND id IS NOT ?",
+        "SELECT id, name FROM companies INDEXED BY companies_uscc "
+        "WHERE uscc = ? AND uscc <> '' AND deleted = 0 AND id IS NOT ?",
         (uscc, exclude_id),
     )
 
@@ -219,8 +220,10 @@ def set_items(store: Store, company_id: str, items) -> None:
 
 
 # -- CRUD ----------------------------------------------------------------------------------
-def create_company(store: Store, values: Mapping[str, Any], *, items=(), allow_similar: bool = False) -> str:
-    row = clean(values)
+def create_company(store: Store, values: Mapping[str, Any], *, items=(), allow_similar: bool = False,
+                   cleaned: bool = False) -> str:
+    """New company; ``cleaned=True`` when ``values`` already went through :func:`clean`."""
+    row = dict(values) if cleaned else clean(values)
     with store.transaction():
         _check_uscc_unique(store, row.get("uscc", ""), None)
         if not allow_similar:
@@ -406,9 +409,6 @@ def documents(row: dict[str, Any]) -> list[Document]:
     docs = [Document(row["id"], "name", row["name"], 30)]
     if row.get("short_name"):
         docs.append(Document(row["id"], "short_name", row["short_name"], 28))
-    key = name_key(row["name"])
-    if key and key != search.normalise(row["name"]):
-        docs.append(Document(row["id"], "name_key", key, 29))
     if row.get("uscc"):
         docs.append(Document(row["id"], "uscc", row["uscc"], 10))
     for tag in json.loads(row.get("tags") or "[]"):

@@ -423,7 +423,7 @@ def _apply_row(store: Store, plan: RowPlan, report: ImportReport) -> None:
                 report.companies_updated += 1
                 changed = True
         else:
-            company_id = companies_mod.create_company(store, row, items=plan.items, allow_similar=True)
+            company_id = companies_mod.create_company(store, row, items=plan.items, allow_similar=True, cleaned=True)
             report.companies_created += 1
             changed = True
     if plan.person is not None:
@@ -439,7 +439,7 @@ def _apply_row(store: Store, plan: RowPlan, report: ImportReport) -> None:
                 report.people_updated += 1
                 changed = True
         else:
-            people_mod.create_person(store, row)
+            people_mod.create_person(store, row, cleaned=True)
             report.people_created += 1
             changed = True
     if not changed:
@@ -456,19 +456,24 @@ def apply_import(store: Store, plans: list[RowPlan], report: ImportReport, *, on
         raise ImportRejected(f"有 {len(report.errors)} 行数据有误，未导入任何数据。{first}{more}", report)
     try:
         with store.transaction():
+            # A row that fails only while writing (e.g. its USCC belongs to another company)
+            # is undone alone when bad rows may be skipped; otherwise the whole import is.
+            savepoints = only_good or dry_run
             for n, plan in enumerate(plans):
-                store.conn.execute("SAVEPOINT import_row")
+                if savepoints:
+                    store.conn.execute("SAVEPOINT import_row")
                 try:
                     _apply_row(store, plan, report)
                 except ContactsError as exc:
-                    store.conn.execute("ROLLBACK TO import_row")
-                    store.conn.execute("RELEASE import_row")
                     report.errors.append((plan.line, str(exc)))
                     report.good -= 1
-                    if not only_good and not dry_run:
+                    if not savepoints:
                         raise ImportRejected(f"第 {plan.line} 行：{exc}。未导入任何数据。", report) from exc
+                    store.conn.execute("ROLLBACK TO import_row")
+                    store.conn.execute("RELEASE import_row")
                     continue
-                store.conn.execute("RELEASE import_row")
+                if savepoints:
+                    store.conn.execute("RELEASE import_row")
                 if progress and n % 200 == 0:
                     progress(n, len(plans))
             if dry_run:

@@ -48,8 +48,10 @@ def clean(store: Store, values: Mapping[str, Any], *, partial: bool = False) -> 
     return out
 
 
-def create_person(store: Store, values: Mapping[str, Any], *, since: str | None = None) -> str:
-    row = clean(store, values)
+def create_person(store: Store, values: Mapping[str, Any], *, since: str | None = None,
+                  cleaned: bool = False) -> str:
+    """New person; ``cleaned=True`` when ``values`` already went through :func:`clean`."""
+    row = dict(values) if cleaned else clean(store, values)
     with store.transaction():
         stored = {k: v for k, v in row.items() if v not in ("", None, "[]")}
         stored.setdefault("name", row["name"])
@@ -180,20 +182,17 @@ def search_people(store: Store, query: str, limit: int = 20) -> list[dict[str, A
 
 def find_duplicate(store: Store, name: str, mobile: str = "", company_id: str | None = None,
                    email: str = "") -> dict[str, Any] | None:
-    """An existing live person that is surely the same: same mobile, same e-mail, or the
-    same name at the same company."""
+    """An existing live person that is surely the same: same mobile, or the same name with
+    the same e-mail or at the same company."""
     if mobile:
-        row = store.query_one("SELECT * FROM people WHERE mobile = ? AND deleted = 0 LIMIT 1", (mobile,))
+        row = store.query_one("SELECT * FROM people WHERE mobile = ? AND mobile <> '' AND +deleted = 0 LIMIT 1", (mobile,))
         if row:
             return row
-    if email:
-        row = store.query_one("SELECT * FROM people WHERE email = ? COLLATE NOCASE AND deleted = 0 LIMIT 1", (email,))
-        if row:
-            return row
-    if name:
-        return store.query_one(
-            "SELECT * FROM people WHERE name = ? AND company_id IS ? AND deleted = 0 LIMIT 1", (name, company_id))
-    return None
+    if not name:
+        return None
+    return store.query_one(
+        "SELECT * FROM people WHERE deleted = 0 AND name = ? AND (company_id IS ? OR (? <> '' AND lower(email) = lower(?))) "
+        "ORDER BY company_id IS NOT ? LIMIT 1", (name, company_id, email, email, company_id))
 
 
 def documents(row: dict[str, Any]) -> list[Document]:
