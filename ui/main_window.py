@@ -18,6 +18,7 @@ from ui.pages.projects_page import ProjectsPage
 from ui.pages.visits_page import VisitsPage
 from ui.pages.coming import ComingPage
 from ui.pages.settings_page import SettingsPage
+from ui.pages.sync_page import SyncPage
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ PAGES: list[PageSpec] = [
     PageSpec("visits", "拜访", VisitsPage),
     PageSpec("projects", "项目", ProjectsPage),
     PageSpec("brochures", "推介册", BrochuresPage),
-    PageSpec("sync", "同步", _coming("同步", "与省招商办服务器增量同步，离线优先。")),
+    PageSpec("sync", "同步", SyncPage),
     PageSpec("settings", "设置", SettingsPage),
 ]
 

@@ -641,7 +641,8 @@ def status(store: Store) -> dict[str, Any]:
     config = get_config(store) or {}
     last_ok = store.query_one("SELECT * FROM sync_log WHERE ok = 1 ORDER BY id DESC LIMIT 1")
     last = store.query_one("SELECT * FROM sync_log WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1")
-    pending = store.pending_changes()
+    # Records with unsent edits (the outbox holds one patch per field).
+    pending = store.scalar("SELECT count(*) FROM (SELECT DISTINCT table_name, row_id FROM outbox)")
     if not config:
         state = "not_enrolled"
     elif last and not last["ok"]:

@@ -1,0 +1,413 @@
+"""同步: server and device, 立即同步 with progress, the conflict list and the sync log.
+Auto-sync runs in the background (on start, every N minutes, after edits settle); being
+offline is normal and shown in the status bar, never as an error dialog."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+    QMessageBox, QProgressBar, QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from zsapp.sync import client as sync_client
+from zsapp.sync import conflicts
+from ui.context import AppContext
+from ui.widgets.sync_status import SyncStatusIndicator
+
+PAGE_SIZE = 100
+AUTO_INTERVAL_MIN = 10
+SETTLE_MS = 30_000
+REFRESH_AREAS = ("companies", "people", "visits", "projects", "catalogue", "brochures", "sync")
+TABLE_LABELS = {
+    "companies": "客商", "people": "联系人", "visits": "拜访", "projects": "项目", "followups": "跟进",
+    "attachments": "附件", "parks": "园区", "admission_thresholds": "准入门槛",
+}
+
+
+FIELD_LABELS = {
+    "name": "名称", "short_name": "简称", "notes": "备注", "title": "职务/标题", "mobile": "手机", "email": "邮箱",
+    "deleted": "删除", "tags": "标签", "outcome": "意向", "text": "内容", "due_date": "到期日", "stage": "阶段",
+    "company_id": "所属企业", "merged_into": "合并到", "website": "网站", "revenue_wan": "营收（万元）",
+}
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "（空）"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = text if text != "" else "（空）"
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+class SqlPagedModel(QAbstractTableModel):
+    """Read-only table over a SQL query, fetched lazily in pages of PAGE_SIZE rows."""
+
+    def __init__(self, store, sql: str, headers: list[str], parent=None) -> None:
+        super().__init__(parent)
+        self.store, self.sql, self.headers = store, sql, headers
+        self.rows: list[dict[str, Any]] = []
+        self._more = True
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self.rows, self._more = [], True
+        self.endResetModel()
+        if self.canFetchMore(QModelIndex()):
+            self.fetchMore(QModelIndex())
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.headers)
+
+    def canFetchMore(self, parent) -> bool:  # noqa: N802
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent) -> None:  # noqa: N802
+        if parent.isValid():
+            return
+        batch = self.store.query(f"{self.sql} LIMIT ? OFFSET ?", (PAGE_SIZE, len(self.rows)))
+        self._more = len(batch) == PAGE_SIZE
+        if batch:
+            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(batch) - 1)
+            self.rows.extend(batch)
+            self.endInsertRows()
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.headers[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        return self.cell(self.rows[index.row()], index.column(), role == Qt.ItemDataRole.ToolTipRole)
+
+    def cell(self, row: dict, column: int, tooltip: bool) -> str:
+        raise NotImplementedError
+
+    def row_at(self, index: QModelIndex) -> dict[str, Any] | None:
+        return self.rows[index.row()] if index.isValid() and index.row() < len(self.rows) else None
+
+
+class ConflictModel(SqlPagedModel):
+    def __init__(self, store, parent=None) -> None:
+        super().__init__(store, "SELECT * FROM sync_conflicts WHERE deleted = 0 AND resolved = 0 "
+                                "ORDER BY created_at DESC, id", ["类型", "记录", "字段", "当前值", "被覆盖的值"], parent)
+
+    def cell(self, row, column, tooltip):
+        winner, loser = conflicts._decode(row["winner_value"]), conflicts._decode(row["loser_value"])
+        if column == 0:
+            return conflicts.KIND_LABELS.get(row["kind"], row["kind"])
+        if column == 1:
+            title = self._title(row["table_name"], row["row_id"])
+            return f"{TABLE_LABELS.get(row['table_name'], row['table_name'])} · {title}"
+        if column == 2:
+            return FIELD_LABELS.get(row["field"], row["field"])
+        if column == 3:
+            text = winner if row["kind"] != "delete_edit" or row["field"] == "deleted" else "（记录已删除）"
+            full = f"{text if isinstance(text, str) else _short(text)}（{row['winner_officer']}）"
+            return full if tooltip else f"{_short(text)}（{row['winner_officer']}）"
+        return f"{_short(loser)}（{row['loser_officer']}）" if not tooltip else f"{loser}（{row['loser_officer']}）"
+
+    def _title(self, table: str, row_id: str) -> str:
+        try:
+            cols = self.store.columns(table)
+        except Exception:
+            return row_id[:8]
+        for name in ("name", "title", "text", "filename", "place"):
+            if name in cols:
+                value = self.store.scalar(f"SELECT [{name}] FROM [{table}] WHERE id = ?", (row_id,))
+                if value:
+                    return _short(value)
+        return row_id[:8]
+
+
+class LogModel(SqlPagedModel):
+    def __init__(self, store, parent=None) -> None:
+        super().__init__(store, "SELECT * FROM sync_log WHERE finished_at IS NOT NULL ORDER BY id DESC",
+                         ["时间", "结果", "上传", "下载", "冲突", "说明"], parent)
+
+    def cell(self, row, column, tooltip):
+        if column == 0:
+            return (row["started_at"] or "").replace("T", " ")[:19]
+        if column == 1:
+            return "成功" if row["ok"] else ("离线" if row["error"].startswith("[offline]") else "失败")
+        if column in (2, 3, 4):
+            return str(row[("pushed", "pulled", "conflicts")[column - 2]])
+        return row["error"].split("] ", 1)[-1]
+
+
+class SyncPage(QWidget):
+    sync_finished = Signal(object)   # SyncResult or exception
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.running = False
+        self.indicator = SyncStatusIndicator(ctx, self)
+
+        info = QGroupBox("服务器与设备")
+        form = QFormLayout(info)
+        self.server_label, self.officer_label, self.device_label = QLabel(), QLabel(), QLabel()
+        self.last_label, self.pending_label, self.result_label = QLabel(), QLabel(), QLabel()
+        self.clock_label = QLabel()
+        self.clock_label.setStyleSheet("color: #c62828;")
+        self.clock_label.setWordWrap(True)
+        for name, label in (("syncServer", self.server_label), ("syncOfficer", self.officer_label),
+                            ("syncDevice", self.device_label), ("syncLast", self.last_label),
+                            ("syncPending", self.pending_label), ("syncResult", self.result_label)):
+            label.setObjectName(name)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("服务器：", self.server_label)
+        form.addRow("干部：", self.officer_label)
+        form.addRow("设备：", self.device_label)
+        form.addRow("上次成功同步：", self.last_label)
+        form.addRow("待同步修改：", self.pending_label)
+        form.addRow("上次结果：", self.result_label)
+        form.addRow(self.clock_label)
+
+        self.enroll_box = QGroupBox("登记本设备")
+        enroll = QFormLayout(self.enroll_box)
+        self.url_edit = QLineEdit()
+        self.url_edit.setObjectName("syncUrl")
+        self.url_edit.setPlaceholderText("https://服务器地址:8765")
+        self.code_edit = QLineEdit()
+        self.code_edit.setObjectName("syncCode")
+        self.code_edit.setPlaceholderText("管理员给的一次性登记码，如 ABCD-EFGH-JKLM")
+        self.ca_edit = QLineEdit()
+        self.ca_edit.setPlaceholderText("可选：单位自建 CA 证书文件")
+        ca_button = QPushButton("选择…")
+        ca_button.clicked.connect(self._pick_ca)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.ca_edit, 1)
+        ca_row.addWidget(ca_button)
+        self.enroll_button = QPushButton("登记")
+        self.enroll_button.setObjectName("syncEnroll")
+        self.enroll_button.clicked.connect(self.enroll)
+        self.enroll_message = QLabel()
+        self.enroll_message.setObjectName("syncEnrollMessage")
+        self.enroll_message.setWordWrap(True)
+        enroll.addRow("服务器地址：", self.url_edit)
+        enroll.addRow("登记码：", self.code_edit)
+        enroll.addRow("CA 证书：", ca_row)
+        enroll.addRow(self.enroll_button, self.enroll_message)
+
+        self.sync_button = QPushButton("立即同步")
+        self.sync_button.setObjectName("syncNow")
+        self.sync_button.clicked.connect(self.sync_now)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("syncProgress")
+        self.progress.setTextVisible(False)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.message = QLabel()
+        self.message.setObjectName("syncMessage")
+        self.message.setWordWrap(True)
+        actions = QHBoxLayout()
+        actions.addWidget(self.sync_button)
+        actions.addWidget(self.progress, 1)
+
+        self.conflict_model = ConflictModel(ctx.store, self)
+        self.conflict_view = self._table(self.conflict_model, "syncConflicts")
+        self.restore_button = QPushButton("恢复被覆盖的值")
+        self.restore_button.setObjectName("conflictRestore")
+        self.restore_button.clicked.connect(self.restore_selected)
+        self.dismiss_button = QPushButton("保留当前值")
+        self.dismiss_button.setObjectName("conflictDismiss")
+        self.dismiss_button.clicked.connect(self.dismiss_selected)
+        conflict_tab = QWidget()
+        cl = QVBoxLayout(conflict_tab)
+        cl.addWidget(self.conflict_view, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.dismiss_button)
+        buttons.addWidget(self.restore_button)
+        cl.addLayout(buttons)
+        self.log_model = LogModel(ctx.store, self)
+        self.log_view = self._table(self.log_model, "syncLog")
+        self.tabs = QTabWidget()
+        self.tabs.addTab(conflict_tab, "冲突")
+        self.tabs.addTab(self.log_view, "同步记录")
+
+        top = QHBoxLayout()
+        top.addWidget(info, 1)
+        top.addWidget(self.enroll_box, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(actions)
+        layout.addWidget(self.message)
+        layout.addWidget(self.tabs, 1)
+
+        # Background sync: on start, every N minutes, and after edits settle.
+        self.auto_timer = QTimer(self)
+        self.auto_timer.setInterval(AUTO_INTERVAL_MIN * 60_000)
+        self.auto_timer.timeout.connect(self.auto_sync)
+        self.settle_timer = QTimer(self)
+        self.settle_timer.setSingleShot(True)
+        self.settle_timer.setInterval(SETTLE_MS)
+        self.settle_timer.timeout.connect(self.auto_sync)
+        ctx.data_changed.connect(self._on_data_changed)
+        self.refresh()
+        QTimer.singleShot(0, self._attach_status_bar)
+        if sync_client.get_config(ctx.store):
+            self.auto_timer.start()
+            QTimer.singleShot(3000, self.auto_sync)
+
+    def _table(self, model, name: str) -> QTableView:
+        view = QTableView()
+        view.setObjectName(name)
+        view.setModel(model)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.verticalHeader().hide()
+        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        return view
+
+    def _attach_status_bar(self) -> None:
+        window = self.window()
+        label = window.findChild(QLabel, "syncStatus") if window is not None else None
+        if label is not None:
+            self.indicator.attach(label)
+
+    def _pick_ca(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择 CA 证书", "", "证书 (*.pem *.crt *.cer);;所有文件 (*)")
+        if path:
+            self.ca_edit.setText(path)
+
+    # -- state ---------------------------------------------------------------------------
+    def refresh(self) -> None:
+        st = sync_client.status(self.ctx.store)
+        self.server_label.setText(st["server"] or "未登记")
+        self.officer_label.setText(f"{st['officer']}（{st['unit']}）" if st["officer"] else "—")
+        self.device_label.setText(st["device_id"])
+        self.last_label.setText((st["last_sync"] or "从未").replace("T", " ")[:19])
+        self.pending_label.setText(f"{st['pending']} 条")
+        last = st["last_result"]
+        self.result_label.setText(f"上传 {last['pushed']} · 下载 {last['pulled']} · 冲突 {last['conflicts']}" if last else "—")
+        skew = int(st.get("clock_skew_ms") or 0)
+        self.clock_label.setText(
+            f"本机时钟与服务器相差约 {abs(skew) // 3600_000} 小时，请校准系统时间。" if abs(skew) > sync_client.SKEW_WARN_MS else "")
+        self.enroll_box.setTitle("重新登记本设备" if st["enrolled"] else "登记本设备")
+        self.sync_button.setEnabled(st["enrolled"] and not self.running)
+        self.conflict_model.reload()
+        self.log_model.reload()
+        self.tabs.setTabText(0, f"冲突（{st['open_conflicts']}）" if st["open_conflicts"] else "冲突")
+        self.indicator.refresh()
+
+    def _on_data_changed(self, areas) -> None:
+        if "sync" in areas:
+            return
+        self.indicator.refresh()
+        self.pending_label.setText(f"{sync_client.status(self.ctx.store)['pending']} 条")
+        if sync_client.get_config(self.ctx.store):
+            self.settle_timer.start()
+
+    # -- actions ---------------------------------------------------------------------------
+    def enroll(self) -> None:
+        url, code, ca = self.url_edit.text().strip(), self.code_edit.text().strip(), self.ca_edit.text().strip() or None
+        if not url or not code:
+            self.enroll_message.setText("请填写服务器地址和登记码")
+            return
+        self.enroll_button.setEnabled(False)
+        self.enroll_message.setText("正在登记…")
+
+        def done(info):
+            self.enroll_button.setEnabled(True)
+            self.code_edit.clear()
+            self.enroll_message.setText(f"已登记：{info['officer']}（{info['unit']}）")
+            self.auto_timer.start()
+            self.refresh()
+            self.sync_now()
+
+        def failed(exc):
+            self.enroll_button.setEnabled(True)
+            self.enroll_message.setText(str(exc))
+
+        self.ctx.tasks.run(lambda: sync_client.enroll(self.ctx.store, url, code, ca_file=ca), done, failed, db=False)
+
+    def auto_sync(self) -> None:
+        if not self.running and sync_client.get_config(self.ctx.store):
+            self.sync_now(auto=True)
+
+    def sync_now(self, auto: bool = False) -> None:
+        if self.running:
+            return
+        self.running = True
+        self.sync_button.setEnabled(False)
+        self.progress.setRange(0, 0)  # busy until the first progress report
+        self.message.setText("正在同步…（可以继续工作，同步期间的修改会在下次同步上传）")
+        self.indicator.set_running(True)
+        self.ctx.tasks.run(
+            lambda progress: sync_client.sync_now(self.ctx.store, progress=progress),
+            self._sync_done, self._sync_failed, self._sync_progress, db=False,
+        )
+
+    def _sync_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(min(done, max(total, 1)))
+
+    def _finish(self) -> None:
+        self.running = False
+        self.indicator.set_running(False)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+
+    def _sync_done(self, result) -> None:
+        self._finish()
+        text = f"同步完成：上传 {result.pushed}，下载 {result.pulled}"
+        if result.conflicts:
+            text += f"，{result.conflicts} 条新冲突（见下方冲突列表）"
+        for warning in result.warnings:
+            text += f"\n注意：{warning}"
+        self.message.setText(text)
+        self.refresh()
+        if result.pulled or result.conflicts:
+            self.ctx.notify(*REFRESH_AREAS)
+        self.sync_finished.emit(result)
+
+    def _sync_failed(self, exc: BaseException) -> None:
+        self._finish()
+        if isinstance(exc, sync_client.OfflineError):
+            self.message.setText("离线：暂时连不上服务器，修改都保存在本机，联网后会自动同步。")
+        elif isinstance(exc, sync_client.AuthRequired):
+            self.message.setText(f"{exc}\n请在右上方用新的登记码重新登记。")
+        elif isinstance(exc, sync_client.SyncError):
+            self.message.setText(str(exc))
+        else:
+            self.message.setText(f"同步出错：{exc}（本机数据不受影响）")
+        self.refresh()
+        self.sync_finished.emit(exc)
+
+    def _selected_conflict(self) -> dict | None:
+        rows = self.conflict_view.selectionModel().selectedRows()
+        return self.conflict_model.row_at(rows[0]) if rows else None
+
+    def restore_selected(self) -> None:
+        row = self._selected_conflict()
+        if row is None:
+            self.message.setText("请先在冲突列表中选择一条")
+            return
+        try:
+            conflicts.restore(self.ctx.store, row["id"])
+        except Exception as exc:  # shown, never lost
+            QMessageBox.warning(self, "无法恢复", str(exc))
+            return
+        self.message.setText("已恢复被覆盖的值，将在下次同步时上传")
+        self.ctx.notify(row["table_name"], "sync")
+        self.refresh()
+
+    def dismiss_selected(self) -> None:
+        row = self._selected_conflict()
+        if row is None:
+            self.message.setText("请先在冲突列表中选择一条")
+            return
+        conflicts.dismiss(self.ctx.store, row["id"])
+        self.ctx.notify("sync")
+        self.refresh()
