@@ -53,7 +53,6 @@ class CompaniesPage(QWidget):
             self.industry.addItem(f"（{ind.no}）{ind.name}", ind.id)
             for item in ind.items:
                 self.industry.addItem(f"    {item.no}. {item.name}", item.id)
-        self.industry.setMaximumWidth(260)
         self.tag = QComboBox()
         self.tag.setObjectName("filterTag")
         self.tag.setEditable(True)
@@ -85,9 +84,11 @@ class CompaniesPage(QWidget):
         top.addWidget(more)
         filters = QHBoxLayout()
         filters.addWidget(QLabel("筛选："))
-        self.tag.setMinimumWidth(120)
         for widget in (self.region, self.flag, self.industry, self.tag, self.dishonest):
-            filters.addWidget(widget)
+            # Shrink with the window (the main window must fit 700 px wide).
+            widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            widget.setMinimumContentsLength(4)
+            filters.addWidget(widget, 1)
         filters.addStretch(1)
 
         self.model = CompanyListModel(ctx.store, self)
