@@ -243,3 +243,18 @@ def test_attachment_stored_by_hash_and_listed(store, tmp_path, data_dir):
     assert blob.read_bytes() == b"%PDF-1.4 test" and first["available"]
     attachments.remove_attachment(store, again)
     assert [a["id"] for a in attachments.list_attachments(store, "companies", cid)] == [aid]
+
+
+def test_reindex_removes_bucketed_and_legacy_index_rows(store):
+    from zsapp import search
+
+    cid = companies.create_company(store, {"name": "华为技术有限公司"})
+    # a row indexed before bucketed rowids existed (small automatic rowid)
+    store.conn.execute("INSERT INTO search_companies (rowid, entity_id, field, weight, display, norm, keys, grams, py, ini) "
+                       "VALUES (5, ?, 'name', 30, '旧名称', '旧名称', ' 旧名称 ', '旧名 名称 称', '', '')", (cid,))
+    assert store.scalar("SELECT count(*) FROM search_companies WHERE entity_id = ?", (cid,)) == 2
+    companies.update_company(store, cid, {"name": "华为终端有限公司"})
+    assert [r["display"] for r in store.query("SELECT display FROM search_companies WHERE entity_id = ?", (cid,))] == ["华为终端有限公司"]
+    other = companies.create_company(store, {"name": "中兴通讯股份有限公司"})
+    search.remove_entity(store.conn, "companies", cid)
+    assert store.scalar("SELECT count(*) FROM search_companies WHERE entity_id = ?", (other,)) == 1
