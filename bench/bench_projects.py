@@ -93,8 +93,11 @@ def generate(store, n_projects: int, n_visits: int, seed: int = 7) -> None:
     status.rebuild_activity(store)
     store.conn.execute("ANALYZE")
     t2 = time.perf_counter()
+    status.ensure(store)  # the full 准入预审 of every project (as after an office threshold update)
+    t3 = time.perf_counter()
     print(f"generated {n_projects} projects, {len(stage_rows)} stage rows, {len(fund_rows)} funds rows, "
-          f"{n_visits} visits in {t1 - t0:.1f} s; bulk activity rebuild {1000 * (t2 - t1):.0f} ms")
+          f"{n_visits} visits in {t1 - t0:.1f} s; bulk activity rebuild {1000 * (t2 - t1):.0f} ms; "
+          f"预审 of all projects {t3 - t2:.1f} s ({1000 * (t3 - t2) / max(1, n_projects):.2f} ms each)")
 
 
 def _flush(conn, hlc, dev, visits, links, followups) -> None:

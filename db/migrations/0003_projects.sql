@@ -188,6 +188,7 @@ CREATE TABLE project_status (
 ) WITHOUT ROWID;
 CREATE INDEX project_status_owner ON project_status (owner_officer, stage, last_activity_on);
 CREATE INDEX project_status_activity ON project_status (last_activity_on);
+CREATE INDEX project_status_admission ON project_status (admission);
 
 CREATE VIRTUAL TABLE search_projects USING fts5 (
     entity_id UNINDEXED, field UNINDEXED, weight UNINDEXED, display UNINDEXED, norm UNINDEXED,

@@ -121,6 +121,7 @@ def set_keyword_document(store: Store, document: dict[str, Any]) -> None:
     with store.transaction():
         store.set_setting(KEYWORDS_SETTING, document)
         status.refresh_all(store)
+    status.ensure(store)
 
 
 def reset_keyword_document(store: Store) -> None:
@@ -129,6 +130,7 @@ def reset_keyword_document(store: Store) -> None:
     with store.transaction():
         store.set_setting(KEYWORDS_SETTING, None)
         status.refresh_all(store)
+    status.ensure(store)
 
 
 def default_thresholds() -> list[dict[str, Any]]:

@@ -70,19 +70,23 @@ def rebuild(store: Store) -> int:
     return len(ids)
 
 
+STALE = ""  # admission value of a status row that must be recomputed
+
+
 def refresh_all(store: Store) -> None:
-    """Recompute the status of every live project (e.g. after the keyword list changed)."""
-    with store.transaction():
-        for row in store.query("SELECT id FROM projects WHERE deleted = 0"):
-            refresh(store, row["id"])
+    """Mark every project's 预审 summary stale (e.g. after thresholds or the keyword list
+    changed). One cheap UPDATE, however many rows sync brings in; :func:`ensure` recomputes
+    them once, before the next list or dashboard. The stage gate never uses this cache."""
+    store.conn.execute("UPDATE project_status SET admission = ? WHERE admission <> ?", (STALE, STALE))
 
 
 def ensure(store: Store) -> int:
     """Compute status rows missing for live projects (e.g. a database from before the hooks)."""
     live = store.scalar("SELECT count(*) FROM projects WHERE deleted = 0")
-    if live == store.scalar("SELECT count(*) FROM project_status"):
+    stale = [r["project_id"] for r in store.query("SELECT project_id FROM project_status WHERE admission = ?", (STALE,))]
+    if live == store.scalar("SELECT count(*) FROM project_status") and not stale:
         return 0  # rows exist for live projects only, so equal counts mean nothing is missing
-    missing = [r["id"] for r in store.query(
+    missing = stale + [r["id"] for r in store.query(
         "SELECT p.id FROM projects p LEFT JOIN project_status s ON s.project_id = p.id "
         "WHERE p.deleted = 0 AND s.project_id IS NULL"
     )]
