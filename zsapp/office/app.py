@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import os
@@ -94,8 +95,10 @@ def create_app(office: Office) -> Starlette:
 
     async def pull(request, device, data):
         data = data or {}
-        result = await run_in_threadpool(office.pull, device, data.get("cursors") or {}, int(data.get("limit") or p.PULL_PAGE_ROWS))
-        return _json(result)
+        text = await run_in_threadpool(office.pull_json, device, data.get("cursors") or {}, int(data.get("limit") or p.PULL_PAGE_ROWS))
+        body = await run_in_threadpool(gzip.compress, text.encode("utf-8"), 1)
+        return Response(body, media_type="application/json", headers={
+            "Content-Encoding": "gzip", p.HEADER_PROTOCOL: str(p.PROTOCOL_VERSION), p.HEADER_APP: __version__})
 
     async def done(request, device, data):
         data = data or {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 import ssl
 import threading
 import time
@@ -95,8 +96,16 @@ def get_config(store: Store) -> dict[str, Any] | None:
     return store.get_setting(CONFIG_KEY)
 
 
+_TABLES_CACHE: dict[tuple[str, int], dict[str, set[str]]] = {}
+
+
 def synced_tables(store: Store) -> dict[str, set[str]]:
-    """Every local table carrying the sync columns → its columns (discovered, not listed)."""
+    """Every local table carrying the sync columns → its columns (discovered, not listed;
+    cached until the schema changes)."""
+    key = (str(store.path), store.scalar("PRAGMA schema_version"))
+    cached = _TABLES_CACHE.get(key)
+    if cached is not None:
+        return cached
     out: dict[str, set[str]] = {}
     names = [r[0] for r in store.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
     for name in names:
@@ -105,6 +114,7 @@ def synced_tables(store: Store) -> dict[str, set[str]]:
         cols = {r[1] for r in store.execute(f"PRAGMA table_info([{name}])").fetchall()}
         if all(c in cols for c in SYNC_COLUMNS):
             out[name] = cols
+    _TABLES_CACHE[key] = out
     return out
 
 
@@ -112,10 +122,17 @@ def blob_path(sha: str) -> Path:
     return paths.data_dir() / "attachments" / sha[:2] / sha
 
 
+_SSL_CONTEXTS: dict[str | None, ssl.SSLContext] = {}
+
+
 def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
-    ctx = ssl.create_default_context()
-    if ca_file:
-        ctx.load_verify_locations(cafile=ca_file)
+    """Certificates are always verified: system roots, plus an office's own CA if given."""
+    ctx = _SSL_CONTEXTS.get(ca_file)
+    if ctx is None:
+        ctx = ssl.create_default_context()
+        if ca_file:
+            ctx.load_verify_locations(cafile=ca_file)
+        _SSL_CONTEXTS[ca_file] = ctx
     return ctx
 
 
@@ -125,6 +142,8 @@ def _make_http(url: str, ca_file: str | None, transport: httpx.BaseTransport | N
         kwargs["transport"] = transport
     elif url.startswith("https"):
         kwargs["verify"] = _ssl_context(ca_file)
+    else:
+        kwargs["verify"] = False  # plain http: no TLS, skip loading the CA bundle
     return httpx.Client(base_url=url.rstrip("/"), **kwargs)
 
 
@@ -221,6 +240,8 @@ class SyncClient:
         self._own_http = http is None
         self.http = http or _make_http(self.config["server"], self.config.get("ca_file"), transport, timeout)
         self.tables = synced_tables(store)
+        # A larger page cache for this connection: initial snapshots upsert ~100k keys.
+        store.execute("PRAGMA cache_size = -65536")
 
     def close(self) -> None:
         if self._own_http:
@@ -400,73 +421,94 @@ class SyncClient:
 
     def apply_rows(self, rows: list[dict[str, Any]], pending: set[tuple[str, str, str]],
                    merges: list[tuple[str, str, str]]) -> int:
-        """Apply pulled rows inside the caller's transaction; returns new open conflicts."""
+        """Apply pulled rows inside the caller's transaction; returns new open conflicts.
+        Batched: one lookup of existing ids per table, executemany for inserts/versions."""
         store, conn = self.store, self.store.conn
         max_hlc = ""
         new_conflicts = 0
-        base_rows = []
+        base_rows: list[tuple] = []
+        version_rows: list[tuple] = []
+        extra_rows: list[tuple] = []
+        skip = ("id", "created_at", "updated_at", "updated_by")
+        # Existing local rows, per table, in one query per chunk.
+        ids_by_table: dict[str, list[str]] = {}
+        for row in rows:
+            ids_by_table.setdefault(row["t"], []).append(row["id"])
+        existing: dict[str, dict[str, str]] = {}
+        for table, ids in ids_by_table.items():
+            found: dict[str, str] = {}
+            if table in self.tables:
+                for i in range(0, len(ids), 500):
+                    chunk = ids[i : i + 500]
+                    found.update(conn.execute(f"SELECT id, updated_at FROM [{table}] WHERE id IN "
+                                              f"({','.join('?' * len(chunk))})", chunk).fetchall())
+            existing[table] = found
+        inserts: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
+        touched: list[tuple[str, str]] = []
         for row in rows:
             table, row_id, space = row["t"], row["id"], row["s"]
-            apply: dict[str, Any] = {}
-            versions: dict[str, str] = {}
+            columns = self.tables.get(table)
+            known: dict[str, Any] = {}
+            top = ""
             for name, (value, hlc) in row["f"].items():
                 if hlc > max_hlc:
                     max_hlc = hlc
-                if (table, row_id, name) in pending or name in ("id", "created_at", "updated_at", "updated_by"):
+                if name in skip or (table, row_id, name) in pending:
                     continue
                 base_rows.append((table, row_id, name, hlc, space))
-                apply[name] = value
-                versions[name] = hlc
-            if not apply:
-                continue
-            columns = self.tables.get(table)
-            known = {k: v for k, v in apply.items() if columns and k in columns}
-            unknown = {k: v for k, v in apply.items() if k not in known}
-            for name, value in unknown.items():
-                conn.execute("INSERT INTO sync_extra (table_name, row_id, field, value, hlc) VALUES (?, ?, ?, ?, ?) "
-                             "ON CONFLICT DO UPDATE SET value = excluded.value, hlc = excluded.hlc",
-                             (table, row_id, name, json.dumps(value, ensure_ascii=False), versions[name]))
+                if columns is not None and name in columns:
+                    known[name] = value
+                    version_rows.append((table, row_id, name, hlc))
+                    if hlc > top:
+                        top = hlc
+                else:
+                    extra_rows.append((table, row_id, name, json.dumps(value, ensure_ascii=False), hlc))
             if not known:
                 continue
-            if columns is None:
-                continue
-            top = max(versions[k] for k in known)
-            existing = conn.execute(f"SELECT updated_at FROM [{table}] WHERE id = ?", (row_id,)).fetchone()
-            if existing is None:
+            current = existing[table].get(row_id)
+            if current is None and row_id not in existing[table]:
                 full = {"id": row_id, "created_at": row.get("c") or top, "updated_at": top,
                         "updated_by": p.hlc_node(top), **known}
                 if table == p.CONFLICTS_TABLE and not known.get("resolved") and not known.get("deleted"):
                     new_conflicts += 1
-                names = ", ".join(f"[{k}]" for k in full)
-                try:
-                    conn.execute(f"INSERT INTO [{table}] ({names}) VALUES ({', '.join('?' for _ in full)})",
-                                 tuple(full.values()))
-                except Exception:
-                    # A row this version cannot store (e.g. a constraint it does not know):
-                    # keep every field verbatim rather than lose it or block the sync.
-                    for name, value in known.items():
-                        conn.execute("INSERT INTO sync_extra (table_name, row_id, field, value, hlc) VALUES (?, ?, ?, ?, ?) "
-                                     "ON CONFLICT DO UPDATE SET value = excluded.value, hlc = excluded.hlc",
-                                     (table, row_id, name, json.dumps(value, ensure_ascii=False), versions[name]))
-                    continue
+                inserts.setdefault((table, tuple(full)), []).append(tuple(full.values()))
+                existing[table][row_id] = top
             else:
-                assignments = ", ".join(f"[{k}] = ?" for k in known)
-                updated_at = max(existing[0] or "", top)
-                conn.execute(f"UPDATE [{table}] SET {assignments}, updated_at = ?, updated_by = ? WHERE id = ?",
-                             (*known.values(), updated_at, p.hlc_node(updated_at), row_id))
-            conn.executemany(
-                "INSERT INTO field_versions (table_name, row_id, field, hlc) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (table_name, row_id, field) DO UPDATE SET hlc = excluded.hlc",
-                [(table, row_id, k, versions[k]) for k in known],
-            )
-            store.run_change_hooks(table, row_id)
+                updated_at = max(current or "", top)
+                conn.execute(f"UPDATE [{table}] SET {', '.join(f'[{k}] = ?' for k in known)}, updated_at = ?, "
+                             "updated_by = ? WHERE id = ?", (*known.values(), updated_at, p.hlc_node(updated_at), row_id))
+            touched.append((table, row_id))
             if table in p.MERGE_TABLES and known.get(p.MERGE_FIELD):
                 merges.append((table, row_id, known[p.MERGE_FIELD]))
+        for (table, names), values in inserts.items():
+            sql = (f"INSERT INTO [{table}] ({', '.join(f'[{k}]' for k in names)}) "
+                   f"VALUES ({', '.join('?' for _ in names)})")
+            try:
+                conn.executemany(sql, values)
+            except sqlite3.DatabaseError:
+                # A row this version cannot store (e.g. a constraint it does not know):
+                # insert one by one and keep what fails verbatim, never lose or block.
+                for value in values:
+                    try:
+                        conn.execute(sql, value)
+                    except sqlite3.DatabaseError:
+                        rid = value[0]
+                        for name, v in zip(names, value):
+                            if name not in ("id", "created_at", "updated_at", "updated_by"):
+                                extra_rows.append((table, rid, name, json.dumps(v, ensure_ascii=False), value[2]))
+                        touched.remove((table, rid))
+        conn.executemany(
+            "INSERT INTO field_versions (table_name, row_id, field, hlc) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (table_name, row_id, field) DO UPDATE SET hlc = excluded.hlc", version_rows)
+        conn.executemany(
+            "INSERT INTO sync_extra (table_name, row_id, field, value, hlc) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT DO UPDATE SET value = excluded.value, hlc = excluded.hlc", extra_rows)
         conn.executemany(
             "INSERT INTO sync_base (table_name, row_id, field, hlc, space) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (table_name, row_id, field) DO UPDATE SET hlc = excluded.hlc, space = excluded.space",
-            base_rows,
-        )
+            base_rows)
+        for table, row_id in touched:
+            store.run_change_hooks(table, row_id)
         if max_hlc:
             _observe(store, max_hlc)
         return new_conflicts

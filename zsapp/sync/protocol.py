@@ -25,7 +25,7 @@ HEADER_DEVICE = "X-Zsapp-Device"
 
 PROVINCE_SPACE = "province"
 PUSH_BATCH_OPS = 1000
-PULL_PAGE_ROWS = 2000
+PULL_PAGE_ROWS = 10000
 
 # Tables that are never synced even if they carry the sync columns (local-only state).
 LOCAL_ONLY_TABLES: set[str] = set()
