@@ -1,5 +1,6 @@
 """Derived, local (not synced) per-project status kept current by change hooks:
-the last activity date (stage change, linked visit, 到位资金, creation) for 疑似停滞, and
+the last activity date (stage change, linked visit, 到位资金 — dated the 1st of its month —,
+creation when nothing else happened) for 疑似停滞, and
 the 准入预审 summary for filtering. Also keeps the ``search_projects`` index current.
 Everything here can be rebuilt from the synced tables with :func:`rebuild`."""
 
@@ -19,7 +20,7 @@ SELECT max(d) FROM (
     UNION ALL SELECT max(substr(v.visited_at, 1, 10)) FROM visit_projects vp
               JOIN visits v ON v.id = vp.visit_id AND v.deleted = 0
               WHERE vp.project_id = :id AND vp.deleted = 0
-    UNION ALL SELECT max(date(month || '-01', '+1 month', '-1 day')) FROM project_funds
+    UNION ALL SELECT max(month || '-01') FROM project_funds
               WHERE project_id = :id AND deleted = 0
 )
 """
@@ -104,7 +105,7 @@ def stalled_info(store: Store, project_id: str, *, now: dt.date | None = None) -
     last = row["last_activity_on"] if row else ""
     days = stalled_days(store)
     stage = stages.current_stage(store, project_id)
-    idle = ((now or today()) - dt.date.fromisoformat(last)).days if last else None
+    idle = max(0, ((now or today()) - dt.date.fromisoformat(last)).days) if last else None
     stalled = stage == "停滞" or (stage not in ("投产", "终止") and idle is not None and idle > days)
     return {"last_activity_on": last, "idle_days": idle, "stalled": stalled, "stalled_days": days}
 
@@ -162,7 +163,7 @@ WITH acts AS (
     SELECT vp.project_id, max(substr(v.visited_at, 1, 10)) FROM visit_projects vp
       JOIN visits v ON v.id = vp.visit_id AND v.deleted = 0 WHERE vp.deleted = 0 GROUP BY vp.project_id
     UNION ALL
-    SELECT project_id, max(date(month || '-01', '+1 month', '-1 day')) FROM project_funds WHERE deleted = 0
+    SELECT project_id, max(month || '-01') FROM project_funds WHERE deleted = 0
       GROUP BY project_id
 )
 INSERT INTO project_status (project_id, owner_officer, stage, stage_on, last_activity_on, admission, blocking)
