@@ -200,3 +200,39 @@ def test_recommended_company_can_be_added_as_investor(qtbot, main_window):
     page.detail.body.anchorClicked.emit(QUrl(f"investor:{good}"))
     qtbot.waitUntil(lambda: "云南锡业集团（意向）" in page.detail.body.toPlainText())
     assert [i["name"] for i in P.investors(store, pid)] == ["云南锡业集团"]
+
+
+def test_edit_project_keeps_location_and_transfer_records_history(qtbot, main_window, type_text):
+    store = main_window.ctx.store
+    inv = store.insert("companies", {"name": "云南白药集团"})
+    pid = P.create_project(store, name="中药材加工", park_key="P01", investors=[(inv, "签约主体")],
+                           total_investment_yi="2", item_ids=["I01-07"])
+    main_window.ctx.notify("projects")
+    page = main_window.show_page("projects")
+    qtbot.waitUntil(lambda: page.select(pid))
+    qtbot.waitUntil(lambda: page.detail.project_id == pid)
+    qtbot.mouseClick(page.detail.buttons["edit"], Qt.MouseButton.LeftButton)
+    dialog = page.detail.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert not dialog.location.isEnabled()  # moving goes through 流转
+    assert dialog.investment.text() == "2" and dialog.selected_items() == ["I01-07"]
+    assert dialog.investor_list() == [(inv, "签约主体")]
+    dialog.name.clear()
+    type_text(dialog.name, "中药材精深加工项目")
+    save(dialog)
+    qtbot.waitUntil(lambda: "中药材精深加工项目" in names(page))
+    assert P.investors(store, pid)[0]["role"] == "签约主体"
+
+    qtbot.mouseClick(page.detail.buttons["transfer"], Qt.MouseButton.LeftButton)
+    transfer = page.detail.dialog
+    qtbot.waitUntil(transfer.isVisible)
+    save(transfer)
+    assert "理由" in transfer.error.text()
+    transfer.target.prefecture.setCurrentIndex(transfer.target.prefecture.findText("玉溪市"))
+    transfer.target.park.setCurrentIndex(transfer.target.park.findText("玉溪高新技术产业开发区"))
+    type_text(transfer.reason, "不符合本园区主导产业布局")
+    save(transfer)
+    qtbot.waitUntil(lambda: "流转记录" in page.detail.body.toPlainText())
+    text = page.detail.body.toPlainText()
+    assert "昆明市 › 昆明高新技术产业开发区 → 玉溪市 › 玉溪高新技术产业开发区" in text
+    assert "不符合本园区主导产业布局" in text
