@@ -267,3 +267,4 @@ def test_visit_draft_survives_sigkill_and_is_offered_back(qtbot, ctx, db_path, d
     assert followup["text"] == "寄送用地资料" and followup["due_date"] > date.today().isoformat()
     assert drafts.load_draft(ctx.store, "visit") is None
     qtbot.waitUntil(lambda: not page.banner.isVisible())
+    QApplication.processEvents()  # let other pages' deferred refreshes run while the window exists

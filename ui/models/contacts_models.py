@@ -152,8 +152,8 @@ class CompanyListModel(LazySqlModel):
         return companies.list_companies(self.store, self.filter, sort=sort, descending=self.descending,
                                         limit=limit, offset=offset)
 
-    def total(self) -> int:
-        return companies.count_companies(self.store, self.filter)
+    def total(self, limit: int = 2000) -> int:
+        return companies.count_companies(self.store, self.filter, search_limit=limit)
 
     def extra_data(self, row, column, role):
         if role == Qt.ItemDataRole.ForegroundRole and row.get("is_dishonest"):

@@ -170,8 +170,12 @@ class CompaniesPage(QWidget):
         if shown == 0:
             self.status.setText("没有符合条件的企业" + (f"（“{flt.query}”）" if flt.query else ""))
         else:
-            total = self.model.total()
-            self.status.setText(f"共 {total:,} 家企业" + ("（按匹配程度排序）" if flt.query else ""))
+            if flt.query:
+                total = self.model.total(limit=1000)
+                more = "以上" if total >= 1000 else ""
+                self.status.setText(f"找到 {total:,} 家{more}企业（按匹配程度排序）")
+            else:
+                self.status.setText(f"共 {self.model.total():,} 家企业")
         if self.current_id and self.model.row_of(self.current_id) >= 0:
             self.table.selectRow(self.model.row_of(self.current_id))
 

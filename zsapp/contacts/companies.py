@@ -374,18 +374,27 @@ def order_sql(sort: str, descending: bool, rank: str | None) -> str:
     return f"ORDER BY {column} {'DESC' if descending else 'ASC'}, c.id"
 
 
+def _search_limit(flt: CompanyFilter, wanted: int) -> int:
+    """How many search hits to rank: just the page asked for, unless other filters may
+    drop some of them (then the best 2000)."""
+    narrowed = any((flt.region_tag, flt.province, flt.ownership, flt.flags, flt.item, flt.tag,
+                    flt.dishonest is not None))
+    return 2000 if narrowed else max(wanted, 50)
+
+
 def list_companies(store: Store, flt: CompanyFilter | None = None, *, sort: str = "",
                    descending: bool = False, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
     flt = flt or CompanyFilter()
-    body, params, rank = filter_sql(store, flt)
+    body, params, rank = filter_sql(store, flt, _search_limit(flt, offset + limit))
     return store.query(
         f"SELECT {LIST_COLUMNS} FROM {body} {order_sql(sort, descending, rank)} LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
 
 
-def count_companies(store: Store, flt: CompanyFilter | None = None) -> int:
-    body, params, _ = filter_sql(store, flt or CompanyFilter())
+def count_companies(store: Store, flt: CompanyFilter | None = None, search_limit: int = 2000) -> int:
+    """Matching companies; with a search query at most ``search_limit`` are counted."""
+    body, params, _ = filter_sql(store, flt or CompanyFilter(), search_limit)
     return store.scalar(f"SELECT count(*) FROM {body}", params)
 
 

@@ -165,7 +165,8 @@ def filter_sql(store: Store, query: str = "", company_id: str | None = None, sea
 
 def list_people(store: Store, query: str = "", *, company_id: str | None = None, sort: str = "",
                 descending: bool = False, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-    body, params, rank = filter_sql(store, query, company_id)
+    body, params, rank = filter_sql(store, query, company_id,
+                                    2000 if company_id else max(offset + limit, 50))
     if rank and not sort:
         order = f"ORDER BY {rank}"
     else:

@@ -220,7 +220,8 @@ def visit_filter_sql(store: Store, query: str = "", since: str = "", until: str 
 
 def list_visits(store: Store, query: str = "", *, since: str = "", until: str = "", kind: str = "",
                 limit: int = 100, offset: int = 0, descending: bool = True) -> list[dict[str, Any]]:
-    where, params = visit_filter_sql(store, query, since, until, kind)
+    where, params = visit_filter_sql(store, query, since, until, kind,
+                                     2000 if (since or until or kind) else max(offset + limit, 50))
     return store.query(
         _summary_sql(where) + f" ORDER BY v.visited_at {'DESC' if descending else 'ASC'}, v.id LIMIT ? OFFSET ?",
         [*params, limit, offset])
@@ -287,7 +288,9 @@ def list_followups(store: Store, *, due_within: int | None = None, include_done:
         "(SELECT group_concat(c.name, '、') FROM visit_companies l JOIN companies c ON c.id = l.company_id "
         " WHERE l.visit_id = v.id AND l.deleted = 0) AS companies "
         f"FROM followups f JOIN visits v ON v.id = f.visit_id WHERE {' AND '.join(where)} "
-        "ORDER BY f.done, f.due_date = '', f.due_date, f.created_at LIMIT ?", [*params, limit])
+        # open ones with a due date: index order (deleted, done, due_date), stops at LIMIT
+        + ("ORDER BY f.due_date LIMIT ?" if due_within is not None and not include_done
+           else "ORDER BY f.done, f.due_date = '', f.due_date, f.created_at LIMIT ?"), [*params, limit])
     for row in rows:
         row["overdue"] = bool(not row["done"] and row["due_date"] and row["due_date"] < today.isoformat())
         row["due_today"] = row["due_date"] == today.isoformat()
