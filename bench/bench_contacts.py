@@ -217,6 +217,9 @@ def main() -> None:
     print("Lists (first page and deep scroll, sorted/filtered in SQL)", flush=True)
     measure("companies page 1 sorted by name", lambda _: companies.list_companies(store, limit=200), range(20))
     measure("companies page at offset 50,000", lambda _: companies.list_companies(store, limit=200, offset=int(50_000 * SCALE)), range(10))
+    deep = companies.list_companies(store, limit=1, offset=int(50_000 * SCALE) - 1)[0]
+    measure("next page after row 50,000 (keyset, UI scroll)",
+            lambda _: companies.list_companies(store, limit=200, offset=1, after=deep), range(10))
     measure("companies sorted by revenue desc", lambda _: companies.list_companies(store, sort="revenue_wan", descending=True, limit=200), range(10))
     measure("filter 长三角 + 专精特新", lambda _: companies.list_companies(
         store, companies.CompanyFilter(region_tag="长三角", flags=["is_specialized_giant"]), limit=200), range(10))

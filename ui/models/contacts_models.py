@@ -149,8 +149,9 @@ class CompanyListModel(LazySqlModel):
     def fetch(self, limit: int, offset: int) -> list[dict[str, Any]]:
         # With a search query and no explicit sort the best matches come first.
         sort = self.sort_key if (self.sort_key != "name" or not self.filter.query.strip()) else ""
+        after = self.rows[-1] if offset and self.rows else None
         return companies.list_companies(self.store, self.filter, sort=sort, descending=self.descending,
-                                        limit=limit, offset=offset)
+                                        limit=limit, offset=offset, after=after)
 
     def total(self, limit: int = 2000) -> int:
         return companies.count_companies(self.store, self.filter, search_limit=limit)

@@ -382,10 +382,24 @@ def _search_limit(flt: CompanyFilter, wanted: int) -> int:
     return 2000 if narrowed else max(wanted, 50)
 
 
+# Columns that are never NULL, so a page can continue after the last row seen (keyset)
+# instead of skipping OFFSET rows: deep scrolling stays as fast as the first page.
+KEYSET_SORTS = {"name", "updated_at", "origin_province", "region_tag", "ownership", "uscc"}
+
+
 def list_companies(store: Store, flt: CompanyFilter | None = None, *, sort: str = "",
-                   descending: bool = False, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+                   descending: bool = False, limit: int = 100, offset: int = 0,
+                   after: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """A page of companies. ``after`` (the last row of the previous page) continues a
+    list sorted by a KEYSET_SORTS column without OFFSET."""
     flt = flt or CompanyFilter()
     body, params, rank = filter_sql(store, flt, _search_limit(flt, offset + limit))
+    key = sort or "name"
+    if after is not None and not rank and key in KEYSET_SORTS:
+        column = SORTS[key]
+        body += f" AND ({column}, c.id) {'<' if descending else '>'} (?, ?)"
+        params = [*params, after[key], after["id"]]
+        offset = 0
     return store.query(
         f"SELECT {LIST_COLUMNS} FROM {body} {order_sql(sort, descending, rank)} LIMIT ? OFFSET ?",
         [*params, limit, offset],
