@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
 import sqlite3
 import statistics
 import sys
@@ -97,7 +99,37 @@ def bench_initial_and_noop(root: Path, table: str, n: int = 10_000, runs: int = 
     return statistics.median(initial), statistics.median(noop), fields
 
 
-def bench_postgres(root: Path, devices: int = 50, changes: int = 200, runs: int = 3) -> list[float] | str:
+class OfficeProcess:
+    """`zsapp office serve` in its own process(es), as deployed."""
+
+    def __init__(self, url: str, blobs: Path, workers: int) -> None:
+        from zsapp.office.server import free_port
+
+        self.port = free_port()
+        self.cmd = [sys.executable, "-m", "zsapp", "office", "--db", url, "--blobs", str(blobs), "serve",
+                    "--port", str(self.port), "--workers", str(workers)]
+
+    def __enter__(self) -> str:
+        import httpx
+
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        url = f"http://127.0.0.1:{self.port}"
+        for _ in range(300):
+            try:
+                httpx.get(url + "/", timeout=0.5)
+                return url
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError("office server did not start")
+
+    def __exit__(self, *exc) -> None:
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(30)
+
+
+def bench_postgres(root: Path, devices: int = 50, changes: int = 200, runs: int = 3,
+                   workers: int = 2) -> list[float] | str:
     try:
         from pg import PgCluster, PgUnavailable, unique_db_name
     except ImportError as exc:
@@ -110,17 +142,18 @@ def bench_postgres(root: Path, devices: int = 50, changes: int = 200, runs: int 
     units = ["昆明市", "曲靖市", "玉溪市", "保山市", "昭通市", "丽江市", "普洱市", "临沧市", "楚雄州", "红河州",
              "文山州", "西双版纳州", "大理州", "德宏州", "怒江州", "迪庆州"]
     try:
-        (root / "pg").mkdir()
+        (root / "pg").mkdir(parents=True)
         tpl = Templates(root / "pg")
         for run in range(runs):
-            office = Office(cluster.create_database(unique_db_name()), blob_dir=root / "pgblobs")
+            url = cluster.create_database(unique_db_name())
+            office = Office(url, blob_dir=root / "pgblobs")
             office.init()
             stores = []
-            with ServerThread(office) as server:
+            with OfficeProcess(url, root / "pgblobs", workers) as server_url:
                 for i in range(devices):
                     office.add_officer(f"干部{run}-{i}", units[i % len(units)])
                     store = tpl.device()
-                    enroll(store, office, server.url, f"干部{run}-{i}")
+                    enroll(store, office, server_url, f"干部{run}-{i}")
                     with store.transaction():
                         for r in range(changes // 4):  # 4 field patches per new record (title, body, amount, deleted)
                             store.insert("probe_notes", {"title": f"{i}-{r}", "body": "并发", "amount_wan": r})
@@ -146,7 +179,7 @@ def bench_postgres(root: Path, devices: int = 50, changes: int = 200, runs: int 
                 elapsed = time.perf_counter() - t0
                 if errors:
                     raise errors[0]
-                total = sum(1 for _ in office.dump().values()) * 4
+                total = sum(len(f) for (tbl, _), f in office.dump().items() if tbl == "probe_notes")
                 assert total == devices * changes, f"lost changes: {total} != {devices * changes}"
                 assert all(s.pending_changes() == 0 for s in stores)
                 rates.append(devices * changes / elapsed)
@@ -169,7 +202,7 @@ def main() -> int:
     if isinstance(rates, str):
         print(f"PostgreSQL 50 devices x 200 changes: skipped ({rates})")
     else:
-        print(f"PostgreSQL 50 devices x 200 changes, concurrent push+pull: median {statistics.median(rates):.0f} changes/s "
+        print(f"PostgreSQL 50 devices x 200 changes, concurrent push+pull, office server in 2 worker processes: median {statistics.median(rates):.0f} changes/s "
               f"(runs: {', '.join(f'{r:.0f}' for r in rates)}; target >= 5000; zero loss checked)")
     shutil.rmtree(root, ignore_errors=True)
     return 0

@@ -39,6 +39,7 @@ def register(subparsers) -> None:
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--tls-cert", type=Path)
     p.add_argument("--tls-key", type=Path)
+    p.add_argument("--workers", type=int, default=1, help="工作进程数（无状态，可多进程）")
     p.set_defaults(handler=cmd_serve, needs_store=False)
 
     officer = sub.add_parser("officer", help="招商干部账号").add_subparsers(dest="officer_action", required=True, metavar="ACTION")
@@ -109,7 +110,7 @@ def cmd_serve(args) -> int:
     office = _open(args, init=True)
     scheme = "https" if args.tls_cert else "http"
     print(f"招商助手同步服务器：{scheme}://{args.host}:{args.port}  数据库：{_safe_url(_office_url(args))}", flush=True)
-    serve(office, args.host, args.port, args.tls_cert, args.tls_key)
+    serve(office, args.host, args.port, args.tls_cert, args.tls_key, workers=max(1, args.workers))
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -24,8 +25,23 @@ def _config(office: Office, host: str, port: int, tls_cert: Path | None = None, 
 
 
 def serve(office: Office, host: str = "127.0.0.1", port: int = 8765, tls_cert: Path | None = None,
-          tls_key: Path | None = None) -> None:
-    uvicorn.Server(_config(office, host, port, tls_cert, tls_key, log_level="info")).run()
+          tls_key: Path | None = None, workers: int = 1) -> None:
+    if workers <= 1:
+        uvicorn.Server(_config(office, host, port, tls_cert, tls_key, log_level="info")).run()
+        return
+    # Several worker processes (the server is stateless; the database coordinates them).
+    os.environ["ZSAPP_OFFICE_DB"] = office.url
+    os.environ["ZSAPP_OFFICE_BLOBS"] = str(office.blob_dir)
+    office.close()
+    kwargs = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)} if tls_cert and tls_key else {}
+    uvicorn.run("zsapp.office.server:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="info", access_log=False, lifespan="off", **kwargs)
+
+
+def app_from_env():
+    """ASGI app factory for worker processes (``serve --workers N``)."""
+    office = Office(os.environ["ZSAPP_OFFICE_DB"], blob_dir=Path(os.environ["ZSAPP_OFFICE_BLOBS"]))
+    return create_app(office)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

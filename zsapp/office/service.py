@@ -267,7 +267,7 @@ class Office:
     def authenticate(self, token: str | None) -> dict[str, Any]:
         if not token:
             raise AuthError("请求未带设备令牌，请先登记本设备")
-        with self.engine.begin() as conn:
+        with self.engine.connect() as conn, conn.begin():
             row = conn.execute(
                 sa.select(s.devices, s.officers.c.name.label("officer_name"), s.officers.c.unit, s.officers.c.role)
                 .select_from(s.devices.join(s.officers, s.officers.c.id == s.devices.c.officer_id))
@@ -277,7 +277,9 @@ class Office:
                 raise AuthError("本设备未在服务器登记或令牌无效，请重新登记（本机数据不受影响）")
             if row.revoked_at:
                 raise AuthError("本设备已被管理员撤销，请重新登记（本机数据不受影响）")
-            conn.execute(sa.update(s.devices).where(s.devices.c.id == row.id).values(last_seen=now_iso()))
+            now = now_iso()
+            if not row.last_seen or row.last_seen[:16] != now[:16]:  # at most one write a minute
+                conn.execute(sa.update(s.devices).where(s.devices.c.id == row.id).values(last_seen=now))
         return dict(row._mapping)
 
     def visible_spaces(self, conn: Connection, device: dict[str, Any]) -> list[str]:

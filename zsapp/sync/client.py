@@ -531,6 +531,9 @@ class SyncClient:
             self._set("sync.resnap", [])
 
     def _repoint(self, merges: list[tuple[str, str, str]]) -> None:
+        """Company/person merges from other devices: re-point references to the final
+        survivor (following merge chains). Opposite concurrent merges (X→Y and Y→X) form
+        a cycle: every device revives the same member (smallest id), so all converge."""
         try:
             from zsapp.contacts import merge as merge_module
         except ImportError:
@@ -538,9 +541,26 @@ class SyncClient:
         repoint = getattr(merge_module, "repoint_references", None)
         if repoint is None:
             return
-        for table, old_id, new_id in merges:
-            with self.store.transaction():
-                repoint(self.store, table, old_id, new_id)
+        store = self.store
+        for table, old_id, target in merges:
+            with store.transaction():
+                chain = [old_id]
+                current = target
+                while current and current not in chain:
+                    chain.append(current)
+                    row = store.get(table, current, include_deleted=True)
+                    if row is None or not row.get("deleted") or not row.get(p.MERGE_FIELD):
+                        break
+                    current = row[p.MERGE_FIELD]
+                if current in chain and current != chain[-1]:
+                    cycle = chain[chain.index(current):]
+                    survivor = min(cycle)
+                    store.update(table, survivor, {"deleted": 0, p.MERGE_FIELD: None})
+                    final = survivor
+                else:
+                    final = chain[-1]
+                if final != old_id and store.get(table, final) is not None:
+                    repoint(store, table, old_id, final)
 
     def _apply_pending_extras(self) -> None:
         """Fields kept from a newer schema whose columns now exist locally (after an upgrade)."""
