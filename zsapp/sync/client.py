@@ -163,6 +163,8 @@ def _request(http: httpx.Client, method: str, path: str, data: Any = None, token
     except httpx.TimeoutException as exc:
         raise OfflineError("连接服务器超时（离线），本机数据不受影响，稍后自动重试") from exc
     except httpx.RequestError as exc:
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "certificate verify failed" in str(exc):
+            raise SyncError("服务器证书验证失败：请核对服务器地址；单位自建 CA 时请指定 CA 证书文件（--ca）") from exc
         raise OfflineError("无法连接服务器或连接中断（离线），本机数据不受影响，稍后自动重试") from exc
     status = response.status_code
     message = ""
