@@ -165,7 +165,7 @@ def test_convergence_on_postgresql(cluster, tmp_path_factory, monkeypatch):
     import test_sync_convergence as conv
 
     monkeypatch.setattr(conv, "make_office", lambda root: _pg_office(cluster, root))
-    conv._run(tmp_path_factory, examples=3, steps=25)
+    conv._run(tmp_path_factory, examples=5, steps=25)
 
 
 def _pg_office(cluster, root):

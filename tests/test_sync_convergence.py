@@ -263,7 +263,7 @@ def _run(tmp_path_factory, examples: int, steps: int) -> None:
 
 
 def test_convergence_three_devices(tmp_path_factory):
-    _run(tmp_path_factory, examples=7, steps=30)
+    _run(tmp_path_factory, examples=15, steps=30)
 
 
 @pytest.mark.slow
