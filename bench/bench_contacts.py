@@ -207,12 +207,12 @@ def main() -> None:
                "瑞达", "hxxny", "上海", "数据科技", "cd", "yaoye", "茶业", "bdt", "西安", "万象"]
     q = [RNG.choice(queries) for _ in range(200)]
     s1 = measure("companies.search_companies (top 20)", lambda x: companies.search_companies(store, x, 20), q)
-    s2 = measure("company list page with query (UI model)",
-                 lambda x: companies.list_companies(store, companies.CompanyFilter(query=x), limit=200), q)
+    s2 = measure("company list first page with query (UI model)",
+                 lambda x: companies.list_companies(store, companies.CompanyFilter(query=x), limit=50), q)
     pq = [RNG.choice(["王伟", "wangwei", "lf", "张", "13", "陈静", "cj", "李娜", "ln", "zhaomin"]) for _ in range(200)]
     s3 = measure("people.search_people (top 20)", lambda x: people.search_people(store, x, 20), pq)
     vq = [RNG.choice(["电价", "土地", "新能源", "深圳", "玉溪", "dj", "华鑫", "锂电"]) for _ in range(100)]
-    s4 = measure("visit list page with query (UI model)", lambda x: visits.list_visits(store, x, limit=200), vq)
+    s4 = measure("visit list first page with query (UI model)", lambda x: visits.list_visits(store, x, limit=50), vq)
 
     print("Lists (first page and deep scroll, sorted/filtered in SQL)", flush=True)
     measure("companies page 1 sorted by name", lambda _: companies.list_companies(store, limit=200), range(20))

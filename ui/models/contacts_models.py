@@ -17,6 +17,7 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 Index = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
+SEARCH_PAGE_SIZE = 50   # with a search query, rank only what fills the view first
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,15 @@ class LazySqlModel(QAbstractTableModel):
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:
         return not parent.isValid() and not self._exhausted
 
+    def page_size(self) -> int:
+        return PAGE_SIZE
+
     def fetchMore(self, parent: Index = QModelIndex()) -> None:
         if parent.isValid() or self._exhausted:
             return
-        page = self.fetch(PAGE_SIZE, len(self.rows))
-        if len(page) < PAGE_SIZE:
+        size = self.page_size()
+        page = self.fetch(size, len(self.rows))
+        if len(page) < size:
             self._exhausted = True
         if page:
             self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(page) - 1)
@@ -146,6 +151,9 @@ class CompanyListModel(LazySqlModel):
         self.filter = flt
         self.reload()
 
+    def page_size(self) -> int:
+        return SEARCH_PAGE_SIZE if self.filter.query.strip() else PAGE_SIZE
+
     def fetch(self, limit: int, offset: int) -> list[dict[str, Any]]:
         # With a search query and no explicit sort the best matches come first.
         sort = self.sort_key if (self.sort_key != "name" or not self.filter.query.strip()) else ""
@@ -214,6 +222,9 @@ class VisitListModel(LazySqlModel):
     def set_filter(self, query: str = "", since: str = "", until: str = "") -> None:
         self.query, self.since, self.until = query, since, until
         self.reload()
+
+    def page_size(self) -> int:
+        return SEARCH_PAGE_SIZE if self.query.strip() else PAGE_SIZE
 
     def fetch(self, limit: int, offset: int) -> list[dict[str, Any]]:
         return visits.list_visits(self.store, self.query, since=self.since, until=self.until,
