@@ -268,3 +268,23 @@ def test_visit_draft_survives_sigkill_and_is_offered_back(qtbot, ctx, db_path, d
     assert drafts.load_draft(ctx.store, "visit") is None
     qtbot.waitUntil(lambda: not page.banner.isVisible())
     QApplication.processEvents()  # let other pages' deferred refreshes run while the window exists
+
+
+def test_person_dialog_moves_company_and_shows_history(main_window, qtbot, ctx):
+    from ui.dialogs.person_dialog import PersonDialog
+
+    store = ctx.store
+    a = companies.create_company(store, {"name": "甲公司"})
+    companies.create_company(store, {"name": "乙公司"})
+    pid = people.create_person(store, {"name": "李娜", "company_id": a, "title": "总监"}, since="2020-01-01")
+    dialog = PersonDialog(ctx, person_id=pid)
+    qtbot.addWidget(dialog)
+    assert dialog.company.text() == "甲公司" and "甲公司 总监 2020-01-01～至今" in dialog.history.text()
+    dialog.company.setText("乙公司")
+    dialog.edits["mobile"].setText("12345")
+    dialog.save()
+    assert "手机" in dialog.error.text() and people.get_person(store, pid)["company_id"] == a
+    dialog.edits["mobile"].setText("139 1234 5678")
+    dialog.save()
+    assert people.get_person(store, pid)["mobile"] == "+8613912345678"
+    assert [j["company_name"] for j in people.employment(store, pid)] == ["甲公司", "乙公司"]

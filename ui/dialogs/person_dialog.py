@@ -55,8 +55,12 @@ class PersonDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        self.history = QLabel()
+        self.history.setObjectName("personHistory")
+        self.history.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.history)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         if person_id:
@@ -70,6 +74,11 @@ class PersonDialog(QDialog):
                 edit.setText(value)
             self.notes.setPlainText(row.get("notes") or "")
             company_id = row.get("company_id")
+            jobs = people.employment(ctx.store, person_id)
+            if jobs:
+                self.history.setText("任职经历：" + "；".join(
+                    f"{j['company_name'] or '（已删除的企业）'} {j['title']} {j['start_date']}～{j['end_date'] or '至今'}"
+                    for j in jobs))
         if company_id:
             self.company.setText(ctx.store.scalar("SELECT name FROM companies WHERE id = ?", (company_id,)) or "")
 
