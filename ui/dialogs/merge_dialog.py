@@ -3,6 +3,7 @@ surviving value field by field; everything moves to the survivor."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup, QDialog, QDialogButtonBox, QGridLayout, QLabel, QRadioButton, QScrollArea,
     QVBoxLayout, QWidget,
@@ -40,6 +41,7 @@ class MergeDialog(QDialog):
         self.other_edit.returnPressed.connect(self.load_other)
         self.grid_host = QWidget()
         self.grid = QGridLayout(self.grid_host)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)   # rows stay together at the top
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.grid_host)
