@@ -78,6 +78,8 @@ class SyncMachine(RuleBasedStateMachine):
         self.companies: list[str] = []
         self.pushed: dict[tuple[str, str, str], list[tuple[str, object]]] = {}  # field -> [(hlc, value)]
         self.edits: list[dict] = []                 # every edit a user saved
+        self.seen_extra: set[tuple] = set()         # versions read by merges
+        self.seen_values_extra: set[tuple] = set()  # values read by merges
         # A shared starting point so edits (and concurrent edits) happen from step one.
         for d in (0, 2):
             for i in range(2):
@@ -161,7 +163,15 @@ class SyncMachine(RuleBasedStateMachine):
         keep, dup = live[a % len(live)], live[b % len(live)]
         if keep == dup:
             return
+        versions = lambda rid: {r["field"]: r["hlc"] for r in store.query(  # noqa: E731
+            "SELECT field, hlc FROM field_versions WHERE table_name = 'companies' AND row_id = ?", (rid,))}
+        before = {keep: versions(keep), dup: versions(dup)}
         merge.merge_companies(store, keep, dup)
+        # The merge read both records: every version it saw is knowingly superseded.
+        for rid, fields in before.items():
+            self.seen_extra.update(("companies", rid, f, h) for f, h in fields.items())
+            row = store.get("companies", rid, include_deleted=True)
+            self.seen_values_extra.update(("companies", rid, f, canon(row.get(f))) for f in fields)
 
     @rule(d=st.integers(0, 2))
     def sync_rule(self, d):
@@ -225,11 +235,12 @@ class SyncMachine(RuleBasedStateMachine):
         dump = self.office.dump()
         conflict_hlcs = {(c["table_name"], c["row_id"], c["field"], h)
                          for c in dump_conflicts(dump) for h in (c["winner_hlc"], c["loser_hlc"])}
-        seen = {(e["t"], e["id"], e["f"], e["seen"]) for e in self.edits}
+        seen = {(e["t"], e["id"], e["f"], e["seen"]) for e in self.edits} | self.seen_extra
         # Equal values entered independently are one value: overwriting one after seeing
         # the other overwrites both knowingly (no conflict is recorded for equal values).
         value_at = {(e["t"], e["id"], e["f"], e["h"]): canon(e["v"]) for e in self.edits}
         seen_values = {(e["t"], e["id"], e["f"], value_at.get((e["t"], e["id"], e["f"], e["seen"]))) for e in self.edits}
+        seen_values |= self.seen_values_extra
         current = {(t, rid, f): h for (t, rid, f), h in self.office_versions().items()}
         for e in self.edits:
             key = (e["t"], e["id"], e["f"])
