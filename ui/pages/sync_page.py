@@ -180,7 +180,10 @@ class SyncPage(QWidget):
         self.code_edit = QLineEdit()
         self.code_edit.setObjectName("syncCode")
         self.code_edit.setPlaceholderText("管理员给的一次性登记码，如 ABCD-EFGH-JKLM")
+        for edit in (self.url_edit, self.code_edit):
+            edit.setMinimumWidth(120)
         self.ca_edit = QLineEdit()
+        self.ca_edit.setMinimumWidth(80)
         self.ca_edit.setPlaceholderText("可选：单位自建 CA 证书文件")
         ca_button = QPushButton("选择…")
         ca_button.clicked.connect(self._pick_ca)
@@ -286,7 +289,8 @@ class SyncPage(QWidget):
         st = sync_client.status(self.ctx.store)
         self.server_label.setText(st["server"] or "未登记")
         self.officer_label.setText(f"{st['officer']}（{st['unit']}）" if st["officer"] else "—")
-        self.device_label.setText(st["device_id"])
+        self.device_label.setText(st["device_id"][:12] + "…")
+        self.device_label.setToolTip(st["device_id"])
         self.last_label.setText((st["last_sync"] or "从未").replace("T", " ")[:19])
         self.pending_label.setText(f"{st['pending']} 条")
         last = st["last_result"]
