@@ -257,10 +257,10 @@ class SyncPage(QWidget):
         self.settle_timer.timeout.connect(self.auto_sync)
         ctx.data_changed.connect(self._on_data_changed)
         self.refresh()
-        QTimer.singleShot(0, self._attach_status_bar)
+        QTimer.singleShot(0, self, self._attach_status_bar)
         if sync_client.get_config(ctx.store):
             self.auto_timer.start()
-            QTimer.singleShot(3000, self.auto_sync)
+            QTimer.singleShot(3000, self, self.auto_sync)
 
     def _table(self, model, name: str) -> QTableView:
         view = QTableView()

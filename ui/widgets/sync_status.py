@@ -47,7 +47,10 @@ class SyncStatusIndicator(QObject):
         self.labels: list[QLabel] = []
         self.running = False
         self.state = "never"
-        ctx.data_changed.connect(lambda _areas: self.refresh())
+        ctx.data_changed.connect(self._on_data_changed)
+
+    def _on_data_changed(self, _areas) -> None:
+        self.refresh()
 
     def attach(self, label: QLabel) -> None:
         if label not in self.labels:
