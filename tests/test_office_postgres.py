@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from pg import PgCluster, PgUnavailable, unique_db_name
-from test_sync_support import Device
+from test_sync_support import Device, tick
 from zsapp.office.server import ServerThread
 from zsapp.office.service import Office
 from zsapp.sync import protocol as p
@@ -51,6 +51,7 @@ def test_sync_flows_on_postgresql(pg_office, tmp_path):
         a.sync(); b.sync(); c.sync()
         assert rid in b.rows("probe_notes") and rid not in c.rows("probe_notes")
         a.store.update("probe_notes", rid, {"title": "甲"})
+        tick()
         b.store.update("probe_notes", rid, {"title": "乙", "amount_wan": 20})
         a.sync(); b.sync(); a.sync()
         for dev in (a, b):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_sync_support import Device, make_office, start_server
+from test_sync_support import Device, make_office, start_server, tick
 from zsapp.sync import client as sync_client
 
 
@@ -60,6 +60,7 @@ def test_same_field_conflict_is_kept_and_restorable(office, devices):
     rid = a.store.insert("probe_notes", {"title": "原值"})
     a.sync(); b.sync()
     a.store.update("probe_notes", rid, {"title": "甲的修改"})
+    tick()
     b.store.update("probe_notes", rid, {"title": "乙的修改"})  # later HLC: wins
     a.sync()
     res = b.sync()

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from test_sync_support import tick
 from zsapp.cli import main
 from zsapp.office.server import ServerThread
 from zsapp.office.service import Office
@@ -57,6 +58,7 @@ def test_cli_end_to_end(capsys, tmp_path, served):
         assert run(capsys, *b, "sync", "now")[0] == 0
         with open_store(tmp_path / "a.sqlite3") as store:
             store.update("companies", rid, {"notes": "甲改"})
+        tick()
         with open_store(tmp_path / "b.sqlite3") as store:
             store.update("companies", rid, {"notes": "乙改"})
         run(capsys, *a, "sync", "now"); run(capsys, *b, "sync", "now"); run(capsys, *a, "sync", "now")

@@ -8,7 +8,7 @@ import hashlib
 
 import pytest
 
-from test_sync_support import Device, make_office, start_server
+from test_sync_support import Device, make_office, start_server, tick
 from zsapp.clock import HybridLogicalClock, wall_clock_ms
 from zsapp.sync import client as sync_client
 from zsapp.sync import conflicts
@@ -57,6 +57,7 @@ def test_delete_versus_concurrent_edit_is_a_restorable_conflict(env):
     rid = a.store.insert("probe_notes", {"title": "待删除", "body": "原文"})
     a.sync(); b.sync()
     a.store.delete("probe_notes", rid)
+    tick()
     b.store.update("probe_notes", rid, {"body": "乙补充的重要信息"})
     a.sync(); b.sync(); a.sync()
     for dev in (a, b):
@@ -131,6 +132,7 @@ def test_skewed_clock_cannot_win_by_lying_or_lose_later_edits(env, skew):
     # Concurrent: x edits first (real time), y edits afterwards -> y's later edit wins.
     x.store.update("probe_notes", rid, {"title": "X 的修改"})
     x.sync()
+    tick()
     y.store.update("probe_notes", rid, {"title": "Y 后来的修改"})
     y.sync(); x.sync()
     for dev in (x, y):

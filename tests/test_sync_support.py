@@ -69,3 +69,13 @@ def user_fields(row: dict) -> dict:
 
 def canon(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def tick() -> None:
+    """Let the wall clock move on by a millisecond, so that 'the later edit' is later even
+    on a fast machine (two devices editing in the same millisecond tie on the device id)."""
+    import time
+
+    start = int(time.time() * 1000)
+    while int(time.time() * 1000) <= start:
+        pass

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from test_sync_support import Device, make_office
+from test_sync_support import Device, make_office, tick
 from zsapp.office.server import ServerThread
 from zsapp.sync import client as sync_client
 
@@ -64,6 +64,7 @@ def test_conflict_restored_in_one_click_and_offline_is_calm(qtbot, main_window, 
     _sync_and_wait(qtbot, page)
     other.sync()
     ctx.store.update("companies", rid, {"notes": "张三的备注"})
+    tick()
     other.store.update("companies", rid, {"notes": "李四的备注"})
     _sync_and_wait(qtbot, page)
     other.sync()
