@@ -214,3 +214,69 @@ def test_compacted_tombstones_make_a_stale_device_resnapshot(env):
     rows = b.rows("probe_notes")
     assert rows[gone]["deleted"] == 1 and rows[keep]["deleted"] == 0 and later in rows
     assert b.sync(verify=True).resnapshot == []
+
+
+def test_drift_is_detected_by_counts_and_checksums_and_refetched(env):
+    office, server, device = env
+    a, b = device("张三"), device("李四")
+    ids = [a.store.insert("probe_notes", {"title": f"第{i}条"}) for i in range(5)]
+    a.sync(); b.sync()
+    # Local damage outside the sync's knowledge (e.g. a restored partial backup).
+    b.store.execute("DELETE FROM probe_notes WHERE id = ?", (ids[2],))
+    b.store.execute("DELETE FROM sync_base WHERE row_id = ?", (ids[2],))
+    b.store.execute("UPDATE sync_base SET hlc = '0' WHERE row_id = ? AND field = 'title'", (ids[3],))
+    result = b.sync(verify=True)
+    assert result.resnapshot == ["unit:昆明市"]
+    assert set(ids) <= set(b.rows("probe_notes"))
+    assert b.sync(verify=True).resnapshot == []
+
+
+def test_edits_made_during_a_sync_go_in_the_next_one(env):
+    office, server, device = env
+    a = device("张三")
+    rid = a.store.insert("probe_notes", {"title": "同步前"})
+    edited = []
+
+    def progress(done, total):
+        if not edited:  # the officer keeps typing while the sync runs
+            edited.append(a.store.update("probe_notes", rid, {"title": "同步中修改"}))
+
+    sync_client.sync_now(a.store, progress=progress)
+    assert a.rows("probe_notes")[rid]["title"] == "同步中修改"  # not overwritten by the pull
+    assert a.store.pending_changes() == 1
+    a.sync()
+    assert a.store.pending_changes() == 0 and office.record("probe_notes", rid)["title"] == "同步中修改"
+
+
+def test_attachment_transfer_resumes_from_where_it_stopped(env, monkeypatch):
+    office, server, device = env
+    a, b = device("张三"), device("李四")
+    if "attachments" not in a.store.db.table_names():
+        pytest.skip("attachments table not present")
+    content = bytes(range(256)) * 8000
+    sha = hashlib.sha256(content).hexdigest()
+    local = sync_client.blob_path(sha)
+    local.parent.mkdir(parents=True, exist_ok=True)
+    local.write_bytes(content)
+    # The connection dropped after half the upload: the server kept a partial file.
+    remote = office.blob_path(sha)
+    remote.parent.mkdir(parents=True, exist_ok=True)
+    remote.with_suffix(".part").write_bytes(content[: len(content) // 2])
+    sent = []
+    real = sync_client._request
+
+    def counting(http, method, path, data=None, **kw):
+        if method == "PUT":
+            sent.append(len(kw.get("raw") or b""))
+        return real(http, method, path, data, **kw)
+
+    monkeypatch.setattr(sync_client, "_request", counting)
+    a.store.insert("attachments", {"owner_table": "visits", "owner_id": "v1", "sha256": sha,
+                                    "filename": "a.bin", "mime": "application/octet-stream", "size": len(content)})
+    a.sync()
+    assert remote.read_bytes() == content and sum(sent) == len(content) - len(content) // 2
+    # Download side: a partial local file is continued with a Range request.
+    local.unlink()
+    local.with_suffix(".part").write_bytes(content[:1000])
+    b.sync()
+    assert local.read_bytes() == content
