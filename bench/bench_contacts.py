@@ -6,6 +6,7 @@ rows, then the app's own code is timed on it:
 
     .venv/bin/python bench/bench_contacts.py            # full scale
     ZSAPP_BENCH_SCALE=0.1 .venv/bin/python bench/bench_contacts.py   # quick run
+    ZSAPP_BENCH_KEEP=1 …    # keep the generated database (~5 GB at full scale) afterwards
 
 Targets (issue 4): search p95 < 20 ms, open a company page < 50 ms, save a visit < 10 ms,
 import a 10k-row CSV < 5 s.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -260,6 +262,8 @@ def main() -> None:
     print(f"  save visit median {save['median']:.1f} ms (p95 {save['p95']:.1f})")
     print(f"  import 10k rows {imports[0]:.2f} s, re-import {imports[1]:.2f} s")
     store.close()
+    if not os.environ.get("ZSAPP_BENCH_KEEP"):   # the database is ~5 GB at full scale
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
