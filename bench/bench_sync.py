@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
-os.environ.setdefault("ZSAPP_DATA_DIR", tempfile.mkdtemp(prefix="zsapp-bench-"))
+os.environ.setdefault("ZSAPP_DATA_DIR", tempfile.mkdtemp(prefix="zsapp-syncbench-data-"))
 
 from zsapp.bootstrap import open_store  # noqa: E402
 from zsapp.office.server import ServerThread  # noqa: E402
@@ -192,7 +192,7 @@ def bench_postgres(root: Path, devices: int = 50, changes: int = 200, runs: int 
 
 
 def main() -> int:
-    root = Path(tempfile.mkdtemp(prefix="zsapp-bench-sync-"))
+    root = Path(tempfile.mkdtemp(prefix="zsapp-syncbench-run-"))
     for table in ("probe_notes", "companies"):
         initial, noop, fields = bench_initial_and_noop(root, table)
         label = "companies (with search indexing)" if table == "companies" else "plain records"
