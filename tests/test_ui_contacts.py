@@ -270,7 +270,7 @@ def test_visit_draft_survives_sigkill_and_is_offered_back(qtbot, ctx, db_path, d
     QApplication.processEvents()  # let other pages' deferred refreshes run while the window exists
 
 
-def test_person_dialog_moves_company_and_shows_history(main_window, qtbot, ctx):
+def test_person_dialog_moves_company_and_shows_history(main_window, qtbot, ctx, tmp_path):
     from ui.dialogs.person_dialog import PersonDialog
 
     store = ctx.store
@@ -288,3 +288,6 @@ def test_person_dialog_moves_company_and_shows_history(main_window, qtbot, ctx):
     dialog.save()
     assert people.get_person(store, pid)["mobile"] == "+8613912345678"
     assert [j["company_name"] for j in people.employment(store, pid)] == ["甲公司", "乙公司"]
+    card = dialog.export_vcard(str(tmp_path / "李娜.vcf"))
+    text = Path(card).read_text(encoding="utf-8")
+    assert "FN:李娜" in text and "N:李;娜;;;" in text and "ORG:乙公司" in text

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget,
+    QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget,
 )
 
 from zsapp.contacts import companies, people
@@ -55,6 +55,10 @@ class PersonDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        if person_id:
+            vcard = buttons.addButton("导出名片（vCard）…", QDialogButtonBox.ButtonRole.ActionRole)
+            vcard.setObjectName("personExportVcard")
+            vcard.clicked.connect(lambda: self.export_vcard())
         self.history = QLabel()
         self.history.setObjectName("personHistory")
         self.history.setWordWrap(True)
@@ -82,6 +86,24 @@ class PersonDialog(QDialog):
         if company_id:
             self.company.setText(ctx.store.scalar("SELECT name FROM companies WHERE id = ?", (company_id,)) or "")
 
+    def export_vcard(self, path: str | None = None) -> str | None:
+        """Save this person as a vCard 3.0 file a phone can import (Chinese name intact)."""
+        from zsapp.contacts import exporter
+
+        if path is None:
+            name = self.edits["name"].text().strip() or "联系人"
+            path, _ = QFileDialog.getSaveFileName(self, "导出名片", f"{name}.vcf", "vCard 名片 (*.vcf)")
+        if not path:
+            return None
+        try:
+            exporter.export_vcf(self.ctx.store, path, [self.person_id])
+        except StoreError as exc:
+            self.error.setText(str(exc))
+            return None
+        self.error.setStyleSheet("color: #2e7d32")
+        self.error.setText(f"已导出名片到 {path}")
+        return path
+
     def values(self) -> dict[str, Any]:
         values = {key: edit.text().strip() for key, edit in self.edits.items()}
         values["notes"] = self.notes.toPlainText().strip()
@@ -90,6 +112,7 @@ class PersonDialog(QDialog):
         return values
 
     def save(self) -> None:
+        self.error.setStyleSheet("color: #b00020")
         try:
             values = self.values()
             if self.person_id:
