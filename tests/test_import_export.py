@@ -204,3 +204,18 @@ def test_cli_import_export(tmp_path, db_path, capsys):
         assert main(["--db", str(db_path), "contacts", "export", "--format", fmt, "-o", str(out_path)]) == 0
         assert out_path.stat().st_size > 0
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("empty.csv", b"", "没有表头"),
+    ("old.xls", b"\xd0\xcf\x11\xe0", "不支持旧版 .xls"),
+    ("broken.csv", b"\xff\xfe\x00", "UTF-16"),
+    ("other.csv", "编号,金额\n1,2\n".encode("gbk"), "请至少把一列对应到"),
+    ("broken.xlsx", b"PK\x03\x04 not really", "无法读取 Excel"),
+])
+def test_unreadable_files_refused_in_chinese(store, tmp_path, name, data, message):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(importer.ContactsError, match=message):
+        importer.import_file(store, path)
+    assert store.count("companies") == 0

@@ -132,7 +132,10 @@ def decode(data: bytes) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise ContactsError("文件以 UTF-16 标记开头，但内容不完整或已损坏") from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -163,15 +166,18 @@ def read_csv_text(text: str, encoding: str = "") -> SourceTable:
     headers: list[str] | None = None
     rows = []
     start = 1
-    for cells in reader:
-        line = start
-        start = reader.line_num + 1
-        if headers is None:
+    try:
+        for cells in reader:
+            line = start
+            start = reader.line_num + 1   # a quoted cell may span several physical lines
+            if headers is None:
+                if any(c.strip() for c in cells):
+                    headers = [c.strip() for c in cells]
+                continue
             if any(c.strip() for c in cells):
-                headers = [c.strip() for c in cells]
-            continue
-        if any(c.strip() for c in cells):
-            rows.append((line, [c.strip() for c in cells]))
+                rows.append((line, [c.strip() for c in cells]))
+    except csv.Error as exc:  # NUL bytes: not a text file
+        raise ContactsError(f"无法按 CSV 读取（第 {reader.line_num} 行）：请确认选择的是 CSV 文本文件") from exc
     if headers is None:
         raise ContactsError("文件是空的，没有表头")
     return SourceTable(headers, rows, encoding, "csv")
