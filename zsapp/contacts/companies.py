@@ -10,12 +10,13 @@ from typing import Any, Mapping
 
 from zsapp import search
 from zsapp.search import Document
-from zsapp.store import RecordNotFound, Store, on_record_change
+from zsapp.store import RecordNotFound, Store, new_id, on_record_change
 from zsapp.contacts.validation import (
     ContactsError, normalise_uscc, parse_date, parse_flag, parse_int, parse_tags, parse_wan,
     require_choice, tags_json,
 )
 
+_FRESH: set[str] = set()  # ids being inserted by this module right now
 KIND = "companies"
 REGION_TAGS = ["", "京津冀", "长三角", "粤港澳大湾区", "成渝", "境外"]
 OWNERSHIPS = ["", "央企", "国企", "民营", "外资", "港澳台"]
@@ -234,7 +235,12 @@ def create_company(store: Store, values: Mapping[str, Any], *, items=(), allow_s
         # Only non-empty values: defaults come from the schema (smaller outbox).
         stored = {k: v for k, v in row.items() if v not in ("", None, 0, "[]")}
         stored.setdefault("name", row["name"])
-        company_id = store.insert("companies", stored)
+        company_id = new_id()
+        _FRESH.add(company_id)   # nothing indexed yet: the hook only adds rows
+        try:
+            store.insert("companies", {"id": company_id, **stored})
+        finally:
+            _FRESH.discard(company_id)
         if items:
             set_items(store, company_id, items)
     return company_id
@@ -444,5 +450,7 @@ def _reindex(store: Store, row_id: str) -> None:
     row = store.query_one("SELECT id, name, short_name, uscc, tags, deleted FROM companies WHERE id = ?", (row_id,))
     if row is None or row["deleted"]:
         search.remove_entity(store.conn, KIND, row_id)
+    elif row_id in _FRESH:
+        search.index_documents(store.conn, KIND, documents(row))
     else:
         search.reindex_entity(store.conn, KIND, row_id, documents(row))
