@@ -13,6 +13,7 @@ from zsapp import __version__, paths, profile
 from zsapp.bootstrap import open_store
 from zsapp.store import StoreError
 from ui.context import AppContext
+from ui.gc import MainThreadGarbageCollector
 from ui.main_window import MainWindow
 
 FONT_FAMILY_FALLBACK = "WenQuanYi Micro Hei"
@@ -51,6 +52,8 @@ def create_app(argv: list[str] | None = None) -> QApplication:
         app.setWindowIcon(QIcon(str(icon)))
     install_font(app)
     install_translations(app)
+    if not hasattr(app, "_zsapp_gc"):
+        app._zsapp_gc = MainThreadGarbageCollector(app)  # type: ignore[attr-defined]
     return app
 
 

@@ -62,6 +62,7 @@ class TaskRunner(QObject):
 
         def finish(callback, value):
             self._relays.discard(relay)
+            relay.deleteLater()  # freed on this (UI) thread, never by a worker's GC
             if callback:
                 callback(value)
 

@@ -1,0 +1,34 @@
+"""App-wide Qt setup: garbage collection only on the UI thread, background tasks."""
+
+import gc
+import threading
+
+
+def test_cyclic_garbage_is_collected_on_the_ui_thread(qtbot, qapp):
+    assert not gc.isenabled()  # no collection may start inside a worker thread
+    collected_on = []
+
+    class Cycle:
+        def __del__(self):
+            collected_on.append(threading.current_thread() is threading.main_thread())
+
+    for _ in range(gc.get_threshold()[0] + 10):
+        a, b = Cycle(), Cycle()
+        a.other, b.other = b, a
+    del a, b
+    qtbot.waitUntil(lambda: len(collected_on) > 0, timeout=5000)
+    assert all(collected_on)
+
+
+def test_task_runner_reports_result_and_error_on_ui_thread(qtbot, ctx):
+    results, errors = [], []
+
+    def work(progress):
+        progress(1, 2)
+        return threading.current_thread() is threading.main_thread()
+
+    ctx.tasks.run(work, results.append, errors.append, on_progress=lambda d, t: None)
+    ctx.tasks.run(lambda: 1 / 0, results.append, errors.append)
+    qtbot.waitUntil(lambda: len(results) == 1 and len(errors) == 1)
+    assert results == [False]  # the work itself ran off the UI thread
+    assert isinstance(errors[0], ZeroDivisionError)
