@@ -69,9 +69,32 @@ def grams(norm: str) -> str:
     return " ".join(pairs)
 
 
+@functools.lru_cache(maxsize=32768)
+def _char_readings(ch: str) -> tuple[str, ...]:
+    """All toneless readings of one Chinese character, the most common first."""
+    return tuple(pinyin(ch, style=Style.NORMAL, heteronym=True)[0])
+
+
 def _syllables(norm: str) -> list[str]:
-    # lazy_pinyin keeps runs of non-Chinese characters together ("topcon").
-    return lazy_pinyin(norm, style=Style.NORMAL, errors="default")
+    """One syllable per Chinese character; runs of other characters stay together ("topcon").
+    Phrase-aware segmentation (lazy_pinyin, ~0.2 ms) is only needed when a character has
+    several readings; otherwise the per-character readings are the answer."""
+    syllables: list[str] = []
+    run = ""
+    for ch in norm:
+        if not _HAN.match(ch):
+            run += ch
+            continue
+        readings = _char_readings(ch)
+        if len(readings) != 1:
+            return lazy_pinyin(norm, style=Style.NORMAL, errors="default")
+        if run:
+            syllables.append(run)
+            run = ""
+        syllables.append(readings[0])
+    if run:
+        syllables.append(run)
+    return syllables
 
 
 @functools.lru_cache(maxsize=65536)
@@ -89,7 +112,7 @@ def pinyin_variants(norm: str, person_name: bool = False) -> tuple[tuple[str, ..
         for ch, first in zip(norm, main):
             readings = [first]
             if _HAN.match(ch):
-                for r in pinyin(ch, style=Style.NORMAL, heteronym=True)[0]:
+                for r in _char_readings(ch):
                     if r not in readings:
                         readings.append(r)
             options.append(readings[:2])
