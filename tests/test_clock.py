@@ -67,3 +67,12 @@ def test_restart_resumes_after_last_issued_timestamp():
     wall.ms -= 10_000
     second = HybridLogicalClock("dev1", now_ms=wall, last=last)
     assert second.now().pack() > last
+
+
+def test_observe_trusted_moves_past_a_far_ahead_authority():
+    wall = FakeWall(1_700_000_000_000)
+    clock = HybridLogicalClock("dev1", now_ms=wall)
+    server = Timestamp(wall.ms + 3 * 86_400_000, 0, "server")  # this device's clock is 3 days slow
+    clock.observe_trusted(server.pack())
+    assert clock.now() > server
+    assert clock.wall_ms() == wall.ms

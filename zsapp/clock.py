@@ -103,6 +103,18 @@ class HybridLogicalClock:
             self._observe(ts)
             return self._bump(physical)
 
+    def wall_ms(self) -> int:
+        """This node's physical (wall) clock reading."""
+        return self._now_ms()
+
+    def observe_trusted(self, remote: str | Timestamp) -> None:
+        """Never issue a timestamp below ``remote`` again, even if it is far ahead of the
+        wall clock. For timestamps from an authority that bounds them to its own clock
+        (the office server), when this device's clock is the one that is wrong."""
+        ts = Timestamp.parse(remote) if isinstance(remote, str) else remote
+        with self._lock:
+            self._observe(ts)
+
     def peek(self) -> str:
         with self._lock:
             return Timestamp(self._wall, self._counter, self.node).pack()

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import httpx
 
 from zsapp import __version__, paths
-from zsapp.clock import ClockDriftError, Timestamp, wall_clock_ms
+from zsapp.clock import ClockDriftError, wall_clock_ms
 from zsapp.store import Store, StoreError
 from zsapp.sync import protocol as p
 
@@ -217,7 +217,7 @@ def enroll(store: Store, url: str, code: str, ca_file: str | None = None, device
 
 def device_now_ms(store: Store) -> int:
     """This device's wall clock as its store's HLC sees it."""
-    return getattr(store.clock, "_now_ms", wall_clock_ms)()
+    return store.clock.wall_ms()
 
 
 def _observe(store: Store, hlc: str) -> None:
@@ -228,8 +228,7 @@ def _observe(store: Store, hlc: str) -> None:
     except ClockDriftError:
         # Our wall clock is far behind the server: still never issue timestamps below
         # what we have seen (the server bounds timestamps to its own clock).
-        with clock._lock:  # noqa: SLF001 - deliberate: force-observe past the drift guard
-            clock._observe(Timestamp.parse(hlc))
+        clock.observe_trusted(hlc)
 
 
 class SyncClient:
