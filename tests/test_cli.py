@@ -64,7 +64,7 @@ def test_profile_set_validates_phone(data_dir):
     saved = json.loads(run("profile", "set", "--name", "李娜", "--phone", "138 0013 8000", data_dir=data_dir).stdout)
     assert saved["phone"] == "+8613800138000"
     bad = run("profile", "set", "--phone", "12345", data_dir=data_dir, check=False)
-    assert bad.returncode == 1 and "无效" in bad.stderr
+    assert bad.returncode == 1 and "12345" in bad.stderr and "不是有效号码" in bad.stderr
     assert json.loads(run("profile", "show", "--json", data_dir=data_dir).stdout)["name"] == "李娜"
 
 

@@ -83,7 +83,7 @@ def test_first_run_profile_dialog_saves_profile(qtbot, store, type_text):
     type_text(dialog.inputs["name"], "王芳")
     qtbot.keyClicks(dialog.inputs["phone"], "12")
     dialog.accept()
-    assert "无效" in dialog.error.text()  # stays open with the reason
+    assert "不是有效号码" in dialog.error.text()  # stays open with the reason
     dialog.inputs["phone"].setText("13912345678")
     dialog.inputs["prefecture"].setCurrentText("曲靖市")
     dialog.accept()

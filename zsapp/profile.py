@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, fields
 
-import phonenumbers
-
+from zsapp.contacts import validation
 from zsapp.store import Store, StoreError
 
 SETTING_KEY = "officer.profile"
@@ -34,16 +33,10 @@ class OfficerProfile:
 
 def normalise_phone(raw: str) -> str:
     """E.164 for a valid number (CN by default, international allowed); '' for blank."""
-    raw = (raw or "").strip()
-    if not raw:
-        return ""
     try:
-        number = phonenumbers.parse(raw, "CN")
-    except phonenumbers.NumberParseException as exc:
-        raise ProfileError(f"电话号码“{raw}”无法识别") from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ProfileError(f"电话号码“{raw}”无效，请检查位数和区号")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return validation.normalise_phone(raw, "电话号码")
+    except validation.ContactsError as exc:
+        raise ProfileError(str(exc)) from exc
 
 
 def validate(profile: OfficerProfile) -> OfficerProfile:

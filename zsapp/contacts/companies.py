@@ -12,6 +12,7 @@ from zsapp import search
 from zsapp.search import Document
 from zsapp.store import RecordNotFound, Store, new_id, on_record_change
 from zsapp.contacts.validation import (
+    resolve_reference,
     ContactsError, normalise_uscc, parse_date, parse_flag, parse_int, parse_tags, parse_wan,
     require_choice, tags_json,
 )
@@ -287,21 +288,7 @@ def as_json(store: Store, row: dict[str, Any], *, detail: bool = False) -> dict[
 
 def resolve(store: Store, ref: str) -> str:
     """A company id from a full id, a unique id prefix (≥ 6) or an exact name."""
-    ref = (ref or "").strip()
-    if not ref:
-        raise ContactsError("请指定企业")
-    if store.scalar("SELECT 1 FROM companies WHERE id = ? AND deleted = 0", (ref,)):
-        return ref
-    rows = store.query("SELECT id FROM companies WHERE name = ? AND deleted = 0 LIMIT 2", (ref,))
-    if len(rows) == 1:
-        return rows[0]["id"]
-    if len(ref) >= 6 and re.fullmatch(r"[0-9a-f-]+", ref):
-        rows = store.query("SELECT id FROM companies WHERE id LIKE ? AND deleted = 0 LIMIT 2", (ref + "%",))
-        if len(rows) == 1:
-            return rows[0]["id"]
-    if len(rows) > 1:
-        raise ContactsError(f"“{ref}”对应多家企业，请使用企业 id")
-    raise RecordNotFound(f"找不到企业“{ref}”")
+    return resolve_reference(store, "companies", ref, "企业", "家")
 
 
 # -- lists and search ---------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import date
 from typing import Any, Mapping
 
@@ -11,6 +10,7 @@ from zsapp import search
 from zsapp.search import Document
 from zsapp.store import RecordNotFound, Store, new_id, on_record_change
 from zsapp.contacts.validation import (
+    resolve_reference,
     ContactsError, display_phone, normalise_email, normalise_phone, parse_tags, tags_json,
 )
 
@@ -127,21 +127,8 @@ def as_json(store: Store, row: dict[str, Any], *, detail: bool = False) -> dict[
 
 
 def resolve(store: Store, ref: str) -> str:
-    ref = (ref or "").strip()
-    if not ref:
-        raise ContactsError("请指定联系人")
-    if store.scalar("SELECT 1 FROM people WHERE id = ? AND deleted = 0", (ref,)):
-        return ref
-    rows = store.query("SELECT id FROM people WHERE name = ? AND deleted = 0 LIMIT 2", (ref,))
-    if len(rows) == 1:
-        return rows[0]["id"]
-    if len(ref) >= 6 and re.fullmatch(r"[0-9a-f-]+", ref):
-        rows = store.query("SELECT id FROM people WHERE id LIKE ? AND deleted = 0 LIMIT 2", (ref + "%",))
-        if len(rows) == 1:
-            return rows[0]["id"]
-    if len(rows) > 1:
-        raise ContactsError(f"“{ref}”对应多位联系人，请使用 id")
-    raise RecordNotFound(f"找不到联系人“{ref}”")
+    """A person id from a full id, a unique id prefix (≥ 6) or an exact name."""
+    return resolve_reference(store, "people", ref, "联系人", "位")
 
 
 PERSON_COLUMNS = ("p.id, p.name, p.company_id, c.name AS company_name, p.title, p.mobile, p.landline, "

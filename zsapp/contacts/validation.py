@@ -12,7 +12,26 @@ from typing import Any, Iterable
 
 import phonenumbers
 
-from zsapp.store import StoreError
+from zsapp.store import RecordNotFound, StoreError
+
+
+def resolve_reference(store, table: str, ref: str, noun: str, measure: str) -> str:
+    """A live record's id from its full id, an exact name, or a unique id prefix (≥ 6)."""
+    ref = (ref or "").strip()
+    if not ref:
+        raise ContactsError(f"请指定{noun}")
+    if store.scalar(f"SELECT 1 FROM [{table}] WHERE id = ? AND deleted = 0", (ref,)):
+        return ref
+    rows = store.query(f"SELECT id FROM [{table}] WHERE name = ? AND deleted = 0 LIMIT 2", (ref,))
+    if len(rows) == 1:
+        return rows[0]["id"]
+    if len(ref) >= 6 and re.fullmatch(r"[0-9a-f-]+", ref):
+        rows = store.query(f"SELECT id FROM [{table}] WHERE id LIKE ? AND deleted = 0 LIMIT 2", (ref + "%",))
+        if len(rows) == 1:
+            return rows[0]["id"]
+    if len(rows) > 1:
+        raise ContactsError(f"“{ref}”对应多{measure}{noun}，请使用 id")
+    raise RecordNotFound(f"找不到{noun}“{ref}”")
 
 
 class ContactsError(StoreError):
