@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import json
-from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -20,6 +19,7 @@ from zsapp.contacts import attachments, companies, exporter, people, visits
 from zsapp.contacts.validation import display_phone
 from zsapp.store import StoreError
 from ui.context import AppContext
+from ui.dialogs.attachment_picker import pick_and_attach
 from ui.dialogs.company_dialog import CompanyDialog
 from ui.dialogs.person_dialog import PersonDialog
 from ui.models.contacts_models import ID_ROLE, CompanyListModel
@@ -339,13 +339,7 @@ class CompaniesPage(QWidget):
     def add_attachment(self) -> None:
         if not self.current_id:
             return
-        path, _ = QFileDialog.getOpenFileName(self, "选择附件（名片照片、PDF…）")
-        if path:
-            try:
-                attachments.add_attachment(self.ctx.store, "companies", self.current_id, Path(path))
-            except StoreError as exc:
-                QMessageBox.warning(self, "无法添加附件", str(exc))
-                return
+        if pick_and_attach(self, self.ctx.store, "companies", self.current_id):
             self.show_company(self.current_id, select=False)
 
     def delete_company(self) -> None:

@@ -4,18 +4,18 @@ that can be ticked off, attachments, and the keyboard quick entry (Ctrl+N)."""
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
     QPushButton, QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget,
 )
 
 from zsapp.contacts import attachments, visits
 from zsapp.store import StoreError
 from ui.context import AppContext
+from ui.dialogs.attachment_picker import pick_and_attach
 from ui.dialogs.visit_dialog import VisitDialog
 from ui.models.contacts_models import ID_ROLE, VisitListModel
 from ui.pages.home_page import DraftBanner
@@ -182,13 +182,7 @@ class VisitsPage(QWidget):
     def add_attachment(self) -> None:
         if not self.current_id:
             return
-        path, _ = QFileDialog.getOpenFileName(self, "选择附件（名片照片、PDF…）")
-        if path:
-            try:
-                attachments.add_attachment(self.ctx.store, "visits", self.current_id, Path(path))
-            except StoreError as exc:
-                QMessageBox.warning(self, "无法添加附件", str(exc))
-                return
+        if pick_and_attach(self, self.ctx.store, "visits", self.current_id):
             self.show_visit(self.current_id, select=False)
 
     def delete_visit(self) -> None:
