@@ -4,17 +4,22 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-# Debian/Ubuntu packages: Qt's runtime libraries (a bare machine lacks them), the PDF and
-# QR tools the tests check brochures with, Xvfb for screenshots. PostgreSQL server
-# binaries for the office-server tests.
-SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
+# Debian/Ubuntu packages. Qt's runtime libraries (a bare machine lacks them) for the app;
+# for the tests also the PDF and QR tools brochures are checked with, Xvfb, and the
+# PostgreSQL server binaries for the office-server tests.
+RUNTIME_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 \
-	libxcb-randr0 libxcb-render-util0 libxcb-image0 poppler-utils zbar-tools xvfb postgresql
+	libxcb-randr0 libxcb-render-util0 libxcb-image0
+SYSTEM_PACKAGES := $(RUNTIME_PACKAGES) poppler-utils zbar-tools xvfb postgresql
 
-.PHONY: run test soak bench dist system-deps venv clean screenshot
+.PHONY: run test soak bench dist system-deps runtime-deps venv clean screenshot
 
-run: $(STAMP)
+run: runtime-deps $(STAMP)
 	$(PY) main.py
+
+runtime-deps:
+	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES="$(RUNTIME_PACKAGES)" || \
+		echo "提示：未能自动安装 Qt 运行库，若程序无法启动请安装：$(RUNTIME_PACKAGES)"
 
 venv: $(STAMP)
 
