@@ -236,3 +236,52 @@ def test_edit_project_keeps_location_and_transfer_records_history(qtbot, main_wi
     text = page.detail.body.toPlainText()
     assert "昆明市 › 昆明高新技术产业开发区 → 玉溪市 › 玉溪高新技术产业开发区" in text
     assert "不符合本园区主导产业布局" in text
+
+
+def test_home_company_page_and_visit_form_integration(qtbot, main_window):
+    from ui.dialogs.visit_dialog import VisitDialog
+    from zsapp.projects import picker
+
+    store = main_window.ctx.store
+    home = main_window.pages["home"]
+    section = home.section("projectsSection")
+    assert section is not None and "项目" in section.summary.text()
+
+    # 客商 page › 新建项目 prefills the investor.
+    cid = store.insert("companies", {"name": "中国铝业集团有限公司", "short_name": "中铝"})
+    main_window.ctx.notify("companies")
+    companies_page = main_window.show_page("companies")
+    companies_page.show_company(cid)
+    qtbot.mouseClick(companies_page.action_buttons["project"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: main_window.current_page_key() == "projects")
+    dialog = main_window.pages["projects"].dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.name.text() == "中铝投资项目" and dialog.investor_list() == [(cid, "意向")]
+    save(dialog)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    pid = dialog.saved_id
+    assert P.investors(store, pid)[0]["company_id"] == cid
+    qtbot.waitUntil(lambda: "<b>1</b> 个" in section.summary.text())
+
+    # The visit form links projects; the visit shows on the project page and counts as activity.
+    store.update("project_stages", stages.history(store, pid)[0]["id"], {"changed_on": "2025-01-01"})
+    assert P.get_project(store, pid)["stalled"]
+    visit = VisitDialog(main_window.ctx, main_window)
+    qtbot.addWidget(visit)
+    assert picker.labels(store, "zl") == [f"{store.get('projects', pid)['code']} 中铝投资项目"]
+    visit.projects.setText(picker.labels(store, "zl")[0] + "、")
+    visit.city.setText("北京")
+    visit.save()
+    assert visit.saved_id, visit.error.text()
+    linked = store.query("SELECT project_id FROM visit_projects WHERE visit_id = ?", (visit.saved_id,))
+    assert [r["project_id"] for r in linked] == [pid]
+    p = P.get_project(store, pid)
+    assert not p["stalled"] and len(p["visits"]) == 1 and p["visits"][0]["city"] == "北京"
+
+    bad = VisitDialog(main_window.ctx, main_window)
+    qtbot.addWidget(bad)
+    bad.projects.setText("不存在的项目、")
+    bad.city.setText("上海")
+    bad.save()
+    assert "找不到项目" in bad.error.text() and not bad.saved_id
+    bad.autosave_timer.stop()

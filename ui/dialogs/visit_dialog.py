@@ -158,6 +158,12 @@ class VisitDialog(QDialog):
         self.outcome = QComboBox()
         self.outcome.setObjectName("visit_outcome")
         self.outcome.addItems(visits.OUTCOMES)
+        # 招商项目 links (zsapp.projects.picker): "KM-2026-0001 项目名" tokens, like companies.
+        from zsapp.projects import picker as project_picker
+
+        self.projects = CompletingLineEdit(lambda q: project_picker.labels(store, q))
+        self.projects.setObjectName("visit_projects")
+        self.projects.setPlaceholderText("关联招商项目：编号、名称或拼音，↓ 选择")
         self.followups = QPlainTextEdit()
         self.followups.setObjectName("visit_followups")
         self.followups.setTabChangesFocus(True)
@@ -184,6 +190,7 @@ class VisitDialog(QDialog):
         form.addRow("意向程度", self.outcome)
         form.addRow("跟进事项", self.followups)
         form.addRow("默认截止日期", self.default_due)
+        form.addRow("关联项目", self.projects)
 
         self.error = QLabel()
         self.error.setObjectName("visitError")
@@ -210,7 +217,8 @@ class VisitDialog(QDialog):
             shortcut.activated.connect(self.save)
 
         order = [self.companies, self.people, self.when, self.kind, self.city, self.place, self.ours, self.notes,
-                 self.outcome, self.followups, self.default_due, buttons.button(QDialogButtonBox.StandardButton.Save)]
+                 self.outcome, self.followups, self.default_due, self.projects,
+                 buttons.button(QDialogButtonBox.StandardButton.Save)]
         for first, second in zip(order, order[1:]):
             QWidget.setTabOrder(first, second)
 
@@ -243,7 +251,7 @@ class VisitDialog(QDialog):
             "visited_at": self.when.dateTime().toString("yyyy-MM-ddTHH:mm"), "kind": self.kind.currentText(),
             "city": self.city.text(), "place": self.place.text(), "our_participants": self.ours.text(),
             "notes": self.notes.toPlainText(), "outcome": self.outcome.currentText(),
-            "followups": self.followups.toPlainText(),
+            "followups": self.followups.toPlainText(), "projects": self.projects.text(),
             "default_due": self.default_due.date().toString("yyyy-MM-dd"),
             "person_ids": self._person_ids,
         }
@@ -261,6 +269,7 @@ class VisitDialog(QDialog):
         self.notes.setPlainText(data.get("notes", ""))
         self.outcome.setCurrentText(data.get("outcome") or visits.OUTCOMES[0])
         self.followups.setPlainText(data.get("followups", ""))
+        self.projects.setText(data.get("projects", ""))
         due = QDate.fromString(data.get("default_due", ""), "yyyy-MM-dd")
         if due.isValid():
             self.default_due.setDate(due)
@@ -321,6 +330,9 @@ class VisitDialog(QDialog):
             todo = [f for f in (parse_followup_line(line, due_default, today)
                                 for line in self.followups.toPlainText().splitlines()) if f]
             company_plan = self._plan_companies()
+            from zsapp.projects import picker as project_picker
+
+            project_ids = project_picker.resolve(store, self.projects.tokens())
             with store.transaction():
                 company_ids = [cid or companies.create_company(store, {"name": name}, allow_similar=True)
                                for name, cid in company_plan]
@@ -337,13 +349,13 @@ class VisitDialog(QDialog):
                     {"visited_at": self.when.dateTime().toString("yyyy-MM-dd HH:mm"), "kind": self.kind.currentText(),
                      "city": self.city.text(), "place": self.place.text(), "our_participants": self.ours.text(),
                      "notes": self.notes.toPlainText(), "outcome": self.outcome.currentText()},
-                    companies=company_ids, people=person_ids, followups=todo)
+                    companies=company_ids, people=person_ids, followups=todo, projects=project_ids)
                 store.conn.execute("DELETE FROM drafts WHERE key = ?", (DRAFT_KEY,))
         except StoreError as exc:
             self.saved_id = None
             self.error.setText(str(exc))
             return
         self.autosave_timer.stop()
-        self.ctx.notify("visits", "followups", "companies", "people")
+        self.ctx.notify("visits", "followups", "companies", "people", "projects")
         self.saved.emit(self.saved_id)
         self.accept()

@@ -114,12 +114,13 @@ class CompaniesPage(QWidget):
         self.action_buttons = {}
         for key, label, slot in (("edit", "编辑", self.edit_company), ("person", "添加联系人", self.add_person),
                                  ("visit", "记录拜访", self.log_visit), ("attach", "添加附件", self.add_attachment),
-                                 ("delete", "删除", self.delete_company)):
+                                 ("project", "新建项目", self.new_project), ("delete", "删除", self.delete_company)):
             button = QPushButton(label)
             button.setObjectName(f"company_{key}_button")
             button.clicked.connect(slot)
             actions.addWidget(button)
             self.action_buttons[key] = button
+        self.action_buttons["project"].setMinimumWidth(36)  # may shrink: the window must fit 700 px
         actions.addStretch(1)
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -335,6 +336,12 @@ class CompaniesPage(QWidget):
             from ui.dialogs.visit_dialog import VisitDialog
 
             self._open_dialog(VisitDialog(self.ctx, self, company_id=self.current_id))
+
+    def new_project(self):
+        """招商项目: a new project with this company as the investor (ui/pages/projects_page.py)."""
+        from ui.pages.projects_page import open_project_for_company
+
+        return open_project_for_company(self.window(), self.current_id) if self.current_id else None
 
     def add_attachment(self) -> None:
         if not self.current_id:

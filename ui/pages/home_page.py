@@ -155,6 +155,10 @@ class VisitStatsSection(QGroupBox):
 # Sections of the home page, top to bottom. Append ``factory(ctx) -> QWidget`` to add one.
 HOME_SECTIONS: list[Callable[[AppContext], QWidget]] = [DraftBanner, FollowupsSection, VisitStatsSection]
 
+from ui.widgets.projects_dashboard import ProjectsSection  # noqa: E402 (招商项目 section)
+
+HOME_SECTIONS.append(ProjectsSection)
+
 
 class HomePage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
