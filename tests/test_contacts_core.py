@@ -245,11 +245,11 @@ def test_attachment_stored_by_hash_and_listed(store, tmp_path, data_dir):
     assert [a["id"] for a in attachments.list_attachments(store, "companies", cid)] == [aid]
 
 
-def test_reindex_removes_bucketed_and_legacy_index_rows(store):
+def test_reindex_removes_every_index_row_of_the_entity(store):
     from zsapp import search
 
     cid = companies.create_company(store, {"name": "华为技术有限公司"})
-    # a row indexed before bucketed rowids existed (small automatic rowid)
+    # an extra, stale row of the same company at an arbitrary rowid
     store.conn.execute("INSERT INTO search_companies (rowid, entity_id, field, weight, display, norm, keys, grams, py, ini) "
                        "VALUES (5, ?, 'name', 30, '旧名称', '旧名称', ' 旧名称 ', '旧名 名称 称', '', '')", (cid,))
     assert store.scalar("SELECT count(*) FROM search_companies WHERE entity_id = ?", (cid,)) == 2

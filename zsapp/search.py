@@ -2,7 +2,8 @@
 pinyin initials, Latin tokens, case- and width-folded.
 
 Each searchable kind has its own FTS5 table ``search_<kind>`` (created by a migration,
-same columns as ``search_catalogue``). A record contributes one document per field, e.g.
+same columns as ``search_catalogue``, plus an index on ``search_<kind>_content (c0)``,
+see db/migrations/0006). A record contributes one document per field, e.g.
 a company's name and its short name, with a weight for ranking. Text is normalised
 (NFKC, lower case, letters and digits only) and stored as overlapping character bigrams
 plus the last character, so a query of any length becomes an FTS5 phrase (or a prefix
@@ -12,7 +13,6 @@ query for one character) answered from the index, never a scan of the rows.
 from __future__ import annotations
 
 import functools
-import hashlib
 import itertools
 import re
 import unicodedata
@@ -154,55 +154,28 @@ class Document:
     person_name: bool = False
 
 
-# Each entity's rows get rowids in its own bucket of _SLOTS consecutive rowids (derived from
-# a hash of its id), so removing an entity is a rowid range lookup instead of a scan of the
-# whole index (entity_id is an UNINDEXED column: ``WHERE entity_id = ?`` reads every row,
-# ~100 ms per save with a million indexed visits). Rows indexed before this scheme have
-# small automatic rowids (< _LEGACY_ROWIDS) and are still found and removed.
-_LEGACY_ROWIDS = 1 << 20
-_SLOTS = 256
-
-
-def _bucket(entity_id: str) -> int:
-    digest = hashlib.blake2b(str(entity_id).encode("utf-8"), digest_size=8).digest()
-    return _LEGACY_ROWIDS + ((int.from_bytes(digest, "big") >> 12) << 8)
-
-
 def index_documents(conn, kind: str, documents: Iterable[Document]) -> int:
     """Add documents to ``search_<kind>`` (call inside the caller's transaction)."""
-    per_entity: dict[str, list[tuple]] = {}
+    rows = []
     for doc in documents:
         norm = normalise(doc.text)
         if not norm:
             continue
         py, ini, keys = pinyin_keys(norm, doc.person_name)
-        per_entity.setdefault(doc.entity_id, []).append(
-            (doc.entity_id, doc.field, doc.weight, doc.text, norm, keys, grams(norm), py, ini))
-    rows = []
-    for entity_id, entity_rows in per_entity.items():
-        base = _bucket(entity_id)
-        last = conn.execute(
-            f"SELECT max(rowid) FROM search_{kind} WHERE rowid BETWEEN ? AND ?", (base, base + _SLOTS - 1)
-        ).fetchone()[0]
-        start = base if last is None else last + 1
-        if start + len(entity_rows) > base + _SLOTS:  # bucket full (hash collision, huge entity)
-            raise ValueError(f"search bucket full for {kind}/{entity_id}")
-        rows += [(start + n, *row) for n, row in enumerate(entity_rows)]
+        rows.append((doc.entity_id, doc.field, doc.weight, doc.text, norm, keys, grams(norm), py, ini))
     conn.executemany(
-        f"INSERT INTO search_{kind} (rowid, entity_id, field, weight, display, norm, keys, grams, py, ini) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO search_{kind} (entity_id, field, weight, display, norm, keys, grams, py, ini) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     return len(rows)
 
 
 def remove_entity(conn, kind: str, entity_id: str) -> None:
-    base = _bucket(entity_id)
-    conn.execute(
-        f"DELETE FROM search_{kind} WHERE rowid BETWEEN ? AND ? AND entity_id = ?",
-        (base, base + _SLOTS - 1, entity_id),
-    )
-    conn.execute(f"DELETE FROM search_{kind} WHERE rowid < ? AND entity_id = ?", (_LEGACY_ROWIDS, entity_id))
+    # entity_id is column c0 of FTS5's content table, which a migration indexes: a lookup,
+    # not a scan of the whole index (~100 ms with a million indexed visits).
+    rowids = conn.execute(f"SELECT id FROM search_{kind}_content WHERE c0 = ?", (entity_id,)).fetchall()
+    conn.executemany(f"DELETE FROM search_{kind} WHERE rowid = ?", rowids)
 
 
 def reindex_entity(conn, kind: str, entity_id: str, documents: Iterable[Document]) -> None:
