@@ -97,3 +97,11 @@ def test_standard_dialog_buttons_are_in_chinese(qtbot, qapp):
     box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
     qtbot.addWidget(box)
     assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "取消"
+
+
+def test_settings_page_opens_admission_thresholds(qtbot, main_window):
+    page = main_window.show_page("settings")
+    qtbot.mouseClick(page.thresholds_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.dialog.isVisible())
+    assert page.dialog.objectName() == "thresholdsDialog"
+    page.dialog.reject()

@@ -20,9 +20,13 @@ class SettingsPage(QWidget):
         self.summary.setWordWrap(True)
         edit = QPushButton("编辑个人资料…")
         edit.clicked.connect(self.edit_profile)
+        self.thresholds_button = QPushButton("准入阈值（投资强度、亩均税收下限）…")
+        self.thresholds_button.setObjectName("settingsThresholds")
+        self.thresholds_button.clicked.connect(self.edit_thresholds)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(edit)
+        layout.addWidget(self.thresholds_button)
         layout.addStretch(1)
         ctx.data_changed.connect(lambda areas: "profile" in areas and self.refresh())
         self.refresh()
@@ -40,6 +44,13 @@ class SettingsPage(QWidget):
             f"结构版本：{store.schema_version} · 指导目录版本：{catalogue.current_version(store)}<br>"
             f"本机设备编号：{store.device_id}<br>招商助手 {__version__}</p>"
         )
+
+    def edit_thresholds(self):
+        from ui.dialogs.project_dialog import ThresholdsDialog
+
+        self.dialog = ThresholdsDialog(self.ctx, self.window())
+        self.dialog.open()
+        return self.dialog
 
     def edit_profile(self) -> None:
         if ProfileDialog(self.ctx.store, parent=self).exec():
