@@ -291,3 +291,42 @@ def test_person_dialog_moves_company_and_shows_history(main_window, qtbot, ctx, 
     card = dialog.export_vcard(str(tmp_path / "李娜.vcf"))
     text = Path(card).read_text(encoding="utf-8")
     assert "FN:李娜" in text and "N:李;娜;;;" in text and "ORG:乙公司" in text
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing")
+def test_visit_links_catalogue_items_picked_by_pinyin_initials(main_window, qtbot, ctx):
+    store = ctx.store
+    page = main_window.show_page("visits")
+    qtbot.keyClick(page.new_button, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = page.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    ime(dialog.companies, "云南测试铝箔科技有限公司")
+    dialog.items.setFocus()
+    qtbot.keyClicks(dialog.items, "lb")                     # 铝箔
+    popup = dialog.items.completer.popup()
+    qtbot.waitUntil(popup.isVisible)
+    labels = [popup.model().index(r, 0).data() for r in range(popup.model().rowCount())]
+    assert labels[0].startswith("I06-02 新材料产业 › 新能源电池材料")
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    ime(dialog.items, "咖啡")                                # an exact item name works too
+    assert dialog.items.tokens() == ["I06-02 新材料产业 › 新能源电池材料", "咖啡"], dialog.items.text()
+    with qtbot.waitSignal(dialog.saved, timeout=5000):
+        dialog.save()
+    assert dialog.error.text() == ""
+    [visit] = visits.list_visits(store)
+    data = visits.as_json(store, visits.get_visit(store, visit["id"]))
+    assert [i["id"] for i in data["items"]] == ["I01-06", "I06-02"]
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing")
+def test_visit_with_unknown_catalogue_item_is_refused_with_reason(main_window, qtbot, ctx):
+    page = main_window.show_page("visits")
+    qtbot.keyClick(page.new_button, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = page.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    ime(dialog.companies, "某某公司")
+    ime(dialog.items, "不存在的条目")
+    dialog.save()
+    assert "指导目录中没有" in dialog.error.text() and dialog.isVisible()
+    assert visits.list_visits(ctx.store) == []

@@ -265,3 +265,33 @@ def admission_rules(store: Store) -> list[dict[str, Any]]:
 
 def general_conditions(store: Store) -> list[dict[str, Any]]:
     return document(store).get("general_conditions", [])
+
+
+def item_labels(store: Store, query: str, limit: int = 10) -> list[str]:
+    """Type-ahead labels ``"<item id> <产业> › <条目>"`` for fields that link catalogue items."""
+    labels: list[str] = []
+    for hit in search_catalogue(store, query, limit * 3):
+        if hit.item_id:
+            label = f"{hit.item_id} {hit.industry}{PATH_SEPARATOR}{hit.item}"
+            if label not in labels:
+                labels.append(label)
+        if len(labels) >= limit:
+            break
+    return labels
+
+
+def resolve_item_tokens(store: Store, tokens: list[str]) -> list[str]:
+    """Item ids for typed tokens: a label from :func:`item_labels`, a bare id, or an
+    exact item name."""
+    ids: list[str] = []
+    for token in (t.strip() for t in tokens):
+        if not token:
+            continue
+        head = token.split()[0]
+        row = store.query_one("SELECT id FROM catalogue_items WHERE id = ?", (head,)) or store.query_one(
+            "SELECT id FROM catalogue_items WHERE name = ? ORDER BY id LIMIT 1", (token,))
+        if row is None:
+            raise CatalogueError(f"指导目录中没有“{token}”，请从提示列表中选择（输入名称、拼音或编号）")
+        if row["id"] not in ids:
+            ids.append(row["id"])
+    return ids

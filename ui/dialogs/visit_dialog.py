@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QVBoxLayout, QWidget,
 )
 
-from zsapp import profile
+from zsapp import catalogue, profile
 from zsapp.contacts import companies, drafts, people, visits
 from zsapp.contacts.validation import ContactsError
 from zsapp.store import StoreError
@@ -164,6 +164,9 @@ class VisitDialog(QDialog):
         self.projects = CompletingLineEdit(lambda q: project_picker.labels(store, q))
         self.projects.setObjectName("visit_projects")
         self.projects.setPlaceholderText("关联招商项目：编号、名称或拼音，↓ 选择")
+        self.items = CompletingLineEdit(lambda q: catalogue.item_labels(store, q))
+        self.items.setObjectName("visit_items")
+        self.items.setPlaceholderText("洽谈的目录条目：名称、拼音或编号（如 lb → 铝箔），↓ 选择")
         self.followups = QPlainTextEdit()
         self.followups.setObjectName("visit_followups")
         self.followups.setTabChangesFocus(True)
@@ -191,6 +194,7 @@ class VisitDialog(QDialog):
         form.addRow("跟进事项", self.followups)
         form.addRow("默认截止日期", self.default_due)
         form.addRow("关联项目", self.projects)
+        form.addRow("目录条目", self.items)
 
         self.error = QLabel()
         self.error.setObjectName("visitError")
@@ -217,7 +221,7 @@ class VisitDialog(QDialog):
             shortcut.activated.connect(self.save)
 
         order = [self.companies, self.people, self.when, self.kind, self.city, self.place, self.ours, self.notes,
-                 self.outcome, self.followups, self.default_due, self.projects,
+                 self.outcome, self.followups, self.default_due, self.projects, self.items,
                  buttons.button(QDialogButtonBox.StandardButton.Save)]
         for first, second in zip(order, order[1:]):
             QWidget.setTabOrder(first, second)
@@ -252,6 +256,7 @@ class VisitDialog(QDialog):
             "city": self.city.text(), "place": self.place.text(), "our_participants": self.ours.text(),
             "notes": self.notes.toPlainText(), "outcome": self.outcome.currentText(),
             "followups": self.followups.toPlainText(), "projects": self.projects.text(),
+            "items": self.items.text(),
             "default_due": self.default_due.date().toString("yyyy-MM-dd"),
             "person_ids": self._person_ids,
         }
@@ -270,6 +275,7 @@ class VisitDialog(QDialog):
         self.outcome.setCurrentText(data.get("outcome") or visits.OUTCOMES[0])
         self.followups.setPlainText(data.get("followups", ""))
         self.projects.setText(data.get("projects", ""))
+        self.items.setText(data.get("items", ""))
         due = QDate.fromString(data.get("default_due", ""), "yyyy-MM-dd")
         if due.isValid():
             self.default_due.setDate(due)
@@ -333,6 +339,7 @@ class VisitDialog(QDialog):
             from zsapp.projects import picker as project_picker
 
             project_ids = project_picker.resolve(store, self.projects.tokens())
+            item_ids = catalogue.resolve_item_tokens(store, self.items.tokens())
             with store.transaction():
                 company_ids = [cid or companies.create_company(store, {"name": name}, allow_similar=True)
                                for name, cid in company_plan]
@@ -349,7 +356,8 @@ class VisitDialog(QDialog):
                     {"visited_at": self.when.dateTime().toString("yyyy-MM-dd HH:mm"), "kind": self.kind.currentText(),
                      "city": self.city.text(), "place": self.place.text(), "our_participants": self.ours.text(),
                      "notes": self.notes.toPlainText(), "outcome": self.outcome.currentText()},
-                    companies=company_ids, people=person_ids, followups=todo, projects=project_ids)
+                    companies=company_ids, people=person_ids, followups=todo, projects=project_ids,
+                    items=item_ids)
                 store.conn.execute("DELETE FROM drafts WHERE key = ?", (DRAFT_KEY,))
         except StoreError as exc:
             self.saved_id = None
