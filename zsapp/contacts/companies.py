@@ -17,7 +17,6 @@ from zsapp.contacts.validation import (
     require_choice, tags_json,
 )
 
-_FRESH: set[str] = set()  # ids being inserted by this module right now
 KIND = "companies"
 REGION_TAGS = ["", "京津冀", "长三角", "粤港澳大湾区", "成渝", "境外"]
 OWNERSHIPS = ["", "央企", "国企", "民营", "外资", "港澳台"]
@@ -237,11 +236,7 @@ def create_company(store: Store, values: Mapping[str, Any], *, items=(), allow_s
         stored = {k: v for k, v in row.items() if v not in ("", None, 0, "[]")}
         stored.setdefault("name", row["name"])
         company_id = new_id()
-        _FRESH.add(company_id)   # nothing indexed yet: the hook only adds rows
-        try:
-            store.insert("companies", {"id": company_id, **stored})
-        finally:
-            _FRESH.discard(company_id)
+        store.insert("companies", {"id": company_id, **stored})
         if items:
             set_items(store, company_id, items)
     return company_id
@@ -435,9 +430,5 @@ def documents(row: dict[str, Any]) -> list[Document]:
 @on_record_change("companies")
 def _reindex(store: Store, row_id: str) -> None:
     row = store.query_one("SELECT id, name, short_name, uscc, tags, deleted FROM companies WHERE id = ?", (row_id,))
-    if row is None or row["deleted"]:
-        search.remove_entity(store.conn, KIND, row_id)
-    elif row_id in _FRESH:
-        search.index_documents(store.conn, KIND, documents(row))
-    else:
-        search.reindex_entity(store.conn, KIND, row_id, documents(row))
+    live = row is not None and not row["deleted"]
+    search.reindex_entity(store.conn, KIND, row_id, documents(row) if live else [])

@@ -14,7 +14,6 @@ from zsapp.contacts.validation import (
     ContactsError, display_phone, normalise_email, normalise_phone, parse_tags, tags_json,
 )
 
-_FRESH: set[str] = set()  # ids being inserted by this module right now
 KIND = "people"
 FIELDS = ["name", "company_id", "title", "mobile", "landline", "email", "wechat", "notes", "tags"]
 LABELS = {"name": "姓名", "company_id": "企业", "title": "职务", "mobile": "手机", "landline": "座机",
@@ -57,11 +56,7 @@ def create_person(store: Store, values: Mapping[str, Any], *, since: str | None 
         stored = {k: v for k, v in row.items() if v not in ("", None, "[]")}
         stored.setdefault("name", row["name"])
         person_id = new_id()
-        _FRESH.add(person_id)   # nothing indexed yet: the hook only adds rows
-        try:
-            store.insert("people", {"id": person_id, **stored})
-        finally:
-            _FRESH.discard(person_id)
+        store.insert("people", {"id": person_id, **stored})
         if row.get("company_id"):
             store.insert("person_employment", {
                 "person_id": person_id, "company_id": row["company_id"], "title": row.get("title", ""),
@@ -205,12 +200,8 @@ def documents(row: dict[str, Any]) -> list[Document]:
 @on_record_change("people")
 def _reindex(store: Store, row_id: str) -> None:
     row = store.query_one("SELECT id, name, mobile, landline, email, wechat, title, tags, deleted FROM people WHERE id = ?", (row_id,))
-    if row is None or row["deleted"]:
-        search.remove_entity(store.conn, KIND, row_id)
-    elif row_id in _FRESH:
-        search.index_documents(store.conn, KIND, documents(row))
-    else:
-        search.reindex_entity(store.conn, KIND, row_id, documents(row))
+    live = row is not None and not row["deleted"]
+    search.reindex_entity(store.conn, KIND, row_id, documents(row) if live else [])
 
 
 __all__ = ["create_person", "update_person", "delete_person", "get_person", "display_phone"]
