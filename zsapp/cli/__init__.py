@@ -28,6 +28,19 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
+def print_search_results(rows: list, as_json: bool, query: str, noun: str, line) -> int:
+    """Search output shared by every ``… search`` command: JSON, a line per hit, or a
+    plain "nothing found" sentence."""
+    if as_json:
+        print_json(rows)
+    elif not rows:
+        print(f"没有找到与“{query}”相关的{noun}")
+    else:
+        for row in rows:
+            print(line(row))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zsapp", description="招商助手 命令行")
     parser.add_argument("--version", action="version", version=f"招商助手 zsapp {__version__}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from zsapp import catalogue
-from zsapp.cli import CliError, print_json
+from zsapp.cli import CliError, print_json, print_search_results
 
 
 def register(subparsers) -> None:
@@ -33,17 +33,11 @@ def cmd_search(args, store) -> int:
         raise CliError("--limit 必须是正整数")
     hits = catalogue.search_catalogue(store, args.query, args.limit)
     if args.json:
-        print_json([
-            {"id": h.id, "kind": h.kind, "industry": h.industry, "item": h.item, "term": h.term,
-             "path": h.path, "matched": h.matched, "score": h.score}
-            for h in hits
-        ])
-    elif not hits:
-        print(f"没有找到与“{args.query}”相关的条目")
-    else:
-        for h in hits:
-            print(f"{h.id:<12} {catalogue.PATH_SEPARATOR.join(h.path)}  〔{h.matched}〕")
-    return 0
+        hits = [{"id": h.id, "kind": h.kind, "industry": h.industry, "item": h.item, "term": h.term,
+                 "path": h.path, "matched": h.matched, "score": h.score} for h in hits]
+    return print_search_results(
+        hits, args.json, args.query, "条目",
+        lambda h: f"{h.id:<12} {catalogue.PATH_SEPARATOR.join(h.path)}  〔{h.matched}〕")
 
 
 def cmd_show(args, store) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from zsapp.cli import CliError, print_json
+from zsapp.cli import CliError, print_json, print_search_results
 from zsapp.contacts import attachments, companies, exporter, importer, merge, people, visits
 from zsapp.contacts.validation import display_phone
 
@@ -368,14 +368,8 @@ def cmd_company_list(args, store) -> int:
 def cmd_company_search(args, store) -> int:
     _check_limit(args)
     rows = companies.search_companies(store, args.query, args.limit)
-    if args.json:
-        print_json(rows)
-    elif not rows:
-        print(f"没有找到与“{args.query}”相关的企业")
-    else:
-        for row in rows:
-            print(f"{row['id']}  {row['name']}  〔{row['matched']}〕")
-    return 0
+    return print_search_results(rows, args.json, args.query, "企业",
+                                lambda row: f"{row['id']}  {row['name']}  〔{row['matched']}〕")
 
 
 def cmd_company_merge(args, store) -> int:

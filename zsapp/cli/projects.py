@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from zsapp.cli import CliError, print_json
+from zsapp.cli import CliError, print_json, print_search_results
 from zsapp.projects import admission, dashboard, funds, parks, recommend, stages, status
 from zsapp.projects import projects as P
 from zsapp.projects.common import wan_to_yi_text
@@ -270,14 +270,8 @@ def cmd_list(args, store) -> int:
 
 def cmd_search(args, store) -> int:
     hits = P.search_projects(store, args.query, args.limit)
-    if args.json:
-        print_json(hits)
-    elif not hits:
-        print(f"没有找到与“{args.query}”相关的项目")
-    else:
-        for h in hits:
-            print(f"{h['code']:<14} {h['name']}  〔{h['matched']}〕")
-    return 0
+    return print_search_results(hits, args.json, args.query, "项目",
+                                lambda h: f"{h['code']:<14} {h['name']}  〔{h['matched']}〕")
 
 
 def cmd_stage(args, store) -> int:
