@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from zsapp.cli import CliError, print_json
-from zsapp.sync import client
+from zsapp.sync import client, shares
 
 
 def register(subparsers) -> None:
@@ -26,6 +26,26 @@ def register(subparsers) -> None:
     p = sub.add_parser("status", help="同步状态")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("share", help="把一条记录共享给另一个单位（州市），下次同步生效")
+    p.add_argument("table", help="表名，例如 projects、people、visits")
+    p.add_argument("id", help="记录编号")
+    p.add_argument("unit", help="共享给的单位，例如 大理州")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_share)
+
+    p = sub.add_parser("unshare", help="取消共享（对方已有的副本保留，但不再更新）")
+    p.add_argument("table")
+    p.add_argument("id")
+    p.add_argument("unit")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_unshare)
+
+    p = sub.add_parser("shares", help="列出本机的共享记录")
+    p.add_argument("table", nargs="?")
+    p.add_argument("id", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_shares)
 
     p = sub.add_parser("log", help="本机同步记录")
     p.add_argument("--limit", type=int, default=20)
@@ -80,4 +100,34 @@ def cmd_log(args, store) -> int:
     for r in rows:
         result = "成功" if r["ok"] else f"失败：{r['error']}"
         print(f"{r['started_at']}  上传 {r['pushed']}  下载 {r['pulled']}  冲突 {r['conflicts']}  {result}")
+    return 0
+
+
+def cmd_share(args, store) -> int:
+    share_id = shares.share_record(store, args.table, args.id, args.unit)
+    if args.json:
+        print_json({"share_id": share_id, "table": args.table, "id": args.id, "unit": args.unit})
+    else:
+        print(f"已共享给{args.unit}（共享编号 {share_id}），下次同步后对方可见")
+    return 0
+
+
+def cmd_unshare(args, store) -> int:
+    removed = shares.unshare_record(store, args.table, args.id, args.unit)
+    if args.json:
+        print_json({"removed": removed})
+    elif removed:
+        print(f"已取消共享给{args.unit}（对方已有的副本保留，但不再更新）")
+    else:
+        print(f"该记录没有共享给{args.unit}")
+    return 0
+
+
+def cmd_shares(args, store) -> int:
+    rows = shares.list_shares(store, args.table, args.id)
+    if args.json:
+        print_json(rows)
+        return 0
+    for r in rows:
+        print(f"{r['id']}  {r['tbl']}  {r['row_id']}  → {r['unit']}")
     return 0

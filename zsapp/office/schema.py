@@ -114,12 +114,44 @@ published = sa.Table(
 )
 
 
+# Live shares (device table ``record_shares``): record (tbl, row_id) is shown to the devices
+# of another unit through the space ``shared:<unit>``. One row per live share record.
+shares = sa.Table(
+    "shares", metadata,
+    sa.Column("share_id", sa.String(64), primary_key=True),
+    sa.Column("tbl", sa.String(100), nullable=False),
+    sa.Column("row_id", sa.String(64), nullable=False),
+    sa.Column("space", sa.String(120), nullable=False),
+    sa.Index("shares_record", "tbl", "row_id"),
+)
+
+# The copy of each shared record's fields in each ``shared:<unit>`` space, with that
+# space's own sequence numbers (a record lives in one owner space; its shared copies are
+# re-emitted here on every write while the share is live, and frozen once it is not).
+shared_fields = sa.Table(
+    "shared_fields", metadata,
+    sa.Column("space", sa.String(120), primary_key=True),
+    sa.Column("tbl", sa.String(100), primary_key=True),
+    sa.Column("row_id", sa.String(64), primary_key=True),
+    sa.Column("field", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text),
+    sa.Column("hlc", sa.String(80), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Index("shared_fields_space_seq", "space", "seq"),
+)
+
+
 def _v1(conn: Connection) -> None:
     metadata.create_all(conn)
 
 
+def _v2(conn: Connection) -> None:
+    shares.create(conn, checkfirst=True)
+    shared_fields.create(conn, checkfirst=True)
+
+
 # Server migrations, applied in order; schema changes are additive.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -284,9 +284,11 @@ class Office:
 
     def visible_spaces(self, conn: Connection, device: dict[str, Any]) -> list[str]:
         if device["role"] == "province":
-            names = [r.name for r in conn.execute(sa.select(s.spaces.c.name).order_by(s.spaces.c.name))]
+            # Every owner space; shared:* spaces only repeat records it already sees.
+            names = [r.name for r in conn.execute(sa.select(s.spaces.c.name).order_by(s.spaces.c.name))
+                     if not r.name.startswith(p.SHARED_PREFIX)]
         else:
-            names = [p.PROVINCE_SPACE, p.unit_space(device["unit"])]
+            names = [p.PROVINCE_SPACE, p.unit_space(device["unit"]), p.shared_space(device["unit"])]
         # The province-wide directory first, so rows referencing companies arrive after them.
         return sorted(set(names), key=lambda n: (n != p.PROVINCE_SPACE, n))
 
@@ -380,6 +382,9 @@ class Office:
         visible = None
         if role != "province":
             visible = {p.PROVINCE_SPACE, own_space}
+        my_shared = p.shared_space(device["unit"])
+        live = self._live_shares(conn, keys)
+        rejected: set[tuple[str, str]] = set()
         new_recs: dict[tuple[str, str], dict[str, Any]] = {}
         for op in ops:
             key = (op["t"], op["id"])
@@ -389,9 +394,21 @@ class Office:
                 rec = {"tbl": op["t"], "row_id": op["id"], "space": space, "owner_unit": device["unit"],
                        "created_at": op["h"], "created_device": dev_id}
                 new_recs[key] = rec
-            elif visible is not None and rec["space"] not in visible:
+            elif visible is not None and rec["space"] not in visible and my_shared not in live.get(key, ()):
+                if key in rejected or conn.execute(sa.select(s.shared_fields.c.field).where(
+                        s.shared_fields.c.space == my_shared, s.shared_fields.c.tbl == key[0],
+                        s.shared_fields.c.row_id == key[1]).limit(1)).first():
+                    rejected.add(key)  # shared once, no longer: the edit comes back as a conflict
+                    continue
                 raise ForbiddenError("批次试图修改本单位无权访问的记录，已拒绝")
         needed = {r["space"] for r in list(recs.values()) + list(new_recs.values())} | {own_space}
+        share_ids = sorted({o["id"] for o in ops if o["t"] == p.SHARES_TABLE})
+        needed |= {sp for spaces in live.values() for sp in spaces}
+        needed |= {p.shared_space(str(o.get("v") or "")) for o in ops if o["t"] == p.SHARES_TABLE and o["f"] == "unit"}
+        for chunk in _chunks(share_ids):
+            for r in conn.execute(sa.select(s.fields.c.value).where(
+                    s.fields.c.tbl == p.SHARES_TABLE, s.fields.c.field == "unit", s.fields.c.row_id.in_(chunk))):
+                needed.add(p.shared_space(str(json.loads(r.value) or "")))
         self._ensure_spaces(conn, sorted(needed))
         locked = {
             r.name: dict(r._mapping)
@@ -437,7 +454,7 @@ class Office:
             value = json.dumps(op.get("v"), ensure_ascii=False)
             hlc = self._clamp(op["h"], dev_id)
             row = state[key]
-            if op["t"] in p.OFFICE_TABLES and role != "province":
+            if (op["t"] in p.OFFICE_TABLES and role != "province") or key in rejected:
                 conflict("rejected", rec, field, [row.get(field, [None])[0], "", SERVER_NODE], [value, hlc, dev_id])
                 continue
             cur = row.get(field)
@@ -484,7 +501,110 @@ class Office:
                 k = (p.CONFLICTS_TABLE, cid, name)
                 writes[k] = (json.dumps(val, ensure_ascii=False), hlc, SERVER_NODE, space)
         self._write(conn, writes, old_versions, new_recs, locked)
+        self._apply_shares(conn, device, share_ids, {(k[0], k[1]) for k in writes}, live, locked)
         return applied, len(conflicts)
+
+    # -- sharing (record_shares → shared:<unit> spaces) ------------------------------------
+    def _live_shares(self, conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
+        out: dict[tuple[str, str], set[str]] = {}
+        for chunk in _chunks(keys):
+            q = sa.select(s.shares.c.tbl, s.shares.c.row_id, s.shares.c.space).where(
+                sa.tuple_(s.shares.c.tbl, s.shares.c.row_id).in_(chunk))
+            for r in conn.execute(q):
+                out.setdefault((r.tbl, r.row_id), set()).add(r.space)
+        return out
+
+    def _lock_space(self, conn: Connection, locked: dict, space: str) -> dict:
+        """A space counter row not foreseen before the batch: lock it now."""
+        if space not in locked:
+            self._ensure_spaces(conn, [space])
+            locked[space] = dict(conn.execute(
+                sa.select(s.spaces).where(s.spaces.c.name == space).with_for_update()).first()._mapping)
+        return locked[space]
+
+    def _apply_shares(self, conn: Connection, device: dict[str, Any], share_ids: list[str],
+                      written: set[tuple[str, str]], live: dict, locked: dict) -> None:
+        """Re-evaluate the share records this batch touched, then copy into each live
+        shared space the fields of shared records written now (all fields of a record that
+        has just become shared there). A share is honoured when it was made by a device of
+        the record's own unit (same space) or by the province role."""
+        copy_all: set[tuple[tuple[str, str], str]] = set()
+        # Re-read under the space locks: a share committed while this batch waited for the
+        # owner space's lock must receive this batch's writes.
+        fresh = self._live_shares(conn, sorted(written))
+        live.update({key: fresh.get(key, set()) for key in written})
+        for share_id in share_ids:
+            vals = {r.field: json.loads(r.value) if r.value is not None else None for r in conn.execute(
+                sa.select(s.fields.c.field, s.fields.c.value).where(
+                    s.fields.c.tbl == p.SHARES_TABLE, s.fields.c.row_id == share_id))}
+            share_rec = conn.execute(sa.select(s.records).where(
+                s.records.c.tbl == p.SHARES_TABLE, s.records.c.row_id == share_id)).first()
+            tbl, row_id, unit = str(vals.get("tbl") or ""), str(vals.get("row_id") or ""), str(vals.get("unit") or "")
+            target = conn.execute(sa.select(s.records).where(
+                s.records.c.tbl == tbl, s.records.c.row_id == row_id)).first() if tbl and row_id else None
+            ok = (share_rec is not None and target is not None and unit and not vals.get("deleted")
+                  and tbl not in (p.PROVINCE_TABLES | p.OFFICE_TABLES) and tbl != p.SHARES_TABLE
+                  and (target.space == share_rec.space or device["role"] == "province")
+                  and p.unit_key(target.owner_unit) != p.unit_key(unit))
+            old = conn.execute(sa.select(s.shares).where(s.shares.c.share_id == share_id)).first()
+            if old is not None:
+                conn.execute(sa.delete(s.shares).where(s.shares.c.share_id == share_id))
+                still = conn.execute(sa.select(s.shares.c.share_id).where(
+                    s.shares.c.tbl == old.tbl, s.shares.c.row_id == old.row_id, s.shares.c.space == old.space)).first()
+                if still is None:
+                    live.get((old.tbl, old.row_id), set()).discard(old.space)
+            if ok:
+                # Hold the record's owner space too, so no concurrent write to it can miss
+                # this share (matters for province-made shares, whose row lives elsewhere).
+                self._lock_space(conn, locked, target.space)
+                space = p.shared_space(unit)
+                conn.execute(sa.insert(s.shares).values(share_id=share_id, tbl=tbl, row_id=row_id, space=space))
+                live.setdefault((tbl, row_id), set()).add(space)
+                copy_all.add(((tbl, row_id), space))
+        targets = {(key, space) for key in written for space in live.get(key, ())} | copy_all
+        if not targets:
+            return
+        per_space: dict[str, list[tuple[str, str]]] = {}
+        for key, space in targets:
+            per_space.setdefault(space, []).append(key)
+        for space in sorted(per_space):
+            head = self._lock_space(conn, locked, space)
+            seq, count, checksum = head["seq"], head["count"], head["checksum"]
+            keys = sorted(per_space[space])
+            current: dict[tuple[str, str, str], tuple] = {}
+            existing: dict[tuple[str, str, str], str] = {}
+            for chunk in _chunks(keys):
+                for r in conn.execute(sa.select(s.fields.c.tbl, s.fields.c.row_id, s.fields.c.field, s.fields.c.value,
+                                                s.fields.c.hlc).where(sa.tuple_(s.fields.c.tbl, s.fields.c.row_id).in_(chunk))):
+                    current[(r.tbl, r.row_id, r.field)] = (r.value, r.hlc)
+                for r in conn.execute(sa.select(s.shared_fields.c.tbl, s.shared_fields.c.row_id, s.shared_fields.c.field,
+                                                s.shared_fields.c.hlc).where(
+                        s.shared_fields.c.space == space,
+                        sa.tuple_(s.shared_fields.c.tbl, s.shared_fields.c.row_id).in_(chunk))):
+                    existing[(r.tbl, r.row_id, r.field)] = r.hlc
+            rows = []
+            for (tbl, row_id, field), (value, hlc) in sorted(current.items()):
+                old_hlc = existing.get((tbl, row_id, field))
+                if old_hlc == hlc:
+                    continue
+                seq += 1
+                if old_hlc is None:
+                    count += 1
+                else:
+                    checksum -= p.field_hash(tbl, row_id, field, old_hlc)
+                checksum = (checksum + p.field_hash(tbl, row_id, field, hlc)) % p.CHECKSUM_MOD
+                rows.append({"space": space, "tbl": tbl, "row_id": row_id, "field": field, "value": value,
+                             "hlc": hlc, "seq": seq})
+            if not rows:
+                continue
+            head.update(seq=seq, count=count, checksum=checksum)
+            conn.execute(sa.update(s.spaces).where(s.spaces.c.name == space).values(seq=seq, count=count, checksum=checksum))
+            stmt = _insert(conn, s.shared_fields)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["space", "tbl", "row_id", "field"],
+                set_={c: stmt.excluded[c] for c in ("value", "hlc", "seq")})
+            for chunk in _chunks(rows, 1000):
+                conn.execute(stmt, chunk)
 
     def _device_officers(self, conn: Connection, device_ids: set[str]) -> dict[str, str]:
         ids = sorted(d for d in device_ids if d)
@@ -554,12 +674,15 @@ class Office:
                 if remaining <= 0:
                     more = more or cursor < head.seq
                     continue
-                q = (sa.select(s.fields.c.tbl, s.fields.c.row_id, s.fields.c.field, s.fields.c.value,
-                               s.fields.c.hlc, s.fields.c.seq, s.records.c.created_at)
-                     .select_from(s.fields.join(s.records, sa.and_(s.records.c.tbl == s.fields.c.tbl,
-                                                                     s.records.c.row_id == s.fields.c.row_id)))
-                     .where(s.fields.c.space == space, s.fields.c.seq > cursor)
-                     .order_by(s.fields.c.seq).limit(remaining + 1))
+                # shared:<unit> spaces hold copies (their own seqs) of records owned elsewhere.
+                shared = space.startswith(p.SHARED_PREFIX)
+                f = s.shared_fields if shared else s.fields
+                on = sa.and_(s.records.c.tbl == f.c.tbl, s.records.c.row_id == f.c.row_id)
+                q = (sa.select(f.c.tbl, f.c.row_id, f.c.field, f.c.value, f.c.hlc, f.c.seq,
+                               sa.func.coalesce(s.records.c.created_at, f.c.hlc) if shared else s.records.c.created_at)
+                     .select_from(f.outerjoin(s.records, on) if shared else f.join(s.records, on))
+                     .where(f.c.space == space, f.c.seq > cursor)
+                     .order_by(f.c.seq).limit(remaining + 1))
                 result = conn.execute(q).all()
                 if len(result) > remaining:
                     result = result[:remaining]
@@ -642,4 +765,8 @@ class Office:
             row = conn.execute(sa.select(s.fields.c.row_id).where(
                 s.fields.c.tbl == "attachments", s.fields.c.field == "sha256",
                 s.fields.c.value == json.dumps(sha), s.fields.c.space.in_(visible)).limit(1)).first()
+            if row is None:
+                row = conn.execute(sa.select(s.shared_fields.c.row_id).where(
+                    s.shared_fields.c.tbl == "attachments", s.shared_fields.c.field == "sha256",
+                    s.shared_fields.c.value == json.dumps(sha), s.shared_fields.c.space.in_(visible)).limit(1)).first()
         return row is not None

@@ -254,6 +254,9 @@ def transfer(
             **{f"from_{k}": v for k, v in before.items()}, **{f"to_{k}": v for k, v in target.items()},
         })
         store.update("projects", project_id, target)
+        if target["prefecture_code"] != before["prefecture_code"]:  # the receiving 州市 must see it (sync 共享)
+            from zsapp.sync.shares import share_transferred_project
+            share_transferred_project(store, project_id, target["prefecture_code"])
         return row_id
 
 

@@ -40,8 +40,32 @@ MERGE_FIELD = "merged_into"
 MERGE_TABLES = ("companies", "people")
 
 
+# Records shared with another unit (device table ``record_shares``: tbl, row_id, unit).
+SHARES_TABLE = "record_shares"
+SHARED_PREFIX = "shared:"
+
+
 def unit_space(unit: str) -> str:
     return f"unit:{unit}"
+
+
+def unit_key(unit: str) -> str:
+    """One spelling per 州市: "大理州", "大理" and "大理白族自治州" all give the prefecture
+    code; a unit that is not a 州市 (e.g. 省招商办) is kept as typed."""
+    unit = (unit or "").strip()
+    try:
+        from zsapp.projects.common import prefecture
+    except Exception:  # pragma: no cover - projects section absent
+        return unit
+    for key in (unit, unit[:-1] if unit.endswith(("市", "州")) else ""):
+        found = prefecture(key) if key else None
+        if found:
+            return found["code"]
+    return unit
+
+
+def shared_space(unit: str) -> str:
+    return SHARED_PREFIX + unit_key(unit)
 
 
 def dumps(data: Any) -> bytes:
