@@ -219,3 +219,21 @@ def test_unreadable_files_refused_in_chinese(store, tmp_path, name, data, messag
     with pytest.raises(importer.ContactsError, match=message):
         importer.import_file(store, path)
     assert store.count("companies") == 0
+
+
+def test_import_matches_people_by_name_and_email_case_insensitively(store, tmp_path):
+    """A person who moved company is found by name + e-mail, also one created earlier in
+    the same file, and a namesake with another e-mail stays a different person."""
+    old = companies.create_company(store, {"name": "旧东家有限公司"})
+    pid = people.create_person(store, {"name": "张伟", "company_id": old, "email": "ZW@Example.com"})
+    text = ("企业名称,联系人,邮箱\n"
+            "新东家有限公司,张伟,zw@example.COM\n"
+            "第三家有限公司,李娜,ln@example.com\n"
+            "第四家有限公司,李娜,LN@example.com\n"
+            "第五家有限公司,张伟,other@example.com\n")
+    report = importer.import_file(store, write(tmp_path / "moved.csv", text, "utf-8"))
+    assert (report.people_created, report.people_updated) == (2, 2)
+    assert people.get_person(store, pid)["company_id"] == companies.resolve(store, "新东家有限公司")
+    lina = store.query("SELECT company_id FROM people WHERE name = '李娜' AND deleted = 0")
+    assert [r["company_id"] for r in lina] == [companies.resolve(store, "第四家有限公司")]
+    assert store.scalar("SELECT count(*) FROM people WHERE name = '张伟' AND deleted = 0") == 2

@@ -83,3 +83,12 @@ def test_polyphonic_surnames_find_person_by_surname_reading(store):
     for query, pid in [("shanxiongxin", "1"), ("sxx", "1"), ("zengguofan", "2"), ("xiejin", "3"),
                        ("qiuying", "4"), ("zzg", "5"), ("piaoshu", "6")]:
         assert [h.entity_id for h in search.search(conn, "t", query)][:1] == [pid], query
+
+
+@pytest.mark.parametrize("text", [
+    "导入测试00001号铝业有限公司", "abc中国银行123重庆长安汽车xyz", "〇一二三", "长沙a银行β重庆かな", "行长", "x", "",
+])
+def test_phrase_syllables_are_lazy_pinyin_of_the_whole_text(text):
+    from pypinyin import Style, lazy_pinyin
+
+    assert search._phrase_syllables(text) == lazy_pinyin(text, style=Style.NORMAL, errors="default")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from pypinyin import Style, lazy_pinyin, pinyin
+from pypinyin.constants import RE_HANS
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _MAX_VARIANTS = 4
@@ -87,13 +88,39 @@ def _syllables(norm: str) -> list[str]:
             continue
         readings = _char_readings(ch)
         if len(readings) != 1:
-            return lazy_pinyin(norm, style=Style.NORMAL, errors="default")
+            return _phrase_syllables(norm)
         if run:
             syllables.append(run)
             run = ""
         syllables.append(readings[0])
     if run:
         syllables.append(run)
+    return syllables
+
+
+# pypinyin reads each run of the characters it has readings for (RE_HANS) on its own and
+# keeps everything between runs as one item, so lazy_pinyin(text) is the concatenation of
+# its runs' readings. Cached per run, texts that differ only in digits or Latin letters
+# ("导入测试00001号铝业有限公司", "…00002号…") cost a dictionary lookup instead of ~0.1 ms.
+_PYPINYIN_RUN = re.compile(RE_HANS.pattern.removeprefix("^").removesuffix("$"))
+
+
+@functools.lru_cache(maxsize=32768)
+def _run_syllables(run: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(run, style=Style.NORMAL, errors="default"))
+
+
+def _phrase_syllables(norm: str) -> list[str]:
+    """``lazy_pinyin(norm, style=Style.NORMAL, errors="default")``, cached per run."""
+    syllables: list[str] = []
+    end = 0
+    for match in _PYPINYIN_RUN.finditer(norm):
+        if match.start() > end:
+            syllables.append(norm[end : match.start()])
+        syllables += _run_syllables(match.group())
+        end = match.end()
+    if end < len(norm):
+        syllables.append(norm[end:])
     return syllables
 
 

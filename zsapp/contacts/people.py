@@ -179,9 +179,18 @@ def find_duplicate(store: Store, name: str, mobile: str = "", company_id: str | 
             return row
     if not name:
         return None
-    return store.query_one(
-        "SELECT * FROM people WHERE deleted = 0 AND name = ? AND (company_id IS ? OR (? <> '' AND lower(email) = lower(?))) "
-        "ORDER BY company_id IS NOT ? LIMIT 1", (name, company_id, email, email, company_id))
+    # The same name at the same company (or both without one), else the same name and
+    # e-mail. Separate lookups: one query with OR … ORDER BY read and sorted every namesake.
+    if company_id:
+        row = store.query_one("SELECT * FROM people WHERE company_id = ? AND deleted = 0 AND +name = ? LIMIT 1",
+                              (company_id, name))
+    else:
+        row = store.query_one("SELECT * FROM people WHERE deleted = 0 AND name = ? AND +company_id IS NULL LIMIT 1",
+                              (name,))
+    if row is None and email:
+        row = store.query_one("SELECT * FROM people WHERE deleted = 0 AND name = ? AND lower(email) = lower(?) LIMIT 1",
+                              (name, email))
+    return row
 
 
 def documents(row: dict[str, Any]) -> list[Document]:
