@@ -12,7 +12,7 @@ RUNTIME_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfi
 	libxcb-randr0 libxcb-render-util0 libxcb-image0
 SYSTEM_PACKAGES := $(RUNTIME_PACKAGES) poppler-utils zbar-tools xvfb postgresql
 
-.PHONY: run test soak bench dist system-deps runtime-deps venv clean screenshot
+.PHONY: lint run test soak bench dist system-deps runtime-deps venv clean screenshot
 
 run: runtime-deps $(STAMP)
 	$(PY) main.py
@@ -42,7 +42,11 @@ system-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-test: system-deps $(STAMP)
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+test: system-deps $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
 
 soak: system-deps $(STAMP)

@@ -32,15 +32,30 @@ def main() -> int:
         from zsapp.projects import projects
 
         store = open_store(Path(tmp) / "bench.sqlite3")
-        profile.save_profile(store, profile.OfficerProfile(
-            name="欧阳明华", title="招商专员", phone="13800138000", email="oy@example.cn", unit="昆明市投资促进局",
-            prefecture="昆明市"))
+        profile.save_profile(
+            store,
+            profile.OfficerProfile(
+                name="欧阳明华",
+                title="招商专员",
+                phone="13800138000",
+                email="oy@example.cn",
+                unit="昆明市投资促进局",
+                prefecture="昆明市",
+            ),
+        )
         items = ["I02-04", "I02-02", "I03-02", "I01-01", "I06-01"]
         codes = []
         for i in range(20):
-            pid = projects.create_project(store, name=f"第{i + 1}号重点招商项目", item_ids=[items[i % 5]],
-                                          prefecture_key="昆明市", total_investment_yi=str(5 + i), land_mu="300",
-                                          summary=TEXT, construction_content=TEXT)
+            pid = projects.create_project(
+                store,
+                name=f"第{i + 1}号重点招商项目",
+                item_ids=[items[i % 5]],
+                prefecture_key="昆明市",
+                total_investment_yi=str(5 + i),
+                land_mu="300",
+                summary=TEXT,
+                construction_content=TEXT,
+            )
             source.set_promo(store, pid, highlights=TEXT[:80], advantages=TEXT[80:])
             codes.append(store.get("projects", pid)["code"])
         t0 = time.perf_counter()

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -61,7 +61,9 @@ def enroll(store, office, url, officer):
     client.enroll(store, url, office.create_enrollment(officer)["code"])
 
 
-def bench_initial_and_noop(root: Path, table: str, n: int = 10_000, runs: int = 3) -> tuple[float, float, int]:
+def bench_initial_and_noop(
+    root: Path, table: str, n: int = 10_000, runs: int = 3
+) -> tuple[float, float, int]:
     office = Office(root / f"office-{table}.sqlite3", blob_dir=root / "blobs")
     office.init()
     office.add_officer("甲", "昆明市")
@@ -74,10 +76,21 @@ def bench_initial_and_noop(root: Path, table: str, n: int = 10_000, runs: int = 
         with source.transaction():
             for i in range(n):
                 if table == "companies":
-                    source.insert("companies", {"name": f"测试企业{i:05d}有限公司", "origin_province": "广东省",
-                                                "ownership": "民营", "revenue_wan": i * 10, "notes": "基准测试数据"})
+                    source.insert(
+                        "companies",
+                        {
+                            "name": f"测试企业{i:05d}有限公司",
+                            "origin_province": "广东省",
+                            "ownership": "民营",
+                            "revenue_wan": i * 10,
+                            "notes": "基准测试数据",
+                        },
+                    )
                 else:
-                    source.insert("probe_notes", {"title": f"记录{i}", "body": "基准测试数据", "amount_wan": i})
+                    source.insert(
+                        "probe_notes",
+                        {"title": f"记录{i}", "body": "基准测试数据", "amount_wan": i},
+                    )
         client.sync_now(source)
         fields = source.scalar("SELECT count(*) FROM sync_base")
         initial, noop = [], []
@@ -106,14 +119,28 @@ class OfficeProcess:
         from zsapp.office.server import free_port
 
         self.port = free_port()
-        self.cmd = [sys.executable, "-m", "zsapp", "office", "--db", url, "--blobs", str(blobs), "serve",
-                    "--port", str(self.port), "--workers", str(workers)]
+        self.cmd = [
+            sys.executable,
+            "-m",
+            "zsapp",
+            "office",
+            "--db",
+            url,
+            "--blobs",
+            str(blobs),
+            "serve",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(workers),
+        ]
 
     def __enter__(self) -> str:
         import httpx
 
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         url = f"http://127.0.0.1:{self.port}"
         for _ in range(300):
             try:
@@ -128,8 +155,9 @@ class OfficeProcess:
         self.proc.wait(30)
 
 
-def bench_postgres(root: Path, devices: int = 50, changes: int = 200, runs: int = 3,
-                   workers: int = 2) -> list[float] | str:
+def bench_postgres(
+    root: Path, devices: int = 50, changes: int = 200, runs: int = 3, workers: int = 2
+) -> list[float] | str:
     try:
         from pg import PgCluster, PgUnavailable, unique_db_name
     except ImportError as exc:
@@ -139,8 +167,24 @@ def bench_postgres(root: Path, devices: int = 50, changes: int = 200, runs: int 
     except PgUnavailable as exc:
         return str(exc)
     rates = []
-    units = ["昆明市", "曲靖市", "玉溪市", "保山市", "昭通市", "丽江市", "普洱市", "临沧市", "楚雄州", "红河州",
-             "文山州", "西双版纳州", "大理州", "德宏州", "怒江州", "迪庆州"]
+    units = [
+        "昆明市",
+        "曲靖市",
+        "玉溪市",
+        "保山市",
+        "昭通市",
+        "丽江市",
+        "普洱市",
+        "临沧市",
+        "楚雄州",
+        "红河州",
+        "文山州",
+        "西双版纳州",
+        "大理州",
+        "德宏州",
+        "怒江州",
+        "迪庆州",
+    ]
     try:
         (root / "pg").mkdir(parents=True)
         tpl = Templates(root / "pg")
@@ -155,14 +199,19 @@ def bench_postgres(root: Path, devices: int = 50, changes: int = 200, runs: int 
                     store = tpl.device()
                     enroll(store, office, server_url, f"干部{run}-{i}")
                     with store.transaction():
-                        for r in range(changes // 4):  # 4 field patches per new record (title, body, amount, deleted)
-                            store.insert("probe_notes", {"title": f"{i}-{r}", "body": "并发", "amount_wan": r})
+                        for r in range(
+                            changes // 4
+                        ):  # 4 field patches per new record (title, body, amount, deleted)
+                            store.insert(
+                                "probe_notes",
+                                {"title": f"{i}-{r}", "body": "并发", "amount_wan": r},
+                            )
                     assert store.pending_changes() == changes
                     stores.append(store)
                 errors: list[BaseException] = []
                 barrier = threading.Barrier(devices + 1)
 
-                def run_one(store):
+                def run_one(store, barrier=barrier, errors=errors):
                     barrier.wait()
                     try:
                         client.sync_now(store)
@@ -196,14 +245,18 @@ def main() -> int:
     for table in ("probe_notes", "companies"):
         initial, noop, fields = bench_initial_and_noop(root, table)
         label = "companies (with search indexing)" if table == "companies" else "plain records"
-        print(f"initial sync, 10k {label} ({fields} field versions): median {initial:.2f} s  (target < 2 s)")
+        print(
+            f"initial sync, 10k {label} ({fields} field versions): median {initial:.2f} s  (target < 2 s)"
+        )
         print(f"no-op sync ({label} device): median {noop * 1000:.1f} ms  (target < 50 ms)")
     rates = bench_postgres(root)
     if isinstance(rates, str):
         print(f"PostgreSQL 50 devices x 200 changes: skipped ({rates})")
     else:
-        print(f"PostgreSQL 50 devices x 200 changes, concurrent push+pull, office server in 2 worker processes: median {statistics.median(rates):.0f} changes/s "
-              f"(runs: {', '.join(f'{r:.0f}' for r in rates)}; target >= 5000; zero loss checked)")
+        print(
+            f"PostgreSQL 50 devices x 200 changes, concurrent push+pull, office server in 2 worker processes: median {statistics.median(rates):.0f} changes/s "
+            f"(runs: {', '.join(f'{r:.0f}' for r in rates)}; target >= 5000; zero loss checked)"
+        )
     shutil.rmtree(root, ignore_errors=True)
     return 0
 

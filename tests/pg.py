@@ -49,15 +49,19 @@ class PgCluster:
             cmd = ["runuser", "-u", self.user, "--", *cmd]
         return subprocess.run(cmd, capture_output=True, text=True, check=check, timeout=120)
 
-    def start(self) -> "PgCluster":
+    def start(self) -> PgCluster:
         if self.bindir is None:
-            raise PgUnavailable("PostgreSQL server programs (initdb/pg_ctl) not found; install the 'postgresql' package")
+            raise PgUnavailable(
+                "PostgreSQL server programs (initdb/pg_ctl) not found; install the 'postgresql' package"
+            )
         self.tmp = Path(tempfile.mkdtemp(prefix="zsapp-pg-"))
         if os.geteuid() == 0:
             try:
                 pw = pwd.getpwnam("postgres")
             except KeyError:
-                raise PgUnavailable("running as root but there is no 'postgres' system user") from None
+                raise PgUnavailable(
+                    "running as root but there is no 'postgres' system user"
+                ) from None
             if not shutil.which("runuser"):
                 raise PgUnavailable("running as root but 'runuser' is missing")
             self.user = "postgres"
@@ -65,13 +69,28 @@ class PgCluster:
             os.chmod(self.tmp, 0o700)
         data = self.tmp / "data"
         try:
-            self._run("initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale")
+            self._run(
+                "initdb",
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+            )
         except subprocess.CalledProcessError as exc:
             raise PgUnavailable(f"initdb failed: {exc.stderr.strip()[:300]}") from exc
-        opts = (f"-p {self.port} -k {self.tmp} -c listen_addresses=127.0.0.1 -c fsync=off "
-                f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        opts = (
+            f"-p {self.port} -k {self.tmp} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
         try:
-            self._run("pg_ctl", "-D", str(data), "-o", opts, "-l", str(self.tmp / "log"), "-w", "start")
+            self._run(
+                "pg_ctl", "-D", str(data), "-o", opts, "-l", str(self.tmp / "log"), "-w", "start"
+            )
         except subprocess.CalledProcessError as exc:
             raise PgUnavailable(f"pg_ctl start failed: {exc.stderr.strip()[:300]}") from exc
         return self
@@ -89,7 +108,9 @@ class PgCluster:
     def stop(self) -> None:
         if self.tmp is None:
             return
-        self._run("pg_ctl", "-D", str(self.tmp / "data"), "-m", "immediate", "-w", "stop", check=False)
+        self._run(
+            "pg_ctl", "-D", str(self.tmp / "data"), "-m", "immediate", "-w", "stop", check=False
+        )
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.tmp = None
 

@@ -54,12 +54,20 @@ def test_keyword_rules(store):
     admission.set_keyword_document(store, doc)
     assert rule(store, clean, "R1").result == "不通过"
     with pytest.raises(ProjectError, match="格式"):
-        admission.set_keyword_document(store, {"categories": [{"rule": "R1", "verdict": "也许", "keywords": []}]})
+        admission.set_keyword_document(
+            store, {"categories": [{"rule": "R1", "verdict": "也许", "keywords": []}]}
+        )
 
 
 def test_thresholds_missing_means_manual_check_never_a_pass(store):
-    pid = make(store, prefecture_key="红河", item_ids=["I06-04"], total_investment_yi="3", land_mu="100",
-               tax_per_mu_wan="20")
+    pid = make(
+        store,
+        prefecture_key="红河",
+        item_ids=["I06-04"],
+        total_investment_yi="3",
+        land_mu="100",
+        tax_per_mu_wan="20",
+    )
     r3 = rule(store, pid, "R3")
     assert r3.result == "需人工确认" and "没有适用于" in r3.reason
     assert r3.details["intensity_wan_per_mu"] == "300" and "投资强度 300 万元/亩" in r3.reason
@@ -70,24 +78,52 @@ def test_thresholds_missing_means_manual_check_never_a_pass(store):
 
 
 def test_thresholds_pass_and_fail_by_scope(store):
-    pid = make(store, prefecture_key="红河", item_ids=["I06-04"], total_investment_yi="3", land_mu="100",
-               tax_per_mu_wan="20")
-    admission.set_threshold(store, prefecture_code="532500", min_intensity_wan="250", min_tax_wan="15",
-                            source="测试：州市通用")
+    pid = make(
+        store,
+        prefecture_key="红河",
+        item_ids=["I06-04"],
+        total_investment_yi="3",
+        land_mu="100",
+        tax_per_mu_wan="20",
+    )
+    admission.set_threshold(
+        store,
+        prefecture_code="532500",
+        min_intensity_wan="250",
+        min_tax_wan="15",
+        source="测试：州市通用",
+    )
     r3 = rule(store, pid, "R3")
     assert r3.result == "通过", r3.reason
     # A more specific (州市 + 产业) threshold wins over the 州市-wide one.
-    admission.set_threshold(store, prefecture_code="532500", industry_id="I06", min_intensity_wan="350",
-                            source="测试：新材料")
+    admission.set_threshold(
+        store,
+        prefecture_code="532500",
+        industry_id="I06",
+        min_intensity_wan="350",
+        source="测试：新材料",
+    )
     r3 = rule(store, pid, "R3")
     assert r3.result == "不通过" and "低于下限 350" in r3.reason
     assert P.list_projects(store, P.ProjectFilter(admission="不通过"))[0]["id"] == pid
     # Exactly at the minimum passes; decimals compare exactly.
-    admission.set_threshold(store, prefecture_code="532500", industry_id="I06", min_intensity_wan="300.00",
-                            source="测试：新材料")
+    admission.set_threshold(
+        store,
+        prefecture_code="532500",
+        industry_id="I06",
+        min_intensity_wan="300.00",
+        source="测试：新材料",
+    )
     assert rule(store, pid, "R3").result == "通过"
     # Only the 亩均税收 side known for another scope → the intensity side needs review.
-    other = make(store, "大理项目", prefecture_key="大理", total_investment_yi="1", land_mu="10", tax_per_mu_wan="1")
+    other = make(
+        store,
+        "大理项目",
+        prefecture_key="大理",
+        total_investment_yi="1",
+        land_mu="10",
+        tax_per_mu_wan="1",
+    )
     admission.set_threshold(store, prefecture_code="532900", min_tax_wan="5", source="测试")
     r3 = rule(store, other, "R3")
     assert r3.result == "不通过"  # tax 1 < 5, even though intensity has no threshold
@@ -101,8 +137,15 @@ def test_dishonest_investor_rule(store):
     good = store.insert("companies", {"name": "守信企业"})
     P.add_investor(store, pid, good)
     assert rule(store, pid, "R4").result == "通过"
-    bad = store.insert("companies", {"name": "失信企业", "is_dishonest": 1, "dishonest_date": "2026-05-01",
-                                     "dishonest_source": "信用中国"})
+    bad = store.insert(
+        "companies",
+        {
+            "name": "失信企业",
+            "is_dishonest": 1,
+            "dishonest_date": "2026-05-01",
+            "dishonest_source": "信用中国",
+        },
+    )
     P.add_investor(store, pid, bad, "签约主体")
     r4 = rule(store, pid, "R4")
     assert r4.result == "不通过" and "失信企业" in r4.reason and "信用中国" in r4.reason
@@ -114,13 +157,18 @@ def test_dishonest_investor_rule(store):
 
 def test_question_rules(store):
     pid = make(store)
-    assert rule(store, pid, "R5").result == "需人工确认" and "待回答" in rule(store, pid, "R5").reason
+    assert (
+        rule(store, pid, "R5").result == "需人工确认" and "待回答" in rule(store, pid, "R5").reason
+    )
     admission.set_answer(store, pid, "R5", "否")
     assert rule(store, pid, "R5").result == "通过"
     admission.set_answer(store, pid, "G1", "是")
     assert rule(store, pid, "G1").result == "不通过"
     admission.set_answer(store, pid, "G3", "是")  # 慎招: needs a collective decision, not a refusal
-    assert rule(store, pid, "G3").result == "需人工确认" and "集体决策" in rule(store, pid, "G3").reason
+    assert (
+        rule(store, pid, "G3").result == "需人工确认"
+        and "集体决策" in rule(store, pid, "G3").reason
+    )
     admission.set_answer(store, pid, "G4", "否")
     assert rule(store, pid, "G4").result == "通过"
     with pytest.raises(ProjectError):
@@ -139,8 +187,14 @@ def test_fail_blocks_moving_past_negotiation_until_override(store):
         admission.record_override(store, pid, "R1", "已改造", "")
     with pytest.raises(ProjectError, match="没有编号"):
         admission.record_override(store, pid, "R9", "x", "y")
-    admission.record_override(store, pid, "R1", "改为焦炉煤气综合利用，不含土法工艺", "曲靖市招商引资集体决策会议",
-                              on="2026-07-20")
+    admission.record_override(
+        store,
+        pid,
+        "R1",
+        "改为焦炉煤气综合利用，不含土法工艺",
+        "曲靖市招商引资集体决策会议",
+        on="2026-07-20",
+    )
     pre = admission.evaluate(store, pid)
     r1 = pre.rules[0]
     assert r1.result == "不通过" and r1.effective == "通过"  # the finding stays visible

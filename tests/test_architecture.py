@@ -27,6 +27,11 @@ def test_cli_runs_without_loading_qt(tmp_path):
         "import sys, zsapp.cli as c; c.main(['--selftest']); "
         "assert not any(m.startswith('PySide6') for m in sys.modules), 'Qt loaded'"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env={"ZSAPP_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"ZSAPP_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr

@@ -28,7 +28,7 @@ def em_measure(s: str) -> float:
 
 
 def naive_cjk_break(text: str, n: int) -> list[str]:
-    return [text[i:i + n] for i in range(0, len(text), n)]
+    return [text[i : i + n] for i in range(0, len(text), n)]
 
 
 @pytest.mark.parametrize("mark", list("，。）》」』”’；：？！、…"))

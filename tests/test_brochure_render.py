@@ -17,21 +17,27 @@ from zsapp.brochure import (
     CatalogueContext,
     OfficerContact,
     ProjectSheet,
+    fonts,
     officer_vcard,
     project_qr_text,
     render_brochure,
     render_project_page,
 )
-from zsapp.brochure import fonts
-from zsapp.brochure.linebreak import CANNOT_END, CANNOT_START
+from zsapp.brochure.linebreak import CANNOT_START
 from zsapp.brochure.qr import split_chinese_name
 
 POPPLER = all(shutil.which(t) for t in ("pdftotext", "pdffonts", "pdfinfo", "pdftoppm"))
-needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext/pdffonts/pdfinfo/pdftoppm) not installed")
+needs_poppler = pytest.mark.skipif(
+    not POPPLER, reason="poppler-utils (pdftotext/pdffonts/pdfinfo/pdftoppm) not installed"
+)
 
 OFFICER = OfficerContact(
-    name="欧阳明华", title="招商专员", unit="招商一处", org="昆明市投资促进局",
-    phone="13800138000", email="ouyang.mh@example.cn",
+    name="欧阳明华",
+    title="招商专员",
+    unit="招商一处",
+    org="昆明市投资促进局",
+    phone="13800138000",
+    email="ouyang.mh@example.cn",
 )
 
 _PATHS = [
@@ -42,15 +48,34 @@ _PATHS = [
     (["生物医药", "现代中药"], ["Biomedicine", "Modern TCM"]),
 ]
 _NAMES = [
-    "年产10万吨新能源电池铝箔项目", "锡基焊料及高端锡化工新材料项目", "TOPCon高效光伏电池片生产线项目",
-    "新能源汽车轻量化铝合金零部件项目", "三七现代中药配方颗粒生产基地项目", "再生铝保级利用循环经济产业园项目",
-    "年产5GW HJT异质结电池组件项目", "锡基储能材料研发及产业化项目", "铝基电子箔及化成箔项目",
-    "滇中绿色铝精深加工产业园项目", "光伏银浆及辅材配套项目", "高纯锡及锡合金靶材项目",
-    "铝合金轨道交通车体型材项目", "天然药物提取及中间体项目", "铝电解电容器用电极箔项目",
-    "钙钛矿叠层电池中试线项目", "锡基无铅焊锡膏项目", "铝制汽车电池托盘项目",
-    "石斛深加工及大健康产品项目", "光伏玻璃深加工项目",
+    "年产10万吨新能源电池铝箔项目",
+    "锡基焊料及高端锡化工新材料项目",
+    "TOPCon高效光伏电池片生产线项目",
+    "新能源汽车轻量化铝合金零部件项目",
+    "三七现代中药配方颗粒生产基地项目",
+    "再生铝保级利用循环经济产业园项目",
+    "年产5GW HJT异质结电池组件项目",
+    "锡基储能材料研发及产业化项目",
+    "铝基电子箔及化成箔项目",
+    "滇中绿色铝精深加工产业园项目",
+    "光伏银浆及辅材配套项目",
+    "高纯锡及锡合金靶材项目",
+    "铝合金轨道交通车体型材项目",
+    "天然药物提取及中间体项目",
+    "铝电解电容器用电极箔项目",
+    "钙钛矿叠层电池中试线项目",
+    "锡基无铅焊锡膏项目",
+    "铝制汽车电池托盘项目",
+    "石斛深加工及大健康产品项目",
+    "光伏玻璃深加工项目",
 ]
-_PLACES = ["昆明市安宁工业园区", "红河州个旧市", "曲靖市经济技术开发区", "文山州砚山县", "玉溪市高新区"]
+_PLACES = [
+    "昆明市安宁工业园区",
+    "红河州个旧市",
+    "曲靖市经济技术开发区",
+    "文山州砚山县",
+    "玉溪市高新区",
+]
 
 SUMMARY = (
     "项目依托云南丰富的绿色水电资源和现有产业基础，拟引进行业领先企业，建设“{n}”。项目建成后，"
@@ -92,29 +117,37 @@ def make_project(i: int, *, name: str | None = None) -> ProjectSheet:
 
 def make_spec(n: int, **kw) -> BrochureSpec:
     projects = [make_project(i) for i in range(n)]
-    defaults = dict(
-        title="云南省重点产业招商项目推介册",
-        place="昆明市",
-        date=datetime.date(2025, 3, 18),
-        officer=OFFICER,
-        projects=projects,
-        intro=(
+    defaults = {
+        "title": "云南省重点产业招商项目推介册",
+        "place": "昆明市",
+        "date": datetime.date(2025, 3, 18),
+        "officer": OFFICER,
+        "projects": projects,
+        "intro": (
             "云南地处中国西南，是面向南亚东南亚的辐射中心。本册精选绿色铝、新材料、光伏制造、生物医药等"
             "重点产业项目，诚邀海内外客商考察洽谈、投资兴业。\n"
             "所列项目均依据《云南省招商引资指导目录》筛选，项目信息以最新对接情况为准。"
         ),
-        recipient="中国铝业集团有限公司",
-        catalogue_version="2024年版",
-        park_name="昆明安宁工业园区",
-        app_version="0.1.0",
-        keywords=["招商", "绿色铝", "光伏"],
-        catalogue_context=[
-            CatalogueContext("绿色铝", "Green Aluminium", [("电力电子领域", "Power Electronics"), ("交通运输领域", "Transportation")]),
-            CatalogueContext("新材料产业", "New Materials", [("锡基新材料", "Tin-based Materials")]),
-            CatalogueContext("光伏制造业", "PV Manufacturing", [("高效电池技术", "High-efficiency Cells")]),
+        "recipient": "中国铝业集团有限公司",
+        "catalogue_version": "2024年版",
+        "park_name": "昆明安宁工业园区",
+        "app_version": "0.1.0",
+        "keywords": ["招商", "绿色铝", "光伏"],
+        "catalogue_context": [
+            CatalogueContext(
+                "绿色铝",
+                "Green Aluminium",
+                [("电力电子领域", "Power Electronics"), ("交通运输领域", "Transportation")],
+            ),
+            CatalogueContext(
+                "新材料产业", "New Materials", [("锡基新材料", "Tin-based Materials")]
+            ),
+            CatalogueContext(
+                "光伏制造业", "PV Manufacturing", [("高效电池技术", "High-efficiency Cells")]
+            ),
             CatalogueContext("生物医药", "Biomedicine", [("现代中药", "Modern TCM")]),
         ],
-    )
+    }
     defaults.update(kw)
     return BrochureSpec(**defaults)
 
@@ -131,7 +164,9 @@ def squash(s: str) -> str:
     return re.sub(r"\s+", "", s)
 
 
-def decode_qr_codes(pdf: Path, tmp: Path, first: int | None = None, last: int | None = None) -> list[str]:
+def decode_qr_codes(
+    pdf: Path, tmp: Path, first: int | None = None, last: int | None = None
+) -> list[str]:
     """Rasterise pages at 200 dpi and decode every QR code (zxing-cpp, zbarimg as fallback)."""
     out = tmp / "pg"
     args = ["pdftoppm", "-r", "200", "-png"]
@@ -170,7 +205,7 @@ def big(tmp_path_factory):
 
 @needs_poppler
 def test_fonts_embedded_subset_unicode(big):
-    out, res, _ = big
+    out, _res, _ = big
     lines = run("pdffonts", str(out)).splitlines()[2:]
     assert lines, "no fonts listed"
     for ln in lines:
@@ -202,7 +237,7 @@ def test_text_content_and_order(big):
 
 @needs_poppler
 def test_toc_page_numbers_point_to_sections(big):
-    out, res, _ = big
+    out, _res, _ = big
     pages = pdftext(out).split("\f")
     toc = pdftext(out, layout=True).split("\f")[1]
     for i in (0, 7, 19):
@@ -239,7 +274,7 @@ def test_kinsoku_in_rendered_pdf(big):
 
 @needs_poppler
 def test_qr_codes_decode(big, tmp_path):
-    out, res, _ = big
+    out, _res, _ = big
     # project pages: the first two projects; the contact page is the last page
     texts = decode_qr_codes(out, tmp_path)
     vcards = [t for t in texts if t.startswith("BEGIN:VCARD")]
@@ -360,8 +395,16 @@ def test_cover_image_scaled(tmp_path):
 
 
 def test_vcard_format():
-    v = officer_vcard(OfficerContact(name="诸葛亮", title="主任, 一级", unit="招商;二处", org="云南省投资促进局",
-                                     phone="0871-1234567", email="a\\b@example.cn"))
+    v = officer_vcard(
+        OfficerContact(
+            name="诸葛亮",
+            title="主任, 一级",
+            unit="招商;二处",
+            org="云南省投资促进局",
+            phone="0871-1234567",
+            email="a\\b@example.cn",
+        )
+    )
     assert v.endswith("\r\n") and "\n" not in v.replace("\r\n", "")
     lines = v.split("\r\n")
     assert lines[:2] == ["BEGIN:VCARD", "VERSION:3.0"]
@@ -378,8 +421,14 @@ def test_vcard_format():
 
 def test_project_qr_text():
     p = make_project(0)
-    assert project_qr_text(p, "13800138000") == f"项目编号：{p.code}\n项目名称：{p.name}\n联系电话：13800138000"
-    assert project_qr_text(p, "", base_url="https://zs.example.cn/p/") == f"https://zs.example.cn/p/{p.code}"
+    assert (
+        project_qr_text(p, "13800138000")
+        == f"项目编号：{p.code}\n项目名称：{p.name}\n联系电话：13800138000"
+    )
+    assert (
+        project_qr_text(p, "", base_url="https://zs.example.cn/p/")
+        == f"https://zs.example.cn/p/{p.code}"
+    )
 
 
 def test_qr_module_size():

@@ -11,8 +11,8 @@ import json
 from decimal import Decimal
 
 import pytest
-
 from test_brochure_render import decode_qr_codes, needs_poppler, pdftext, run, squash
+
 from zsapp import profile
 from zsapp.brochure import BrochureError, history, source, templates
 from zsapp.brochure.model import ProjectSheet
@@ -39,17 +39,33 @@ LONG_TEXT = (
 
 
 def set_officer(store, **kw):
-    values = dict(name="欧阳明华", title="招商专员", phone="13800138000", email="ouyang.mh@example.cn",
-                  unit="昆明市投资促进局", prefecture="昆明市", park="")
+    values = {
+        "name": "欧阳明华",
+        "title": "招商专员",
+        "phone": "13800138000",
+        "email": "ouyang.mh@example.cn",
+        "unit": "昆明市投资促进局",
+        "prefecture": "昆明市",
+        "park": "",
+    }
     values.update(kw)
     profile.save_profile(store, profile.OfficerProfile(**values))
 
 
 def add_project(store, name, items, prefecture, county="", yi="10", mu="100", **kw):
     return projects_mod.create_project(
-        store, name=name, item_ids=items, prefecture_key=prefecture, county_key=county,
-        total_investment_yi=yi, land_mu=mu, summary=kw.pop("summary", LONG_TEXT),
-        construction_content=kw.pop("construction_content", "主厂房、综合仓库、研发中心及配套公用工程。"), **kw,
+        store,
+        name=name,
+        item_ids=items,
+        prefecture_key=prefecture,
+        county_key=county,
+        total_investment_yi=yi,
+        land_mu=mu,
+        summary=kw.pop("summary", LONG_TEXT),
+        construction_content=kw.pop(
+            "construction_content", "主厂房、综合仓库、研发中心及配套公用工程。"
+        ),
+        **kw,
     )
 
 
@@ -69,8 +85,13 @@ def db(store):
 def test_one_project_brochure_from_database(db, tmp_path):
     store, ids = db
     code = code_of(store, ids[0])
-    source.set_promo(store, ids[0], name_en="New Energy Battery Aluminium Foil",
-                     highlights="绿电占比超过80%，园区内建有220千伏变电站。", advantages="享受西部大开发企业所得税15%优惠税率。")
+    source.set_promo(
+        store,
+        ids[0],
+        name_en="New Energy Battery Aluminium Foil",
+        highlights="绿电占比超过80%，园区内建有220千伏变电站。",
+        advantages="享受西部大开发企业所得税15%优惠税率。",
+    )
     out = tmp_path / "one.pdf"
     gen = history.generate(store, out, codes=code, date=datetime.date(2026, 3, 18))
     assert out.is_file() and gen.result.pages >= 5
@@ -93,7 +114,11 @@ def test_one_project_brochure_from_database(db, tmp_path):
     assert project_qr_text(sheet, PHONE_SHOWN) in texts
     vcards = [t for t in texts if t.startswith("BEGIN:VCARD")]
     assert len(vcards) == 1
-    assert "FN:欧阳明华" in vcards[0] and "N:欧阳;明华" in vcards[0] and "+86 138 0013 8000" in vcards[0]
+    assert (
+        "FN:欧阳明华" in vcards[0]
+        and "N:欧阳;明华" in vcards[0]
+        and "+86 138 0013 8000" in vcards[0]
+    )
     assert "ORG:昆明市投资促进局" in vcards[0] and "TITLE:招商专员" in vcards[0]
 
 
@@ -101,8 +126,12 @@ def test_one_project_brochure_from_database(db, tmp_path):
 def test_single_project_page_and_english(db, tmp_path):
     store, ids = db
     code = code_of(store, ids[1])
-    source.set_promo(store, ids[1], name_en="Lightweight Aluminium Auto Parts",
-                     summary_en="Lightweight aluminium alloy parts for new energy vehicles.")
+    source.set_promo(
+        store,
+        ids[1],
+        name_en="Lightweight Aluminium Auto Parts",
+        summary_en="Lightweight aluminium alloy parts for new energy vehicles.",
+    )
     out = tmp_path / "page.pdf"
     gen = history.generate(store, out, codes=[code], language="zh-en", single_page=True)
     assert gen.kind == "单项目推介页" and gen.result.pages <= 2
@@ -111,9 +140,13 @@ def test_single_project_page_and_english(db, tmp_path):
     assert squash(PROJECTS[1][0]) in flat and "LightweightAluminiumAutoParts" in flat
     assert "TransportationApplications" in flat or "Transportation" in flat
     assert "450.5亩" in flat
-    assert "目录" not in flat.replace("产业目录", "").replace("指导目录", "")  # no TOC on a one-pager
+    assert "目录" not in flat.replace("产业目录", "").replace(
+        "指导目录", ""
+    )  # no TOC on a one-pager
     with pytest.raises(BrochureError, match="单项目推介页只能包含一个项目"):
-        history.generate(store, tmp_path / "two.pdf", codes=[code, code_of(store, ids[0])], single_page=True)
+        history.generate(
+            store, tmp_path / "two.pdf", codes=[code, code_of(store, ids[0])], single_page=True
+        )
     assert not (tmp_path / "two.pdf").exists()
 
 
@@ -122,13 +155,20 @@ def test_single_project_page_and_english(db, tmp_path):
 def test_twenty_project_brochure(store, tmp_path):
     set_officer(store, park="昆明安宁工业园区")
     items = ["I02-04", "I02-02", "I03-02", "I01-01", "I06-01"]
-    names = [f"第{i + 1}号重点招商项目（{['铝箔', '轻量化', '电池片', '茶叶', '新材料'][i % 5]}）" for i in range(20)]
-    ids = [add_project(store, names[i], [items[i % 5]], "昆明市", yi=str(5 + i), mu=str(100 + 10 * i))
-           for i in range(20)]
+    names = [
+        f"第{i + 1}号重点招商项目（{['铝箔', '轻量化', '电池片', '茶叶', '新材料'][i % 5]}）"
+        for i in range(20)
+    ]
+    ids = [
+        add_project(store, names[i], [items[i % 5]], "昆明市", yi=str(5 + i), mu=str(100 + 10 * i))
+        for i in range(20)
+    ]
     codes = [code_of(store, i) for i in ids]
     out = tmp_path / "twenty.pdf"
     calls = []
-    gen = history.generate(store, out, codes=",".join(codes), progress=lambda d, t: calls.append((d, t)))
+    gen = history.generate(
+        store, out, codes=",".join(codes), progress=lambda d, t: calls.append((d, t))
+    )
     res = gen.result
     assert res.pages >= 22
     assert res.size_bytes < 2_000_000
@@ -169,7 +209,9 @@ def test_project_qr_uses_office_url_when_configured(db, tmp_path):
 @needs_poppler
 def test_personalised_brochure_picks_company_industries(db, tmp_path):
     store, ids = db
-    company_id = companies.create_company(store, {"name": "中国铝业集团有限公司"}, items=["I02-04", "I02-02"])
+    company_id = companies.create_company(
+        store, {"name": "中国铝业集团有限公司"}, items=["I02-04", "I02-02"]
+    )
     # a matching project that is already terminated and a deleted one are left out
     gone = add_project(store, "铝型材挤压项目（已终止）", ["I02-02"], "昆明市", yi="50")
     stages.change_stage(store, gone, "终止", "企业撤资")
@@ -196,8 +238,15 @@ def test_personalised_brochure_picks_company_industries(db, tmp_path):
     assert entry["projects"] == [code_of(store, i) for i in got]
 
     # explicit projects for a company: cover still says 致 …, selection is the given one
-    gen2 = history.generate(store, tmp_path / "for2.pdf", codes=code_of(store, ids[3]), company_ref="中国铝业集团有限公司")
-    assert gen2.built.project_ids == [ids[3]] and gen2.built.spec.recipient == "中国铝业集团有限公司"
+    gen2 = history.generate(
+        store,
+        tmp_path / "for2.pdf",
+        codes=code_of(store, ids[3]),
+        company_ref="中国铝业集团有限公司",
+    )
+    assert (
+        gen2.built.project_ids == [ids[3]] and gen2.built.spec.recipient == "中国铝业集团有限公司"
+    )
 
 
 def test_personalised_errors_are_clear(db, tmp_path):
@@ -214,9 +263,11 @@ def test_personalised_errors_are_clear(db, tmp_path):
 
 
 def test_merge_moves_brochure_history_to_survivor(db, tmp_path):
-    store, ids = db
+    store, _ids = db
     keep = companies.create_company(store, {"name": "中国铝业集团有限公司"}, items=["I02-04"])
-    dup = companies.create_company(store, {"name": "中铝集团"}, items=["I02-04"], allow_similar=True)
+    dup = companies.create_company(
+        store, {"name": "中铝集团"}, items=["I02-04"], allow_similar=True
+    )
     history.generate(store, tmp_path / "dup.pdf", company_ref=dup)
     merge.merge_companies(store, keep, dup)
     rows = history.list_history(store, company_ref=keep)
@@ -231,7 +282,9 @@ def test_unknown_codes_reported_together_nothing_written(db, tmp_path):
     out = tmp_path / "x.pdf"
     with pytest.raises(BrochureError) as err:
         history.generate(store, out, codes=f"{code_of(store, ids[0])}，KM-1999-0001、nope")
-    assert "KM-1999-0001" in str(err.value) and "nope" in str(err.value) and "找不到" in str(err.value)
+    assert (
+        "KM-1999-0001" in str(err.value) and "nope" in str(err.value) and "找不到" in str(err.value)
+    )
     assert not out.exists() and history.count_history(store) == 0
     with pytest.raises(BrochureError, match="请至少选择一个项目"):
         source.build_spec(store, [])
@@ -272,8 +325,15 @@ def test_sheet_fields_from_database(db):
 @needs_poppler
 def test_template_title_intro_language(db, tmp_path):
     store, ids = db
-    t = templates.save_template(store, templates.Template(
-        name="上海推介会", title="云南绿色铝产业招商推介", intro="诚邀长三角企业来滇投资。", language="zh-en"))
+    t = templates.save_template(
+        store,
+        templates.Template(
+            name="上海推介会",
+            title="云南绿色铝产业招商推介",
+            intro="诚邀长三角企业来滇投资。",
+            language="zh-en",
+        ),
+    )
     out = tmp_path / "t.pdf"
     gen = history.generate(store, out, codes=code_of(store, ids[0]), template_ref="上海推介会")
     flat = squash(pdftext(out))
@@ -287,9 +347,13 @@ def test_template_title_intro_language(db, tmp_path):
     t.intro = "新的推介说明。"
     assert templates.save_template(store, t).id == t.id
     with pytest.raises(BrochureError, match="找不到推介模板“北京”"):
-        history.generate(store, tmp_path / "n.pdf", codes=code_of(store, ids[0]), template_ref="北京")
+        history.generate(
+            store, tmp_path / "n.pdf", codes=code_of(store, ids[0]), template_ref="北京"
+        )
     with pytest.raises(BrochureError, match="封面图片不存在"):
-        templates.save_template(store, templates.Template(name="坏封面", cover_image=str(tmp_path / "no.png")))
+        templates.save_template(
+            store, templates.Template(name="坏封面", cover_image=str(tmp_path / "no.png"))
+        )
 
 
 def test_history_row_is_sync_ready(db, tmp_path):
@@ -297,9 +361,15 @@ def test_history_row_is_sync_ready(db, tmp_path):
     gen = history.generate(store, tmp_path / "h.pdf", codes=code_of(store, ids[0]))
     row = store.get("brochures", gen.history_id)
     assert row["updated_by"] == store.device_id and row["created_at"]
-    assert store.scalar("SELECT count(*) FROM outbox WHERE table_name = 'brochures' AND row_id = ?",
-                        (gen.history_id,)) > 5
+    assert (
+        store.scalar(
+            "SELECT count(*) FROM outbox WHERE table_name = 'brochures' AND row_id = ?",
+            (gen.history_id,),
+        )
+        > 5
+    )
     import hashlib
+
     assert row["sha256"] == hashlib.sha256((tmp_path / "h.pdf").read_bytes()).hexdigest()
     history.forget(store, gen.history_id)
     assert history.list_history(store) == [] and (tmp_path / "h.pdf").exists()
@@ -324,10 +394,14 @@ def test_template_cover_image_used_and_missing_one_skipped(db, tmp_path):
     img = tmp_path / "cover.jpg"
     Image.new("RGB", (1200, 800), (20, 80, 140)).save(img)
     templates.save_template(store, templates.Template(name="带封面", cover_image=str(img)))
-    gen = history.generate(store, tmp_path / "c.pdf", codes=code_of(store, ids[0]), template_ref="带封面")
+    gen = history.generate(
+        store, tmp_path / "c.pdf", codes=code_of(store, ids[0]), template_ref="带封面"
+    )
     assert gen.built.spec.cover_image == img.resolve() and gen.result.size_bytes < 2_000_000
     img.unlink()  # e.g. a template synced from another device
-    gen = history.generate(store, tmp_path / "d.pdf", codes=code_of(store, ids[0]), template_ref="带封面")
+    gen = history.generate(
+        store, tmp_path / "d.pdf", codes=code_of(store, ids[0]), template_ref="带封面"
+    )
     assert gen.built.spec.cover_image is None
     assert any("封面图片在本机不存在" in n for n in gen.built.notes)
     with pytest.raises(BrochureError, match="封面图片不存在"):  # chosen explicitly: an error

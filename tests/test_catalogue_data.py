@@ -34,7 +34,9 @@ def regions() -> dict:
 def seed() -> str:
     files = sorted(SEED_DIR.glob("*.txt")) if SEED_DIR.is_dir() else []
     if not files:
-        pytest.skip(f"seed policy document not available under {SEED_DIR}; seed-comparison tests skipped")
+        pytest.skip(
+            f"seed policy document not available under {SEED_DIR}; seed-comparison tests skipped"
+        )
     return "\n".join(f.read_text(encoding="utf-8") for f in files)
 
 
@@ -53,9 +55,8 @@ def balanced(text: str) -> bool:
     for ch in text:
         if ch in OPEN:
             stack.append(CLOSE[OPEN.index(ch)])
-        elif ch in CLOSE:
-            if not stack or stack.pop() != ch:
-                return False
+        elif ch in CLOSE and (not stack or stack.pop() != ch):
+            return False
     return not stack
 
 
@@ -209,7 +210,14 @@ def test_targets(catalogue, seed):
     assert t["funds_scope_excludes"] == ["房地产", "基础设施", "金融类"]
     for sentence in t["texts"]:
         assert sentence in seed
-    assert catalogue["key_clusters"] == ["绿色食品", "绿色铝", "绿色硅", "有色金属", "新材料", "生物医药"]
+    assert catalogue["key_clusters"] == [
+        "绿色食品",
+        "绿色铝",
+        "绿色硅",
+        "有色金属",
+        "新材料",
+        "生物医药",
+    ]
 
 
 def test_english_names_are_ascii(catalogue):

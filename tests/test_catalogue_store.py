@@ -49,6 +49,9 @@ def test_item_labels_and_tokens_for_linking_forms(store):
     assert labels[0] == "I01-06 高原特色现代农业 › 咖啡"
     assert len(labels) == len(set(labels))
     # a label, a bare id, an exact item name; blanks and repeats ignored
-    assert catalogue.resolve_item_tokens(store, [labels[0], "I06-02", " ", "I01-06", "咖啡"]) == ["I01-06", "I06-02"]
+    assert catalogue.resolve_item_tokens(store, [labels[0], "I06-02", " ", "I01-06", "咖啡"]) == [
+        "I01-06",
+        "I06-02",
+    ]
     with pytest.raises(catalogue.CatalogueError, match="火星采矿"):
         catalogue.resolve_item_tokens(store, ["I06-02", "火星采矿"])

@@ -23,7 +23,9 @@ def test_version(data_dir):
 
 
 def test_search_json_is_stable(data_dir):
-    hits = json.loads(run("catalogue", "search", "kf", "--json", "--limit", "3", data_dir=data_dir).stdout)
+    hits = json.loads(
+        run("catalogue", "search", "kf", "--json", "--limit", "3", data_dir=data_dir).stdout
+    )
     assert len(hits) == 3
     assert set(hits[0]) == {"id", "kind", "industry", "item", "term", "path", "matched", "score"}
     assert hits[0]["id"] == "I01-06" and hits[0]["path"] == ["高原特色现代农业", "咖啡"]
@@ -61,7 +63,11 @@ def test_db_info(data_dir):
 
 
 def test_profile_set_validates_phone(data_dir):
-    saved = json.loads(run("profile", "set", "--name", "李娜", "--phone", "138 0013 8000", data_dir=data_dir).stdout)
+    saved = json.loads(
+        run(
+            "profile", "set", "--name", "李娜", "--phone", "138 0013 8000", data_dir=data_dir
+        ).stdout
+    )
     assert saved["phone"] == "+8613800138000"
     bad = run("profile", "set", "--phone", "12345", data_dir=data_dir, check=False)
     assert bad.returncode == 1 and "12345" in bad.stderr and "不是有效号码" in bad.stderr
@@ -75,6 +81,11 @@ def test_selftest(data_dir):
 def test_main_py_dispatches_cli_arguments(data_dir):
     env = {**os.environ, "ZSAPP_DATA_DIR": str(data_dir)}
     root = os.path.dirname(os.path.dirname(__file__))
-    result = subprocess.run([sys.executable, os.path.join(root, "main.py"), "--version"],
-                            capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, os.path.join(root, "main.py"), "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 0 and zsapp.__version__ in result.stdout

@@ -18,10 +18,10 @@ GOOD = [
     "云南咖啡贸易有限公司,,云南省,,800,欧阳娜娜,,0871-63123456,\n",
 ]
 BAD = [
-    "坏码公司,914403001922038217,广东省,,,,,,\n",           # wrong check character
-    "电话错公司,,,,,王五,,12345,\n",                       # bad phone
-    ",,,,,,,,\n",                                          # blank line: skipped, not an error
-    "私企公司,,,私企,,,,,\n",                              # unknown ownership
+    "坏码公司,914403001922038217,广东省,,,,,,\n",  # wrong check character
+    "电话错公司,,,,,王五,,12345,\n",  # bad phone
+    ",,,,,,,,\n",  # blank line: skipped, not an error
+    "私企公司,,,私企,,,,,\n",  # unknown ownership
 ]
 
 
@@ -30,10 +30,16 @@ def write(path, text, encoding):
     return path
 
 
-@pytest.mark.parametrize("encoding, detected", [
-    ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gb18030"), ("gb18030", "gb18030"),
-    ("utf-16", "utf-16"),
-])
+@pytest.mark.parametrize(
+    "encoding, detected",
+    [
+        ("utf-8", "utf-8"),
+        ("utf-8-sig", "utf-8-sig"),
+        ("gbk", "gb18030"),
+        ("gb18030", "gb18030"),
+        ("utf-16", "utf-16"),
+    ],
+)
 def test_encodings_detected(store, tmp_path, encoding, detected):
     path = write(tmp_path / "客商.csv", HEADER + "".join(GOOD), encoding)
     report = importer.import_file(store, path)
@@ -43,7 +49,10 @@ def test_encodings_detected(store, tmp_path, encoding, detected):
     assert names == {"华为技术有限公司", "阿里巴巴（中国）有限公司", "云南咖啡贸易有限公司"}
     person = people.get_person(store, people.resolve(store, "欧阳娜娜"))
     assert person["landline"] == "+8687163123456"
-    assert companies.get_company(store, companies.resolve(store, "华为技术有限公司"))["revenue_wan"] == 12000
+    assert (
+        companies.get_company(store, companies.resolve(store, "华为技术有限公司"))["revenue_wan"]
+        == 12000
+    )
 
 
 def test_bad_rows_reported_by_line_and_nothing_imported(store, tmp_path):
@@ -67,7 +76,7 @@ def test_reimport_creates_no_duplicates(store, tmp_path):
     again = importer.import_file(store, path)
     assert (again.companies_created, again.people_created, again.unchanged) == (0, 0, 3)
     assert store.count("companies") == 3 and store.count("people") == 3
-    assert store.pending_changes() == outbox   # nothing rewritten
+    assert store.pending_changes() == outbox  # nothing rewritten
 
 
 def test_dry_run_writes_nothing(store, tmp_path):
@@ -95,14 +104,23 @@ def test_xlsx_import_with_mapping_preview(store, tmp_path):
     wb.save(path)
     table = importer.read_source(path)
     mapping = importer.auto_mapping(table.headers)
-    assert mapping[0] == "company.name" and mapping[1] == "company.uscc" and mapping[4] == "person.mobile"
+    assert (
+        mapping[0] == "company.name"
+        and mapping[1] == "company.uscc"
+        and mapping[4] == "person.mobile"
+    )
     mapping.pop(5, None)
     rows = importer.preview(table, mapping)
     assert rows[0]["企业名称"] == "腾讯科技（深圳）有限公司" and rows[0]["_line"] == "2"
     plans, report = importer.plan_import(store, table, mapping)
     importer.apply_import(store, plans, report)
     assert store.count("companies") == 1 and store.count("people") == 2
-    assert companies.get_company(store, companies.resolve(store, "腾讯科技（深圳）有限公司"))["employees"] == 50000
+    assert (
+        companies.get_company(store, companies.resolve(store, "腾讯科技（深圳）有限公司"))[
+            "employees"
+        ]
+        == 50000
+    )
 
 
 VCARD = """BEGIN:VCARD
@@ -138,14 +156,22 @@ def test_vcard_import_chinese_names_several_phones(store, tmp_path):
     assert nana["email"] == "nana@example.com" and nana["title"] == "总经理"
     sima = people.get_person(store, people.resolve(store, "司马光"))
     assert sima["mobile"] == "+8613700137000"
-    assert importer.import_file(store, path).people_created == 0   # re-import: no duplicates
+    assert importer.import_file(store, path).people_created == 0  # re-import: no duplicates
 
 
 def test_vcard_export_round_trip(store, tmp_path):
     cid = companies.create_company(store, {"name": "云南白药集团股份有限公司"})
-    pid = people.create_person(store, {"name": "欧阳娜娜", "company_id": cid, "title": "董事长",
-                                       "mobile": "13800138000", "landline": "0871-63123456",
-                                       "email": "nana@example.com"})
+    pid = people.create_person(
+        store,
+        {
+            "name": "欧阳娜娜",
+            "company_id": cid,
+            "title": "董事长",
+            "mobile": "13800138000",
+            "landline": "0871-63123456",
+            "email": "nana@example.com",
+        },
+    )
     path = tmp_path / "nana.vcf"
     assert exporter.export_vcf(store, path, [pid]) == 1
     text = path.read_bytes().decode("utf-8")
@@ -160,7 +186,11 @@ def test_vcard_export_round_trip(store, tmp_path):
     importer.import_file(store, path)
     again = people.get_person(store, people.resolve(store, "欧阳娜娜"))
     assert (again["mobile"], again["landline"], again["email"], again["title"]) == (
-        "+8613800138000", "+8687163123456", "nana@example.com", "董事长")
+        "+8613800138000",
+        "+8687163123456",
+        "nana@example.com",
+        "董事长",
+    )
 
 
 def test_export_csv_has_bom_and_reimports_cleanly(store, tmp_path):
@@ -171,7 +201,11 @@ def test_export_csv_has_bom_and_reimports_cleanly(store, tmp_path):
         assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     with open(tmp_path / "companies.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert {r["企业名称"] for r in rows} == {"华为技术有限公司", "阿里巴巴（中国）有限公司", "云南咖啡贸易有限公司"}
+    assert {r["企业名称"] for r in rows} == {
+        "华为技术有限公司",
+        "阿里巴巴（中国）有限公司",
+        "云南咖啡贸易有限公司",
+    }
     for kind in ("companies", "people"):
         report = importer.import_file(store, tmp_path / f"{kind}.csv")
         assert report.companies_created == report.people_created == 0, kind
@@ -186,7 +220,7 @@ def test_export_xlsx_all_kinds(store, tmp_path):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["企业", "联系人", "拜访记录"]
     uscc = [row[2] for row in wb["企业"].iter_rows(min_row=2, values_only=True)]
-    assert "914403001922038216" in uscc   # kept as text, not 9.14E+17
+    assert "914403001922038216" in uscc  # kept as text, not 9.14E+17
 
 
 def test_cli_import_export(tmp_path, db_path, capsys):
@@ -201,18 +235,24 @@ def test_cli_import_export(tmp_path, db_path, capsys):
     assert "企业新建 3" in capsys.readouterr().out
     for fmt in ("xlsx", "csv", "vcf"):
         out_path = tmp_path / f"out.{fmt}"
-        assert main(["--db", str(db_path), "contacts", "export", "--format", fmt, "-o", str(out_path)]) == 0
+        assert (
+            main(["--db", str(db_path), "contacts", "export", "--format", fmt, "-o", str(out_path)])
+            == 0
+        )
         assert out_path.stat().st_size > 0
     capsys.readouterr()
 
 
-@pytest.mark.parametrize("name, data, message", [
-    ("empty.csv", b"", "没有表头"),
-    ("old.xls", b"\xd0\xcf\x11\xe0", "不支持旧版 .xls"),
-    ("broken.csv", b"\xff\xfe\x00", "UTF-16"),
-    ("other.csv", "编号,金额\n1,2\n".encode("gbk"), "请至少把一列对应到"),
-    ("broken.xlsx", b"PK\x03\x04 not really", "无法读取 Excel"),
-])
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("empty.csv", b"", "没有表头"),
+        ("old.xls", b"\xd0\xcf\x11\xe0", "不支持旧版 .xls"),
+        ("broken.csv", b"\xff\xfe\x00", "UTF-16"),
+        ("other.csv", "编号,金额\n1,2\n".encode("gbk"), "请至少把一列对应到"),
+        ("broken.xlsx", b"PK\x03\x04 not really", "无法读取 Excel"),
+    ],
+)
 def test_unreadable_files_refused_in_chinese(store, tmp_path, name, data, message):
     path = tmp_path / name
     path.write_bytes(data)
@@ -225,12 +265,16 @@ def test_import_matches_people_by_name_and_email_case_insensitively(store, tmp_p
     """A person who moved company is found by name + e-mail, also one created earlier in
     the same file, and a namesake with another e-mail stays a different person."""
     old = companies.create_company(store, {"name": "旧东家有限公司"})
-    pid = people.create_person(store, {"name": "张伟", "company_id": old, "email": "ZW@Example.com"})
-    text = ("企业名称,联系人,邮箱\n"
-            "新东家有限公司,张伟,zw@example.COM\n"
-            "第三家有限公司,李娜,ln@example.com\n"
-            "第四家有限公司,李娜,LN@example.com\n"
-            "第五家有限公司,张伟,other@example.com\n")
+    pid = people.create_person(
+        store, {"name": "张伟", "company_id": old, "email": "ZW@Example.com"}
+    )
+    text = (
+        "企业名称,联系人,邮箱\n"
+        "新东家有限公司,张伟,zw@example.COM\n"
+        "第三家有限公司,李娜,ln@example.com\n"
+        "第四家有限公司,李娜,LN@example.com\n"
+        "第五家有限公司,张伟,other@example.com\n"
+    )
     report = importer.import_file(store, write(tmp_path / "moved.csv", text, "utf-8"))
     assert (report.people_created, report.people_updated) == (2, 2)
     assert people.get_person(store, pid)["company_id"] == companies.resolve(store, "新东家有限公司")

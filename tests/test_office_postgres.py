@@ -7,12 +7,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-
 from pg import PgCluster, PgUnavailable, unique_db_name
 from test_sync_support import Device, tick
+
 from zsapp.office.server import ServerThread
 from zsapp.office.service import Office
-from zsapp.sync import protocol as p
 
 pytestmark = pytest.mark.postgres
 
@@ -48,12 +47,16 @@ def test_sync_flows_on_postgresql(pg_office, tmp_path):
         for dev, who in ((a, "张三"), (b, "李四"), (c, "王五")):
             dev.enroll(office, server.url, who)
         rid = a.store.insert("probe_notes", {"title": "原值", "amount_wan": 10})
-        a.sync(); b.sync(); c.sync()
+        a.sync()
+        b.sync()
+        c.sync()
         assert rid in b.rows("probe_notes") and rid not in c.rows("probe_notes")
         a.store.update("probe_notes", rid, {"title": "甲"})
         tick()
         b.store.update("probe_notes", rid, {"title": "乙", "amount_wan": 20})
-        a.sync(); b.sync(); a.sync()
+        a.sync()
+        b.sync()
+        a.sync()
         for dev in (a, b):
             row = dev.rows("probe_notes")[rid]
             assert (row["title"], row["amount_wan"]) == ("乙", 20)
@@ -82,7 +85,9 @@ class PausingOffice(Office):
 
 
 def _device(office, officer, dev_id):
-    office.add_officer(officer, "昆明市") if not any(o["name"] == officer for o in office.officers()) else None
+    office.add_officer(officer, "昆明市") if not any(
+        o["name"] == officer for o in office.officers()
+    ) else None
     code = office.create_enrollment(officer)["code"]
     office.enroll(code, dev_id)
     return {"id": dev_id, "role": "officer", "unit": "昆明市", "officer_name": officer}
@@ -92,8 +97,18 @@ def _ops(dev_id, start, n, prefix):
     from zsapp.clock import HybridLogicalClock
 
     clock = HybridLogicalClock(dev_id)
-    return [{"seq": start + i, "device": dev_id, "t": "probe_notes", "id": f"{prefix}-{start + i}", "f": "title",
-             "v": f"{prefix}{i}", "h": clock.now().pack()} for i in range(n)]
+    return [
+        {
+            "seq": start + i,
+            "device": dev_id,
+            "t": "probe_notes",
+            "id": f"{prefix}-{start + i}",
+            "f": "title",
+            "v": f"{prefix}{i}",
+            "h": clock.now().pack(),
+        }
+        for i in range(n)
+    ]
 
 
 def test_late_committing_lower_sequence_is_not_skipped(cluster, tmp_path):
@@ -101,12 +116,18 @@ def test_late_committing_lower_sequence_is_not_skipped(cluster, tmp_path):
     office.init()
     d1, d2 = _device(office, "甲", "dev1"), _device(office, "乙", "dev2")
     reader = {"id": "r", "role": "province", "unit": "云南省", "officer_name": "省"}
-    t1 = threading.Thread(target=office.push, args=(d1, {"batch_id": "b1", "ops": _ops("dev1", 1, 5, "A")}))
+    t1 = threading.Thread(
+        target=office.push, args=(d1, {"batch_id": "b1", "ops": _ops("dev1", 1, 5, "A")})
+    )
     t1.start()
     assert office.paused.wait(30)  # T1 holds its sequence numbers, uncommitted
     t2_done = threading.Event()
-    t2 = threading.Thread(target=lambda: (office.push(d2, {"batch_id": "b2", "ops": _ops("dev2", 1, 5, "B")}),
-                                          t2_done.set()))
+    t2 = threading.Thread(
+        target=lambda: (
+            office.push(d2, {"batch_id": "b2", "ops": _ops("dev2", 1, 5, "B")}),
+            t2_done.set(),
+        )
+    )
     t2.start()
     # T2 (same space) cannot take sequence numbers while T1 is open, so it cannot commit first.
     assert not t2_done.wait(1.0)
@@ -114,7 +135,8 @@ def test_late_committing_lower_sequence_is_not_skipped(cluster, tmp_path):
     cursors = page["cursors"]
     assert page["rows"] == []
     office.release.set()
-    t1.join(30); t2.join(30)
+    t1.join(30)
+    t2.join(30)
     got = {r["id"] for r in office.pull(reader, cursors)["rows"]}
     assert got == {f"A-{i}" for i in range(1, 6)} | {f"B-{i}" for i in range(1, 6)}
     office.close()
@@ -132,7 +154,13 @@ def test_concurrent_writers_and_a_paging_reader_miss_nothing(cluster, tmp_path):
     def write(dev):
         try:
             for batch in range(10):
-                office.push(dev, {"batch_id": f"{dev['id']}-{batch}", "ops": _ops(dev["id"], batch * 20 + 1, 20, dev["id"])})
+                office.push(
+                    dev,
+                    {
+                        "batch_id": f"{dev['id']}-{batch}",
+                        "ops": _ops(dev["id"], batch * 20 + 1, 20, dev["id"]),
+                    },
+                )
         except BaseException as exc:  # reported below
             errors.append(exc)
 

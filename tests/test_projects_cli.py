@@ -13,17 +13,37 @@ from openpyxl import load_workbook
 
 def run(*args, data_dir, code=0):
     env = {**os.environ, "ZSAPP_DATA_DIR": str(data_dir)}
-    result = subprocess.run([sys.executable, "-m", "zsapp", "projects", *args], capture_output=True, text=True,
-                            env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "zsapp", "projects", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == code, result.stderr + result.stdout
     return result
 
 
 def test_project_lifecycle_through_the_cli(data_dir, tmp_path):
     year = dt.date.today().year
-    added = json.loads(run("add", "普洱咖啡精深加工", "--from-item", "I01-06", "--prefecture", "普洱",
-                           "--investment-yi", "12.5", "--land-mu", "250", "--tax-per-mu", "18", "--json",
-                           data_dir=data_dir).stdout)
+    added = json.loads(
+        run(
+            "add",
+            "普洱咖啡精深加工",
+            "--from-item",
+            "I01-06",
+            "--prefecture",
+            "普洱",
+            "--investment-yi",
+            "12.5",
+            "--land-mu",
+            "250",
+            "--tax-per-mu",
+            "18",
+            "--json",
+            data_dir=data_dir,
+        ).stdout
+    )
     code = added["code"]
     assert code == f"PE-{year}-0001"
     assert added["items"][0]["id"] == "I01-06" and "咖啡物流" in added["summary"]
@@ -37,16 +57,35 @@ def test_project_lifecycle_through_the_cli(data_dir, tmp_path):
     run("stage", f"QJ-{year}-0001", "在谈", "--note", "首谈", data_dir=data_dir)
     refused = run("stage", f"QJ-{year}-0001", "签约", data_dir=data_dir, code=1)
     assert "不通过" in refused.stderr and "放行" in refused.stderr
-    run("override", f"QJ-{year}-0001", "R1", "--reason", "工艺已改造", "--by", "集体决策", data_dir=data_dir)
+    run(
+        "override",
+        f"QJ-{year}-0001",
+        "R1",
+        "--reason",
+        "工艺已改造",
+        "--by",
+        "集体决策",
+        data_dir=data_dir,
+    )
     run("stage", f"QJ-{year}-0001", "签约", data_dir=data_dir)
 
-    out = run("funds", code, "--month", f"{year}-01", "--amount-wan", "3000", data_dir=data_dir).stdout
+    out = run(
+        "funds", code, "--month", f"{year}-01", "--amount-wan", "3000", data_dir=data_dir
+    ).stdout
     assert "3000 万元" in out
-    run("funds", code, "--month", f"{year}-01", "--amount-wan", "250", "--inside", data_dir=data_dir)
-    bad = run("funds", code, "--month", f"{year}-01", "--amount-wan", "1.5", data_dir=data_dir, code=1)
+    run(
+        "funds", code, "--month", f"{year}-01", "--amount-wan", "250", "--inside", data_dir=data_dir
+    )
+    bad = run(
+        "funds", code, "--month", f"{year}-01", "--amount-wan", "1.5", data_dir=data_dir, code=1
+    )
     assert "小数" in bad.stderr
     shown = json.loads(run("show", code, "--json", data_dir=data_dir).stdout)
-    assert shown["funds_totals"] == {"total_wan": 3250, "outside_wan": 3000, "outside_industrial_wan": 3000}
+    assert shown["funds_totals"] == {
+        "total_wan": 3250,
+        "outside_wan": 3000,
+        "outside_industrial_wan": 3000,
+    }
 
     hits = json.loads(run("search", "kfjsjg", "--json", data_dir=data_dir).stdout)
     assert hits[0]["code"] == code
@@ -62,7 +101,11 @@ def test_project_lifecycle_through_the_cli(data_dir, tmp_path):
     rows = list(wb["项目"].values)
     assert rows[0][0] == "项目编号" and {r[0] for r in rows[1:]} == {code, f"QJ-{year}-0001"}
     overrides = list(wb["放行记录"].values)
-    assert overrides[1][2] == "第1条" and overrides[1][5] == "工艺已改造" and overrides[1][6] == "集体决策"
+    assert (
+        overrides[1][2] == "第1条"
+        and overrides[1][5] == "工艺已改造"
+        and overrides[1][6] == "集体决策"
+    )
     funds_rows = list(wb["到位资金"].values)
     assert sum(r[3] for r in funds_rows[1:]) == 3250
 
@@ -74,12 +117,25 @@ def test_investor_by_name_dishonest_check_recommend_and_keyword_import(data_dir,
     env_run = lambda *a, code=0: run(*a, data_dir=data_dir, code=code)  # noqa: E731
     companies = [sys.executable, "-m", "zsapp", "companies", "add"]
     env = {**os.environ, "ZSAPP_DATA_DIR": str(data_dir)}
-    for extra in (["--name", "云南锡业集团有限公司", "--item", "I06-04", "--china500", "yes"],
-                  ["--name", "失信锡材公司", "--item", "I06-04", "--dishonest", "yes"],
-                  ["--name", "某世界500强", "--item", "I06-01", "--fortune500", "yes"]):
+    for extra in (
+        ["--name", "云南锡业集团有限公司", "--item", "I06-04", "--china500", "yes"],
+        ["--name", "失信锡材公司", "--item", "I06-04", "--dishonest", "yes"],
+        ["--name", "某世界500强", "--item", "I06-01", "--fortune500", "yes"],
+    ):
         subprocess.run(companies + extra, check=True, capture_output=True, env=env, timeout=60)
-    added = json.loads(env_run("add", "锡基新材料项目", "--prefecture", "红河", "--item", "I06-04",
-                               "--investor", "失信锡材公司:签约主体", "--json").stdout)
+    added = json.loads(
+        env_run(
+            "add",
+            "锡基新材料项目",
+            "--prefecture",
+            "红河",
+            "--item",
+            "I06-04",
+            "--investor",
+            "失信锡材公司:签约主体",
+            "--json",
+        ).stdout
+    )
     assert added["investors"][0]["role"] == "签约主体"
     checked = json.loads(env_run("check", added["code"], "--json").stdout)
     r4 = next(r for r in checked["rules"] if r["rule_id"] == "R4")

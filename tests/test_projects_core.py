@@ -8,10 +8,9 @@ import json
 import pytest
 
 from zsapp.contacts import visits as visits_mod
-from zsapp.projects import codes, funds, parks, stages, status
+from zsapp.projects import codes, funds, parks, stages
 from zsapp.projects import projects as P
 from zsapp.projects.common import ProjectError, yi_to_wan
-from zsapp.projects.stages import AdmissionBlocked
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -40,7 +39,9 @@ def test_code_collision_from_another_device_is_renumbered_deterministically(stor
     mine = make(store, "本机项目", prefecture_key="昆明")
     # A project made offline on another device with the same code arrives later (sync
     # inserts the row with its own, later HLC) — simulated with store.insert.
-    theirs = store.insert("projects", {"code": "KM-2026-0001", "name": "外机项目", "prefecture_code": "530100"})
+    theirs = store.insert(
+        "projects", {"code": "KM-2026-0001", "name": "外机项目", "prefecture_code": "530100"}
+    )
     assert store.get("projects", mine)["code"] == "KM-2026-0001"
     renamed = store.get("projects", theirs)
     assert renamed["code"] == "KM-2026-0002"
@@ -88,7 +89,11 @@ def test_location_from_park_and_county(store):
     assert store.count("parks") == 14
     pid = make(store, park_key="P05")
     p = P.get_project(store, pid)
-    assert p["prefecture"] == "昆明市" and p["park"] == "昆明磨憨边境口岸园区" and p["code"].startswith("KM-")
+    assert (
+        p["prefecture"] == "昆明市"
+        and p["park"] == "昆明磨憨边境口岸园区"
+        and p["code"].startswith("KM-")
+    )
     pid = make(store, prefecture_key="昆明", county_key="安宁市")
     assert P.get_project(store, pid)["county"] == "安宁市"
 
@@ -126,10 +131,24 @@ def test_funds_sums_are_exact_and_flagged(store):
     funds.add_funds(store, pid, "2026-10", "９９９９")
     funds.add_funds(store, infra, "2026-10", 5000)
     assert funds.by_month(store, pid) == [
-        {"month": "2026-03", "total_wan": 12346, "outside_wan": 12345, "outside_industrial_wan": 12345},
-        {"month": "2026-10", "total_wan": 9999, "outside_wan": 9999, "outside_industrial_wan": 9999},
+        {
+            "month": "2026-03",
+            "total_wan": 12346,
+            "outside_wan": 12345,
+            "outside_industrial_wan": 12345,
+        },
+        {
+            "month": "2026-10",
+            "total_wan": 9999,
+            "outside_wan": 9999,
+            "outside_industrial_wan": 9999,
+        },
     ]
-    assert funds.totals(store, infra) == {"total_wan": 5000, "outside_wan": 5000, "outside_industrial_wan": 0}
+    assert funds.totals(store, infra) == {
+        "total_wan": 5000,
+        "outside_wan": 5000,
+        "outside_industrial_wan": 0,
+    }
     funds.add_funds(store, pid, "2026-10", 100, replace=True)
     assert funds.totals(store, pid)["total_wan"] == 12346 + 100
     for bad, msg in (("12.5", "小数"), ("-3", "不小于 0"), ("0", "大于 0"), ("abc", "不是有效")):
@@ -147,15 +166,26 @@ def test_transfer_keeps_history_and_reason(store):
         P.transfer(store, pid, reason=" ", park_key="玉溪高新技术产业开发区")
     with pytest.raises(ProjectError, match="流转"):
         P.update_project(store, pid, park_id="")
-    P.transfer(store, pid, reason="不符合本园区主导产业布局", park_key="玉溪高新技术产业开发区",
-               decided_by="州市招商委", on="2026-08-01")
+    P.transfer(
+        store,
+        pid,
+        reason="不符合本园区主导产业布局",
+        park_key="玉溪高新技术产业开发区",
+        decided_by="州市招商委",
+        on="2026-08-01",
+    )
     p = P.get_project(store, pid)
     assert p["prefecture"] == "玉溪市" and p["park"] == "玉溪高新技术产业开发区"
     assert p["code"].startswith("KM-")  # the code is the project's identity; it stays
     [t] = p["transfers"]
-    assert t["from_text"] == "昆明市 › 昆明高新技术产业开发区" and t["to_text"] == "玉溪市 › 玉溪高新技术产业开发区"
+    assert (
+        t["from_text"] == "昆明市 › 昆明高新技术产业开发区"
+        and t["to_text"] == "玉溪市 › 玉溪高新技术产业开发区"
+    )
     assert t["reason"] == "不符合本园区主导产业布局" and t["decided_by"] == "州市招商委"
-    assert [s["stage"] for s in p["stage_history"]] == ["线索", "在谈"] and p["funds_totals"]["total_wan"] == 800
+    assert [s["stage"] for s in p["stage_history"]] == ["线索", "在谈"] and p["funds_totals"][
+        "total_wan"
+    ] == 800
     with pytest.raises(ProjectError, match="相同"):
         P.transfer(store, pid, reason="x", park_key="玉溪高新技术产业开发区")
 
@@ -167,13 +197,24 @@ def test_stalled_flag_uses_last_visit_stage_or_funds(store):
     funded = make(store, "近期到位项目", stage_on="2026-01-10")
     done = make(store, "已投产项目", stage_on="2026-01-10")
     stages.change_stage(store, done, "投产", on="2026-01-11", now=TODAY)
-    visits_mod.create_visit(store, {"visited_at": "2026-10-01T10:00", "city": "上海"}, projects=[visited])
+    visits_mod.create_visit(
+        store, {"visited_at": "2026-10-01T10:00", "city": "上海"}, projects=[visited]
+    )
     funds.add_funds(store, funded, "2026-09", 100)
     # 已投产 projects are never "stalled".
     flags = {r["name"]: r["stalled"] for r in P.list_projects(store, now=TODAY)}
-    assert flags == {"无动静项目": True, "近期拜访项目": False, "近期到位项目": False, "已投产项目": False}
-    assert P.get_project(store, quiet, now=TODAY)["idle_days"] == (TODAY - dt.date(2026, 1, 10)).days
-    assert {r["name"] for r in P.list_projects(store, P.ProjectFilter(stalled_only=True), now=TODAY)} == {"无动静项目"}
+    assert flags == {
+        "无动静项目": True,
+        "近期拜访项目": False,
+        "近期到位项目": False,
+        "已投产项目": False,
+    }
+    assert (
+        P.get_project(store, quiet, now=TODAY)["idle_days"] == (TODAY - dt.date(2026, 1, 10)).days
+    )
+    assert {
+        r["name"] for r in P.list_projects(store, P.ProjectFilter(stalled_only=True), now=TODAY)
+    } == {"无动静项目"}
     # The setting changes the threshold.
     P.set_stalled_days(store, 400)
     assert not any(r["stalled"] for r in P.list_projects(store, now=TODAY))
@@ -199,7 +240,14 @@ def test_search_by_name_pinyin_code_and_investor(store):
 
 def test_list_filters_and_sorting_in_sql(store):
     big = company(store, "世界五百强公司", is_fortune500=1)
-    a = make(store, "大项目", prefecture_key="昆明", total_investment_yi="15", item_ids=["I02-01"], investors=[(big, "意向")])
+    a = make(
+        store,
+        "大项目",
+        prefecture_key="昆明",
+        total_investment_yi="15",
+        item_ids=["I02-01"],
+        investors=[(big, "意向")],
+    )
     b = make(store, "小项目", prefecture_key="大理", total_investment_yi="2", item_ids=["I01-06"])
     f = P.ProjectFilter
     ids = lambda flt, **kw: [r["id"] for r in P.list_projects(store, flt, **kw)]  # noqa: E731
@@ -217,10 +265,17 @@ def test_seeded_parks_are_not_pushed_and_lose_to_office_edits(store):
     parks.ensure_seeded(store)
     assert store.scalar("SELECT count(*) FROM outbox WHERE table_name = 'parks'") == 0
     park = parks.find_park(store, "P01")
-    assert park["name"] == "昆明高新技术产业开发区" and park["updated_at"] < store.clock.now().pack()
+    assert (
+        park["name"] == "昆明高新技术产业开发区" and park["updated_at"] < store.clock.now().pack()
+    )
     # A park added on this device is a normal synced record.
     pid = parks.add_park(store, "测试产业园", "昆明")
-    assert store.scalar("SELECT count(*) FROM outbox WHERE table_name = 'parks' AND row_id = ?", (pid,)) > 0
+    assert (
+        store.scalar(
+            "SELECT count(*) FROM outbox WHERE table_name = 'parks' AND row_id = ?", (pid,)
+        )
+        > 0
+    )
     with pytest.raises(ProjectError, match="已存在"):
         parks.add_park(store, "测试产业园", "昆明")
 

@@ -60,7 +60,13 @@ def test_dashboard_matches_hand_computed_fixture(store):
     b = make(store, "乙项目", total_investment_yi="10", investors=[(f500, "意向"), (f500b, "意向")])
     c = make(store, "丙项目", total_investment_yi="9.9999", investors=[(plain, "意向")])
     d = make(store, "丁项目", stage_on="2026-01-05")
-    other = make(store, "他人项目", total_investment_yi="50", owner_officer="李四", investors=[(f500b, "意向")])
+    other = make(
+        store,
+        "他人项目",
+        total_investment_yi="50",
+        owner_officer="李四",
+        investors=[(f500b, "意向")],
+    )
     stages.change_stage(store, a, "在谈", on="2026-07-01", now=TODAY)
     stages.change_stage(store, a, "签约", on="2026-08-01", now=TODAY)
     stages.change_stage(store, b, "在谈", on="2026-10-01", now=TODAY)
@@ -72,21 +78,42 @@ def test_dashboard_matches_hand_computed_fixture(store):
     funds.add_funds(store, b, "2025-12", 99999)  # last year: not counted
     funds.add_funds(store, other, "2026-09", 50000)  # not mine
     dashboard.set_funds_target(store, 2026, 20000)
-    v = visits_mod.create_visit(store, {"visited_at": "2026-03-01T10:00"},
-                                followups=[{"text": "寄送资料", "due_date": "2026-11-01"},
-                                           {"text": "回访", "due_date": "2026-12-01"},
-                                           {"text": "已办", "due_date": "2026-10-01", "done": 1}])
+    v = visits_mod.create_visit(
+        store,
+        {"visited_at": "2026-03-01T10:00"},
+        followups=[
+            {"text": "寄送资料", "due_date": "2026-11-01"},
+            {"text": "回访", "due_date": "2026-12-01"},
+            {"text": "已办", "due_date": "2026-10-01", "done": 1},
+        ],
+    )
     assert v
 
     data = dashboard.dashboard(store, year=2026, now=TODAY)
     assert data["owner"] == "张伟" and data["projects"] == 4
-    assert data["by_stage"] == {"线索": 1, "在谈": 1, "签约": 1, "开工": 0, "投产": 0, "停滞": 0, "终止": 1}
+    assert data["by_stage"] == {
+        "线索": 1,
+        "在谈": 1,
+        "签约": 1,
+        "开工": 0,
+        "投产": 0,
+        "停滞": 0,
+        "终止": 1,
+    }
     assert data["big_projects"] == 2 and data["big_investment_wan"] == 220000
     assert data["fortune500_investors"] == 2
     months = {m["month"]: m for m in data["funds_by_month"]}
     assert len(months) == 12
-    assert months["2026-01"] == {"month": "2026-01", "total_wan": 1234, "outside_industrial_wan": 1000}
-    assert months["2026-09"] == {"month": "2026-09", "total_wan": 5007, "outside_industrial_wan": 5000}
+    assert months["2026-01"] == {
+        "month": "2026-01",
+        "total_wan": 1234,
+        "outside_industrial_wan": 1000,
+    }
+    assert months["2026-09"] == {
+        "month": "2026-09",
+        "total_wan": 5007,
+        "outside_industrial_wan": 5000,
+    }
     assert data["funds_year_wan"] == 6241 and data["funds_year_outside_industrial_wan"] == 6000
     assert data["funds_target_wan"] == 20000
     assert data["overdue_followups"] == 1
@@ -105,13 +132,26 @@ def test_funds_sums_are_exact_for_any_amounts(store):
     pid = make(store, "资金项目", owner_officer="")
     seen = {"total": 0, "outside_industrial": 0}
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-    @given(st.lists(st.tuples(st.integers(1, 10**12), st.integers(1, 12), st.booleans(), st.booleans()),
-                    min_size=1, max_size=5))
+    @settings(
+        max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(
+        st.lists(
+            st.tuples(st.integers(1, 10**12), st.integers(1, 12), st.booleans(), st.booleans()),
+            min_size=1,
+            max_size=5,
+        )
+    )
     def check(entries):
         for amount, month, outside, industrial in entries:
-            funds.add_funds(store, pid, f"2026-{month:02d}", str(amount), outside_province=outside,
-                            industrial=industrial)
+            funds.add_funds(
+                store,
+                pid,
+                f"2026-{month:02d}",
+                str(amount),
+                outside_province=outside,
+                industrial=industrial,
+            )
             seen["total"] += amount
             if outside and industrial:
                 seen["outside_industrial"] += amount

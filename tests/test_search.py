@@ -13,19 +13,19 @@ def paths(store, query, n=5):
 @pytest.mark.parametrize(
     "query, expected_in_top",
     [
-        ("锗", "高纯锗单晶材料"),            # one character
-        ("铝箔", "铝箔"),                    # two characters
-        ("kafei", "咖啡"),                   # full pinyin
-        ("kf", "咖啡"),                      # initials
-        ("lb", "铝箔"),                      # initials
-        ("TOPCon", "TOPCon电池"),            # Latin token
-        ("topcon", "TOPCon电池"),            # case folded
-        ("ＨＪＴ", "HJT电池"),               # full-width folded
+        ("锗", "高纯锗单晶材料"),  # one character
+        ("铝箔", "铝箔"),  # two characters
+        ("kafei", "咖啡"),  # full pinyin
+        ("kf", "咖啡"),  # initials
+        ("lb", "铝箔"),  # initials
+        ("TOPCon", "TOPCon电池"),  # Latin token
+        ("topcon", "TOPCon电池"),  # case folded
+        ("ＨＪＴ", "HJT电池"),  # full-width folded
         ("PERC", "双面PERC电池"),
         ("ITO", "ITO靶材"),
         ("BGA", "BGA（球栅阵列封装）锡球"),
         ("球栅", "BGA（球栅阵列封装）锡球"),  # inside nested brackets
-        ("普洱茶", "茶叶"),                  # detail text
+        ("普洱茶", "茶叶"),  # detail text
     ],
 )
 def test_each_kind_of_query_finds_the_term(store, query, expected_in_top):
@@ -79,15 +79,33 @@ def test_polyphonic_surnames_find_person_by_surname_reading(store):
         " display UNINDEXED, norm UNINDEXED, keys UNINDEXED, grams, py, ini, tokenize='unicode61 remove_diacritics 0')"
     )
     people = {"1": "单雄信", "2": "曾国藩", "3": "解缙", "4": "仇英", "5": "翟志刚", "6": "朴树"}
-    search.index_documents(conn, "t", [search.Document(k, "name", v, person_name=True) for k, v in people.items()])
-    for query, pid in [("shanxiongxin", "1"), ("sxx", "1"), ("zengguofan", "2"), ("xiejin", "3"),
-                       ("qiuying", "4"), ("zzg", "5"), ("piaoshu", "6")]:
+    search.index_documents(
+        conn, "t", [search.Document(k, "name", v, person_name=True) for k, v in people.items()]
+    )
+    for query, pid in [
+        ("shanxiongxin", "1"),
+        ("sxx", "1"),
+        ("zengguofan", "2"),
+        ("xiejin", "3"),
+        ("qiuying", "4"),
+        ("zzg", "5"),
+        ("piaoshu", "6"),
+    ]:
         assert [h.entity_id for h in search.search(conn, "t", query)][:1] == [pid], query
 
 
-@pytest.mark.parametrize("text", [
-    "导入测试00001号铝业有限公司", "abc中国银行123重庆长安汽车xyz", "〇一二三", "长沙a银行β重庆かな", "行长", "x", "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "导入测试00001号铝业有限公司",
+        "abc中国银行123重庆长安汽车xyz",
+        "〇一二三",
+        "长沙a银行β重庆かな",
+        "行长",
+        "x",
+        "",
+    ],
+)
 def test_phrase_syllables_are_lazy_pinyin_of_the_whole_text(text):
     from pypinyin import Style, lazy_pinyin
 

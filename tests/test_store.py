@@ -5,7 +5,13 @@ import sqlite3
 
 import pytest
 
-from zsapp.store import DatabaseTooNewError, Store, StoreError, latest_schema_version, list_migrations
+from zsapp.store import (
+    DatabaseTooNewError,
+    Store,
+    StoreError,
+    latest_schema_version,
+    list_migrations,
+)
 
 USER_TABLE = """
 CREATE TABLE notes_for_test (
@@ -65,7 +71,10 @@ def test_broken_migration_rolls_back_and_keeps_data(tmp_path, monkeypatch, db_pa
         Store(db_path)
     conn = sqlite3.connect(db_path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == version
-    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").fetchone()[0] == 0
+    assert (
+        conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").fetchone()[0]
+        == 0
+    )
     assert conn.execute("SELECT value FROM settings WHERE key = 'keep.me'").fetchone()[0] == '"值"'
 
 
@@ -81,7 +90,9 @@ def test_insert_sets_uuid_hlc_device_and_records_outbox(notes):
     assert len(row_id) == 36 and row_id.count("-") == 4
     assert row["updated_by"] == notes.device_id and row["deleted"] == 0
     assert row["updated_at"].endswith(notes.device_id)
-    fields = {r["field"] for r in notes.query("SELECT field FROM outbox WHERE row_id = ?", (row_id,))}
+    fields = {
+        r["field"] for r in notes.query("SELECT field FROM outbox WHERE row_id = ?", (row_id,))
+    }
     assert {"title", "body", "deleted"} <= fields
 
 
@@ -92,7 +103,10 @@ def test_update_writes_only_changed_fields_with_later_hlc(notes):
     after = notes.update("notes_for_test", row_id, {"title": "新标题", "body": "b"})
     assert after["title"] == "新标题" and after["updated_at"] > before["updated_at"]
     assert notes.pending_changes() == pending + 1
-    assert notes.update("notes_for_test", row_id, {"title": "新标题"})["updated_at"] == after["updated_at"]
+    assert (
+        notes.update("notes_for_test", row_id, {"title": "新标题"})["updated_at"]
+        == after["updated_at"]
+    )
 
 
 def test_delete_is_a_tombstone(notes):
@@ -100,7 +114,10 @@ def test_delete_is_a_tombstone(notes):
     notes.delete("notes_for_test", row_id)
     assert notes.get("notes_for_test", row_id) is None
     assert notes.get("notes_for_test", row_id, include_deleted=True)["deleted"] == 1
-    assert notes.count("notes_for_test") == 0 and notes.count("notes_for_test", include_deleted=True) == 1
+    assert (
+        notes.count("notes_for_test") == 0
+        and notes.count("notes_for_test", include_deleted=True) == 1
+    )
 
 
 def test_failed_transaction_leaves_nothing_behind(notes):

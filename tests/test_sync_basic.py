@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from test_sync_support import Device, make_office, start_server, tick
+
 from zsapp.sync import client as sync_client
 
 
@@ -38,7 +38,9 @@ def devices(tmp_path, office):
 
 def test_edits_flow_between_devices_and_different_fields_both_survive(office, devices):
     a, b = devices("张三"), devices("李四")
-    rid = a.store.insert("probe_notes", {"title": "云南咖啡", "body": "初次接触", "amount_wan": 500})
+    rid = a.store.insert(
+        "probe_notes", {"title": "云南咖啡", "body": "初次接触", "amount_wan": 500}
+    )
     res = a.sync()
     assert res.pushed >= 3 and a.store.pending_changes() == 0
     b.sync()
@@ -46,7 +48,9 @@ def test_edits_flow_between_devices_and_different_fields_both_survive(office, de
     # Different fields edited offline on both devices: both survive, no conflict.
     a.store.update("probe_notes", rid, {"title": "云南小粒咖啡"})
     b.store.update("probe_notes", rid, {"body": "已考察"})
-    a.sync(); b.sync(); a.sync()
+    a.sync()
+    b.sync()
+    a.sync()
     for dev in (a, b):
         row = dev.rows("probe_notes")[rid]
         assert (row["title"], row["body"], row["amount_wan"]) == ("云南小粒咖啡", "已考察", 500)
@@ -58,7 +62,8 @@ def test_same_field_conflict_is_kept_and_restorable(office, devices):
 
     a, b = devices("张三"), devices("李四")
     rid = a.store.insert("probe_notes", {"title": "原值"})
-    a.sync(); b.sync()
+    a.sync()
+    b.sync()
     a.store.update("probe_notes", rid, {"title": "甲的修改"})
     tick()
     b.store.update("probe_notes", rid, {"title": "乙的修改"})  # later HLC: wins
@@ -68,10 +73,15 @@ def test_same_field_conflict_is_kept_and_restorable(office, devices):
     for dev in (a, b):
         assert dev.rows("probe_notes")[rid]["title"] == "乙的修改"
     open_a = conflicts.list_conflicts(a.store)
-    assert len(open_a) == 1 and open_a[0]["loser_value"] == "甲的修改" and open_a[0]["winner_value"] == "乙的修改"
+    assert (
+        len(open_a) == 1
+        and open_a[0]["loser_value"] == "甲的修改"
+        and open_a[0]["winner_value"] == "乙的修改"
+    )
     assert res.conflicts == 1
     conflicts.restore(a.store, open_a[0]["id"])
-    a.sync(); b.sync()
+    a.sync()
+    b.sync()
     for dev in (a, b):
         assert dev.rows("probe_notes")[rid]["title"] == "甲的修改"
         assert conflicts.list_conflicts(dev.store) == []
@@ -80,7 +90,8 @@ def test_same_field_conflict_is_kept_and_restorable(office, devices):
 def test_other_units_private_records_never_reach_a_device(office, devices):
     a, c = devices("张三"), devices("王五")
     private = a.store.insert("probe_notes", {"title": "昆明内部"})
-    a.sync(); c.sync()
+    a.sync()
+    c.sync()
     assert private not in c.rows("probe_notes")
     st = sync_client.status(c.store)
     assert st["state"] == "synced" and st["unit"] == "大理州"

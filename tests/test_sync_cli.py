@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from test_sync_support import tick
+
 from zsapp.cli import main
 from zsapp.office.server import ServerThread
 from zsapp.office.service import Office
@@ -38,7 +38,17 @@ def test_cli_end_to_end(capsys, tmp_path, served):
     assert code == 1 and "已有名为" in err
     office = Office(db)
     with ServerThread(office) as server:
-        code, out, _ = run(capsys, *o, "enroll", "张三", "--url", server.url, "--qr-png", tmp_path / "qr.png", "--json")
+        code, out, _ = run(
+            capsys,
+            *o,
+            "enroll",
+            "张三",
+            "--url",
+            server.url,
+            "--qr-png",
+            tmp_path / "qr.png",
+            "--json",
+        )
         enrollment = json.loads(out)
         assert code == 0 and (tmp_path / "qr.png").stat().st_size > 100
         a = ["--db", tmp_path / "a.sqlite3"]
@@ -61,7 +71,9 @@ def test_cli_end_to_end(capsys, tmp_path, served):
         tick()
         with open_store(tmp_path / "b.sqlite3") as store:
             store.update("companies", rid, {"notes": "乙改"})
-        run(capsys, *a, "sync", "now"); run(capsys, *b, "sync", "now"); run(capsys, *a, "sync", "now")
+        run(capsys, *a, "sync", "now")
+        run(capsys, *b, "sync", "now")
+        run(capsys, *a, "sync", "now")
         code, out, _ = run(capsys, *a, "conflicts", "list", "--json")
         conflicts = json.loads(out)
         assert code == 0 and len(conflicts) == 1 and conflicts[0]["loser_value"] == "甲改"
@@ -69,7 +81,11 @@ def test_cli_end_to_end(capsys, tmp_path, served):
         assert code == 0 and "已恢复" in out
         code, out, _ = run(capsys, *a, "sync", "status", "--json")
         status = json.loads(out)
-        assert status["pending"] == 2 and status["officer"] == "张三" and status["server"] == server.url
+        assert (
+            status["pending"] == 2
+            and status["officer"] == "张三"
+            and status["server"] == server.url
+        )
         assert run(capsys, *a, "sync", "now")[0] == 0
         assert json.loads(run(capsys, *a, "sync", "status", "--json")[1])["pending"] == 0
 
@@ -80,12 +96,16 @@ def test_cli_end_to_end(capsys, tmp_path, served):
         code, out, err = run(capsys, *a, "sync", "now")
         assert code == 1 and "重新登记" in err
         code, out, _ = run(capsys, *o, "log", "--json")
-        assert code == 0 and any(r["kind"] == "refused" or r["kind"] == "sync" for r in json.loads(out))
-        code, out, _ = run(capsys, *o, "catalogue", "publish", "resources/catalogue/catalogue.json", "--json")
+        assert code == 0 and any(
+            r["kind"] == "refused" or r["kind"] == "sync" for r in json.loads(out)
+        )
+        code, out, _ = run(
+            capsys, *o, "catalogue", "publish", "resources/catalogue/catalogue.json", "--json"
+        )
         assert code == 0 and json.loads(out)[0]["kind"] == "catalogue"
     office.close()
 
 
 def test_sync_now_before_enrollment_says_what_to_do(capsys, tmp_path):
-    code, out, err = run(capsys, "--db", tmp_path / "x.sqlite3", "sync", "now")
+    code, _out, err = run(capsys, "--db", tmp_path / "x.sqlite3", "sync", "now")
     assert code == 1 and "尚未登记" in err

@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-
 from test_sync_support import PROBE_TABLE_SQL, Device, canon, make_office
+
 from zsapp.bootstrap import open_store
 from zsapp.office.server import ServerThread
 
@@ -54,8 +54,10 @@ class Env:
 
 
 def field_hlc(dev: Device, table: str, row_id: str, field: str) -> str | None:
-    return dev.store.scalar("SELECT hlc FROM field_versions WHERE table_name = ? AND row_id = ? AND field = ?",
-                            (table, row_id, field))
+    return dev.store.scalar(
+        "SELECT hlc FROM field_versions WHERE table_name = ? AND row_id = ? AND field = ?",
+        (table, row_id, field),
+    )
 
 
 class SyncMachine(RuleBasedStateMachine):
@@ -74,11 +76,13 @@ class SyncMachine(RuleBasedStateMachine):
         self.devices = [self.env.new_device() for _ in UNITS]
         for i, dev in enumerate(self.devices):
             dev.enroll(self.office, self.server.url, f"干部{i}")
-        self.notes: list[tuple[int, str]] = []      # (creator index, id)
+        self.notes: list[tuple[int, str]] = []  # (creator index, id)
         self.companies: list[str] = []
-        self.pushed: dict[tuple[str, str, str], list[tuple[str, object]]] = {}  # field -> [(hlc, value)]
-        self.edits: list[dict] = []                 # every edit a user saved
-        self.seen_extra: set[tuple] = set()         # versions read by merges
+        self.pushed: dict[
+            tuple[str, str, str], list[tuple[str, object]]
+        ] = {}  # field -> [(hlc, value)]
+        self.edits: list[dict] = []  # every edit a user saved
+        self.seen_extra: set[tuple] = set()  # versions read by merges
         self.seen_values_extra: set[tuple] = set()  # values read by merges
         # A shared starting point so edits (and concurrent edits) happen from step one.
         for d in (0, 2):
@@ -112,7 +116,9 @@ class SyncMachine(RuleBasedStateMachine):
         for f, v in changes.items():
             hlc = field_hlc(dev, table, rid, f)
             if hlc != seen[f]:
-                self.edits.append({"t": table, "id": rid, "f": f, "v": v, "h": hlc, "seen": seen[f]})
+                self.edits.append(
+                    {"t": table, "id": rid, "f": f, "v": v, "h": hlc, "seen": seen[f]}
+                )
 
     # -- rules ---------------------------------------------------------------------------
     @rule(d=st.integers(0, 2), title=TEXT)
@@ -120,13 +126,22 @@ class SyncMachine(RuleBasedStateMachine):
         rid = self.devices[d].store.insert("probe_notes", {"title": title, "amount_wan": 1})
         self.notes.append((d, rid))
 
-    @rule(d=st.integers(0, 2), name=st.sampled_from(["云南白药", "昆明钢铁", "大理啤酒", "普洱茶业"]))
+    @rule(
+        d=st.integers(0, 2), name=st.sampled_from(["云南白药", "昆明钢铁", "大理啤酒", "普洱茶业"])
+    )
     def create_company(self, d, name):
-        self.companies.append(self.devices[d].store.insert("companies", {"name": f"{name}{len(self.companies)}"}))
+        self.companies.append(
+            self.devices[d].store.insert("companies", {"name": f"{name}{len(self.companies)}"})
+        )
 
     @precondition(lambda self: self.notes)
-    @rule(d=st.integers(0, 2), pick=st.integers(0, 10_000), field=st.sampled_from(["title", "body", "amount_wan"]),
-          text=TEXT, amount=st.integers(0, 5))
+    @rule(
+        d=st.integers(0, 2),
+        pick=st.integers(0, 10_000),
+        field=st.sampled_from(["title", "body", "amount_wan"]),
+        text=TEXT,
+        amount=st.integers(0, 5),
+    )
     def edit_note(self, d, pick, field, text, amount):
         visible = [r for r in self._visible_notes(d) if self.devices[d].store.get("probe_notes", r)]
         if not visible:
@@ -163,8 +178,16 @@ class SyncMachine(RuleBasedStateMachine):
         keep, dup = live[a % len(live)], live[b % len(live)]
         if keep == dup:
             return
-        versions = lambda rid: {r["field"]: r["hlc"] for r in store.query(  # noqa: E731
-            "SELECT field, hlc FROM field_versions WHERE table_name = 'companies' AND row_id = ?", (rid,))}
+
+        def versions(rid):
+            return {
+                r["field"]: r["hlc"]
+                for r in store.query(
+                    "SELECT field, hlc FROM field_versions WHERE table_name = 'companies' AND row_id = ?",
+                    (rid,),
+                )
+            }
+
         before = {keep: versions(keep), dup: versions(dup)}
         merge.merge_companies(store, keep, dup)
         # The merge read both records: every version it saw is knowingly superseded.
@@ -233,21 +256,34 @@ class SyncMachine(RuleBasedStateMachine):
             assert dev.integrity_ok()
         # No silent loss.
         dump = self.office.dump()
-        conflict_hlcs = {(c["table_name"], c["row_id"], c["field"], h)
-                         for c in dump_conflicts(dump) for h in (c["winner_hlc"], c["loser_hlc"])}
+        conflict_hlcs = {
+            (c["table_name"], c["row_id"], c["field"], h)
+            for c in dump_conflicts(dump)
+            for h in (c["winner_hlc"], c["loser_hlc"])
+        }
         seen = {(e["t"], e["id"], e["f"], e["seen"]) for e in self.edits} | self.seen_extra
         # Equal values entered independently are one value: overwriting one after seeing
         # the other overwrites both knowingly (no conflict is recorded for equal values).
         value_at = {(e["t"], e["id"], e["f"], e["h"]): canon(e["v"]) for e in self.edits}
-        seen_values = {(e["t"], e["id"], e["f"], value_at.get((e["t"], e["id"], e["f"], e["seen"]))) for e in self.edits}
+        seen_values = {
+            (e["t"], e["id"], e["f"], value_at.get((e["t"], e["id"], e["f"], e["seen"])))
+            for e in self.edits
+        }
         seen_values |= self.seen_values_extra
         current = {(t, rid, f): h for (t, rid, f), h in self.office_versions().items()}
         for e in self.edits:
             key = (e["t"], e["id"], e["f"])
-            ok = current.get(key) == e["h"] or dump.get((e["t"], e["id"]), {}).get(e["f"]) == e["v"] or (*key, e["h"]) in conflict_hlcs or (*key, e["h"]) in seen \
+            ok = (
+                current.get(key) == e["h"]
+                or dump.get((e["t"], e["id"]), {}).get(e["f"]) == e["v"]
+                or (*key, e["h"]) in conflict_hlcs
+                or (*key, e["h"]) in seen
                 or (*key, canon(e["v"])) in seen_values
-            assert ok, (f"edit silently lost: {e}; server now {dump.get((e['t'], e['id']))} "
-                        f"version {current.get(key)}; conflicts {[c for c in dump_conflicts(dump) if c['row_id'] == e['id']]}")
+            )
+            assert ok, (
+                f"edit silently lost: {e}; server now {dump.get((e['t'], e['id']))} "
+                f"version {current.get(key)}; conflicts {[c for c in dump_conflicts(dump) if c['row_id'] == e['id']]}"
+            )
 
     def office_versions(self):
         import sqlalchemy as sa
@@ -255,8 +291,14 @@ class SyncMachine(RuleBasedStateMachine):
         from zsapp.office import schema
 
         with self.office.engine.connect() as conn:
-            rows = conn.execute(sa.select(schema.fields.c.tbl, schema.fields.c.row_id, schema.fields.c.field,
-                                          schema.fields.c.hlc)).all()
+            rows = conn.execute(
+                sa.select(
+                    schema.fields.c.tbl,
+                    schema.fields.c.row_id,
+                    schema.fields.c.field,
+                    schema.fields.c.hlc,
+                )
+            ).all()
         return {(r.tbl, r.row_id, r.field): r.hlc for r in rows}
 
 
@@ -268,8 +310,12 @@ def _run(tmp_path_factory, examples: int, steps: int) -> None:
     SyncMachine.env = Env(tmp_path_factory.mktemp("conv"))
     SyncMachine._examples = 0
     test = SyncMachine.TestCase
-    test.settings = settings(max_examples=examples, stateful_step_count=steps, deadline=None,
-                             suppress_health_check=list(HealthCheck))
+    test.settings = settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     test("runTest").runTest()
 
 

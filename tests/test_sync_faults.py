@@ -11,8 +11,8 @@ import textwrap
 
 import httpx
 import pytest
-
 from test_sync_support import Device, make_office, start_server, user_fields
+
 from zsapp.office.server import free_port
 from zsapp.sync import client as sync_client
 
@@ -22,7 +22,7 @@ class FaultTransport(httpx.BaseTransport):
 
     def __init__(self) -> None:
         self.inner = httpx.HTTPTransport()
-        self.faults: list[tuple[str, str]] = []   # (path suffix, fault) consumed in order
+        self.faults: list[tuple[str, str]] = []  # (path suffix, fault) consumed in order
         self.recorded: list[httpx.Request] = []
         self.on_commit = None
 
@@ -68,11 +68,22 @@ class FaultTransport(httpx.BaseTransport):
             raise httpx.ReadError("connection lost", request=request)
         if fault == "truncate":
             raw = response.content
-            return httpx.Response(200, content=raw[: len(raw) // 2], request=request,
-                                  headers={"content-type": "application/json"})
-        return httpx.Response(response.status_code, headers=[(k, v) for k, v in response.headers.items()
-                                                              if k.lower() not in ("content-length", "content-encoding")],
-                              content=response.content, request=request)
+            return httpx.Response(
+                200,
+                content=raw[: len(raw) // 2],
+                request=request,
+                headers={"content-type": "application/json"},
+            )
+        return httpx.Response(
+            response.status_code,
+            headers=[
+                (k, v)
+                for k, v in response.headers.items()
+                if k.lower() not in ("content-length", "content-encoding")
+            ],
+            content=response.content,
+            request=request,
+        )
 
 
 @pytest.fixture
@@ -90,7 +101,10 @@ def _server_rows(office, table="probe_notes"):
     return {rid: f for (t, rid), f in office.dump().items() if t == table}
 
 
-@pytest.mark.parametrize("fault", ["drop_request", "drop_response", "5xx", "cut_body", "duplicate", "truncate", "replay_old"])
+@pytest.mark.parametrize(
+    "fault",
+    ["drop_request", "drop_response", "5xx", "cut_body", "duplicate", "truncate", "replay_old"],
+)
 def test_transport_faults_lose_and_duplicate_nothing(env, fault, monkeypatch):
     office, server, tmp = env
     monkeypatch.setattr(sync_client, "RETRIES", 0)  # surface every fault
@@ -110,7 +124,9 @@ def test_transport_faults_lose_and_duplicate_nothing(env, fault, monkeypatch):
         except sync_client.SyncError:
             continue
     t.shut()
-    a.sync(); b.sync(); a.sync()
+    a.sync()
+    b.sync()
+    a.sync()
     assert a.store.pending_changes() == 0 and b.store.pending_changes() == 0
     server_rows = _server_rows(office)
     assert set(server_rows) == set(ids)
@@ -118,25 +134,30 @@ def test_transport_faults_lose_and_duplicate_nothing(env, fault, monkeypatch):
     for dev in (a, b):
         rows = dev.rows("probe_notes")
         assert {k: user_fields(v) for k, v in rows.items()} == {
-            k: user_fields(v) for k, v in a.rows("probe_notes").items()}
+            k: user_fields(v) for k, v in a.rows("probe_notes").items()
+        }
         assert len(rows) == 6 and dev.integrity_ok()
         assert dev.store.count("sync_conflicts") == 0  # retries never look like concurrent edits
-    a.close(); b.close()
+    a.close()
+    b.close()
 
 
 def test_server_killed_with_sigkill_mid_batch_then_restarted(tmp_path):
     db = tmp_path / "office.sqlite3"
     env = {**os.environ, "ZSAPP_DATA_DIR": str(tmp_path / "srvdata")}
     z = [sys.executable, "-m", "zsapp", "office", "--db", str(db)]
-    subprocess.run(z + ["init"], check=True, env=env, capture_output=True)
-    subprocess.run(z + ["officer", "add", "张三", "--unit", "昆明市"], check=True, env=env, capture_output=True)
+    subprocess.run([*z, "init"], check=True, env=env, capture_output=True)
+    subprocess.run(
+        [*z, "officer", "add", "张三", "--unit", "昆明市"], check=True, env=env, capture_output=True
+    )
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = open(tmp_path / "serve.log", "ab")
+    log = open(tmp_path / "serve.log", "ab")  # noqa: SIM115 - shared by restarts, closed at the end
 
     def start():
-        proc = subprocess.Popen(z + ["serve", "--port", str(port)], env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [*z, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         for _ in range(200):
             try:
                 httpx.get(url + "/", timeout=0.2)
@@ -157,7 +178,10 @@ def test_server_killed_with_sigkill_mid_batch_then_restarted(tmp_path):
     a.enroll(office, url, "张三")
     ids = [a.store.insert("probe_notes", {"title": f"批量{i}"}) for i in range(400)]
     t = FaultTransport()
-    t.faults = [("/push", None), ("/push", "drop_response")]  # 2nd batch: commit, then the server dies
+    t.faults = [
+        ("/push", None),
+        ("/push", "drop_response"),
+    ]  # 2nd batch: commit, then the server dies
     t.on_commit = lambda: (proc.send_signal(signal.SIGKILL), proc.wait())
     import zsapp.sync.protocol as p
 
@@ -213,7 +237,9 @@ def test_app_killed_mid_pull_resumes_without_gaps(env):
         d = Device(__import__("pathlib").Path({str(b_path)!r}))
         d.sync()
     """)
-    proc = subprocess.run([sys.executable, "-c", script], env=os.environ.copy(), capture_output=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], env=os.environ.copy(), capture_output=True
+    )
     assert proc.returncode == 9, proc.stderr.decode()
     b = Device(b_path)
     assert b.integrity_ok()
@@ -221,4 +247,5 @@ def test_app_killed_mid_pull_resumes_without_gaps(env):
     assert 0 < partial < 300
     b.sync()
     assert set(b.rows("probe_notes")) == ids and b.store.pending_changes() == 0
-    b.close(); a.close()
+    b.close()
+    a.close()

@@ -7,8 +7,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-
 from test_sync_support import Device, make_office, start_server, tick
+
 from zsapp.clock import HybridLogicalClock, wall_clock_ms
 from zsapp.sync import client as sync_client
 from zsapp.sync import conflicts
@@ -47,47 +47,64 @@ def env(tmp_path):
 
 def set_skew(dev: Device, skew_ms: int) -> None:
     """Give a device a wrong wall clock (HLC state carried over, as after a clock change)."""
-    dev.store.clock = HybridLogicalClock(dev.store.device_id, now_ms=lambda: wall_clock_ms() + skew_ms,
-                                         last=dev.store.clock.peek())
+    dev.store.clock = HybridLogicalClock(
+        dev.store.device_id, now_ms=lambda: wall_clock_ms() + skew_ms, last=dev.store.clock.peek()
+    )
 
 
 def test_delete_versus_concurrent_edit_is_a_restorable_conflict(env):
-    office, server, device = env
+    _office, _server, device = env
     a, b = device("张三"), device("李四")
     rid = a.store.insert("probe_notes", {"title": "待删除", "body": "原文"})
-    a.sync(); b.sync()
+    a.sync()
+    b.sync()
     a.store.delete("probe_notes", rid)
     tick()
     b.store.update("probe_notes", rid, {"body": "乙补充的重要信息"})
-    a.sync(); b.sync(); a.sync()
+    a.sync()
+    b.sync()
+    a.sync()
     for dev in (a, b):
         row = dev.rows("probe_notes")[rid]
-        assert row["deleted"] == 1 and row["body"] == "乙补充的重要信息"  # the edit is kept, not erased
+        assert (
+            row["deleted"] == 1 and row["body"] == "乙补充的重要信息"
+        )  # the edit is kept, not erased
     found = [c for c in conflicts.list_conflicts(a.store) if c["kind"] == "delete_edit"]
     assert len(found) == 1 and found[0]["loser_value"] == "乙补充的重要信息"
     conflicts.restore(b.store, found[0]["id"])
-    b.sync(); a.sync()
+    b.sync()
+    a.sync()
     assert a.rows("probe_notes")[rid]["deleted"] == 0 and conflicts.list_conflicts(a.store) == []
     # And the other order: the edit reaches the server first, the delete second.
     rid2 = a.store.insert("probe_notes", {"title": "二号"})
-    a.sync(); b.sync()
+    a.sync()
+    b.sync()
     b.store.update("probe_notes", rid2, {"title": "二号（已改）"})
     a.store.delete("probe_notes", rid2)
-    b.sync(); a.sync(); b.sync()
-    assert any(c["row_id"] == rid2 and c["kind"] == "delete_edit" for c in conflicts.list_conflicts(b.store))
+    b.sync()
+    a.sync()
+    b.sync()
+    assert any(
+        c["row_id"] == rid2 and c["kind"] == "delete_edit"
+        for c in conflicts.list_conflicts(b.store)
+    )
 
 
 def test_company_merge_repoints_references_on_every_device(env):
-    office, server, device = env
+    office, _server, device = env
     a, b = device("张三"), device("李四")
     from zsapp.contacts import merge
 
     keep = a.store.insert("companies", {"name": "云南白药集团股份有限公司"})
     dup = a.store.insert("companies", {"name": "云南白药"})
-    a.sync(); b.sync()
+    a.sync()
+    b.sync()
     person = b.store.insert("people", {"name": "王经理", "company_id": dup})  # offline, old id
     merge.merge_companies(a.store, keep, dup)
-    a.sync(); b.sync(); b.sync(); a.sync()
+    a.sync()
+    b.sync()
+    b.sync()
+    a.sync()
     for dev in (a, b):
         assert dev.rows("people")[person]["company_id"] == keep
         assert dev.rows("companies")[dup]["merged_into"] == keep
@@ -104,13 +121,15 @@ CREATE TABLE probe_notes (
 
 
 def test_older_client_keeps_fields_it_does_not_know(env):
-    office, server, device = env
+    office, _server, device = env
     new = device("张三")
     old = device("李四", setup_sql=OLD_PROBE)  # an older app version: no amount_wan column
     rid = new.store.insert("probe_notes", {"title": "新字段", "amount_wan": 3200})
-    new.sync(); old.sync()
+    new.sync()
+    old.sync()
     old.store.update("probe_notes", rid, {"title": "旧版本改了标题"})
-    old.sync(); new.sync()
+    old.sync()
+    new.sync()
     assert office.record("probe_notes", rid)["amount_wan"] == 3200
     row = new.rows("probe_notes")[rid]
     assert (row["title"], row["amount_wan"]) == ("旧版本改了标题", 3200)
@@ -123,18 +142,22 @@ def test_older_client_keeps_fields_it_does_not_know(env):
 DAY = 24 * 3600 * 1000
 
 
-@pytest.mark.parametrize("skew", [10 * 60_000, -10 * 60_000, DAY + 3600_000, -DAY - 3600_000, 365 * DAY, -365 * DAY])
+@pytest.mark.parametrize(
+    "skew", [10 * 60_000, -10 * 60_000, DAY + 3600_000, -DAY - 3600_000, 365 * DAY, -365 * DAY]
+)
 def test_skewed_clock_cannot_win_by_lying_or_lose_later_edits(env, skew):
-    office, server, device = env
+    _office, _server, device = env
     x, y = device("张三", skew_ms=skew), device("李四")
     rid = y.store.insert("probe_notes", {"title": "起点"})
-    y.sync(); x.sync()
+    y.sync()
+    x.sync()
     # Concurrent: x edits first (real time), y edits afterwards -> y's later edit wins.
     x.store.update("probe_notes", rid, {"title": "X 的修改"})
     x.sync()
     tick()
     y.store.update("probe_notes", rid, {"title": "Y 后来的修改"})
-    y.sync(); x.sync()
+    y.sync()
+    x.sync()
     for dev in (x, y):
         assert dev.rows("probe_notes")[rid]["title"] == "Y 后来的修改"
     lost = [c["loser_value"] for c in conflicts.list_conflicts(x.store)]
@@ -142,7 +165,8 @@ def test_skewed_clock_cannot_win_by_lying_or_lose_later_edits(env, skew):
     # Sequential: x saw y's value, then edits -> x wins without a conflict, whatever its clock.
     x.store.update("probe_notes", rid, {"body": "X 看过后补充"})
     x.store.update("probe_notes", rid, {"title": "X 看过后修改"})
-    x.sync(); y.sync()
+    x.sync()
+    y.sync()
     assert y.rows("probe_notes")[rid]["title"] == "X 看过后修改"
     assert len(conflicts.list_conflicts(y.store)) == 1
     # Others' clocks are not dragged into the future by x.
@@ -152,19 +176,20 @@ def test_skewed_clock_cannot_win_by_lying_or_lose_later_edits(env, skew):
 
 
 def test_clock_jumping_backwards_keeps_order(env):
-    office, server, device = env
+    _office, _server, device = env
     a, b = device("张三"), device("李四")
     rid = a.store.insert("probe_notes", {"title": "一"})
     set_skew(a, -3 * 3600_000)  # wall clock set back three hours
     a.store.update("probe_notes", rid, {"title": "二"})
     a.store.update("probe_notes", rid, {"title": "三"})
-    a.sync(); b.sync()
+    a.sync()
+    b.sync()
     assert b.rows("probe_notes")[rid]["title"] == "三"
     assert conflicts.list_conflicts(b.store) == []
 
 
 def test_published_catalogue_is_applied_atomically_with_hash(env):
-    office, server, device = env
+    office, _server, device = env
     a = device("张三")
     from zsapp import catalogue
 
@@ -175,13 +200,15 @@ def test_published_catalogue_is_applied_atomically_with_hash(env):
     office.publish("parks", [{"name": "昆明经开区"}], version="2026-1")
     a.sync()
     assert catalogue.current_version(a.store) == document["version"]
-    assert any(h.term == "测试新增术语甲" for h in catalogue.search_catalogue(a.store, "测试新增术语甲"))
+    assert any(
+        h.term == "测试新增术语甲" for h in catalogue.search_catalogue(a.store, "测试新增术语甲")
+    )
     assert a.store.get_setting("office.parks") == [{"name": "昆明经开区"}]
     assert a.sync().pulled == 0  # unchanged hash: nothing fetched again
 
 
 def test_attachments_transfer_by_hash_once(env, data_dir):
-    office, server, device = env
+    office, _server, device = env
     a, b = device("张三"), device("李四")
     if "attachments" not in a.store.db.table_names():
         pytest.skip("attachments table not present")
@@ -190,8 +217,17 @@ def test_attachments_transfer_by_hash_once(env, data_dir):
     path = sync_client.blob_path(sha)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
-    a.store.insert("attachments", {"owner_table": "visits", "owner_id": "v1", "sha256": sha,
-                                    "filename": "纪要.txt", "mime": "text/plain", "size": len(content)})
+    a.store.insert(
+        "attachments",
+        {
+            "owner_table": "visits",
+            "owner_id": "v1",
+            "sha256": sha,
+            "filename": "纪要.txt",
+            "mime": "text/plain",
+            "size": len(content),
+        },
+    )
     a.sync()
     assert office.blob_path(sha).read_bytes() == content
     path.unlink()  # same data dir in this test: b must download it again
@@ -200,11 +236,12 @@ def test_attachments_transfer_by_hash_once(env, data_dir):
 
 
 def test_compacted_tombstones_make_a_stale_device_resnapshot(env):
-    office, server, device = env
+    office, _server, device = env
     a, b = device("张三"), device("李四")
     keep = a.store.insert("probe_notes", {"title": "保留"})
     gone = a.store.insert("probe_notes", {"title": "将删除"})
-    a.sync(); b.sync()
+    a.sync()
+    b.sync()
     a.store.delete("probe_notes", gone)
     later = a.store.insert("probe_notes", {"title": "之后新增"})
     a.sync()
@@ -217,14 +254,17 @@ def test_compacted_tombstones_make_a_stale_device_resnapshot(env):
 
 
 def test_drift_is_detected_by_counts_and_checksums_and_refetched(env):
-    office, server, device = env
+    _office, _server, device = env
     a, b = device("张三"), device("李四")
     ids = [a.store.insert("probe_notes", {"title": f"第{i}条"}) for i in range(5)]
-    a.sync(); b.sync()
+    a.sync()
+    b.sync()
     # Local damage outside the sync's knowledge (e.g. a restored partial backup).
     b.store.execute("DELETE FROM probe_notes WHERE id = ?", (ids[2],))
     b.store.execute("DELETE FROM sync_base WHERE row_id = ?", (ids[2],))
-    b.store.execute("UPDATE sync_base SET hlc = '0' WHERE row_id = ? AND field = 'title'", (ids[3],))
+    b.store.execute(
+        "UPDATE sync_base SET hlc = '0' WHERE row_id = ? AND field = 'title'", (ids[3],)
+    )
     result = b.sync(verify=True)
     assert result.resnapshot == ["unit:昆明市"]
     assert set(ids) <= set(b.rows("probe_notes"))
@@ -232,7 +272,7 @@ def test_drift_is_detected_by_counts_and_checksums_and_refetched(env):
 
 
 def test_edits_made_during_a_sync_go_in_the_next_one(env):
-    office, server, device = env
+    office, _server, device = env
     a = device("张三")
     rid = a.store.insert("probe_notes", {"title": "同步前"})
     edited = []
@@ -245,11 +285,14 @@ def test_edits_made_during_a_sync_go_in_the_next_one(env):
     assert a.rows("probe_notes")[rid]["title"] == "同步中修改"  # not overwritten by the pull
     assert a.store.pending_changes() == 1
     a.sync()
-    assert a.store.pending_changes() == 0 and office.record("probe_notes", rid)["title"] == "同步中修改"
+    assert (
+        a.store.pending_changes() == 0
+        and office.record("probe_notes", rid)["title"] == "同步中修改"
+    )
 
 
 def test_attachment_transfer_resumes_from_where_it_stopped(env, monkeypatch):
-    office, server, device = env
+    office, _server, device = env
     a, b = device("张三"), device("李四")
     if "attachments" not in a.store.db.table_names():
         pytest.skip("attachments table not present")
@@ -271,8 +314,17 @@ def test_attachment_transfer_resumes_from_where_it_stopped(env, monkeypatch):
         return real(http, method, path, data, **kw)
 
     monkeypatch.setattr(sync_client, "_request", counting)
-    a.store.insert("attachments", {"owner_table": "visits", "owner_id": "v1", "sha256": sha,
-                                    "filename": "a.bin", "mime": "application/octet-stream", "size": len(content)})
+    a.store.insert(
+        "attachments",
+        {
+            "owner_table": "visits",
+            "owner_id": "v1",
+            "sha256": sha,
+            "filename": "a.bin",
+            "mime": "application/octet-stream",
+            "size": len(content),
+        },
+    )
     a.sync()
     assert remote.read_bytes() == content and sum(sent) == len(content) - len(content) // 2
     # Download side: a partial local file is continued with a Range request.

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from test_sync_support import Device, make_office, start_server, tick
+
 from zsapp.projects import projects as P
 from zsapp.sync import client as sync_client
 from zsapp.sync import protocol as proto
@@ -71,19 +71,33 @@ def assert_no_drift(*devs: Device) -> None:
 
 
 def test_shared_record_reaches_the_other_unit_both_ways_and_unrelated_stay_private(office, devices):
-    km, km2, dali, qj, prov = devices("张三"), devices("李四"), devices("王五"), devices("钱七"), devices("省办")
+    km, km2, dali, qj, prov = (
+        devices("张三"),
+        devices("李四"),
+        devices("王五"),
+        devices("钱七"),
+        devices("省办"),
+    )
     pid = P.create_project(km.store, name="绿色铝精深加工项目", prefecture_key="昆明市", year=2026)
     private = km.store.insert("probe_notes", {"title": "昆明内部"})
     shared = km.store.insert("probe_notes", {"title": "共享的拜访", "body": "初谈"})
-    km.sync(); dali.sync()
+    km.sync()
+    dali.sync()
     assert pid not in dali.rows("projects") and shared not in dali.rows("probe_notes")
 
     fresh = km.store.insert("probe_notes", {"title": "新建即共享"})  # record + share in one batch
     shares.share_record(km.store, "probe_notes", fresh, "大理州")
     shares.share_record(km.store, "projects", pid, "大理州")
-    shares.share_record(km.store, "probe_notes", shared, "大理")  # another spelling of the same 州市
-    assert shares.share_record(km.store, "projects", pid, "大理白族自治州") == shares.list_shares(km.store, "projects", pid)[0]["id"]
-    km.sync(); dali.sync(); qj.sync()
+    shares.share_record(
+        km.store, "probe_notes", shared, "大理"
+    )  # another spelling of the same 州市
+    assert (
+        shares.share_record(km.store, "projects", pid, "大理白族自治州")
+        == shares.list_shares(km.store, "projects", pid)[0]["id"]
+    )
+    km.sync()
+    dali.sync()
+    qj.sync()
     assert dali.rows("projects")[pid]["name"] == "绿色铝精深加工项目"
     assert dali.rows("probe_notes")[shared]["body"] == "初谈"
     assert dali.rows("probe_notes")[fresh]["title"] == "新建即共享"
@@ -93,7 +107,11 @@ def test_shared_record_reaches_the_other_unit_both_ways_and_unrelated_stay_priva
     # 大理 edits a field; 昆明 receives it. 昆明 edits another; 大理 receives that too.
     dali.store.update("probe_notes", shared, {"body": "大理已考察"})
     km.store.update("probe_notes", shared, {"title": "共享的拜访（更新）"})
-    dali.sync(); km.sync(); dali.sync(); km2.sync(); prov.sync()
+    dali.sync()
+    km.sync()
+    dali.sync()
+    km2.sync()
+    prov.sync()
     for dev in (km, km2, dali, prov):
         row = dev.rows("probe_notes")[shared]
         assert (row["title"], row["body"]) == ("共享的拜访（更新）", "大理已考察"), dev.name
@@ -103,7 +121,9 @@ def test_shared_record_reaches_the_other_unit_both_ways_and_unrelated_stay_priva
     dali.store.update("probe_notes", shared, {"title": "大理的标题"})
     tick()
     km.store.update("probe_notes", shared, {"title": "昆明的标题"})
-    dali.sync(); km.sync(); dali.sync()
+    dali.sync()
+    km.sync()
+    dali.sync()
     for dev in (km, dali):
         assert dev.rows("probe_notes")[shared]["title"] == "昆明的标题"
     assert km.store.count("sync_conflicts") == 1
@@ -113,23 +133,47 @@ def test_shared_record_reaches_the_other_unit_both_ways_and_unrelated_stay_priva
 def test_push_to_an_unshared_record_of_another_unit_is_refused_as_a_whole(office, devices):
     km, dali = devices("张三"), devices("王五")
     private = km.store.insert("probe_notes", {"title": "昆明内部"})
-    km.sync(); dali.sync()
+    km.sync()
+    dali.sync()
     other = dali.store.insert("probe_notes", {"title": "大理自己的"})
     dev = office.authenticate(sync_client.get_config(dali.store)["token"])
-    op = {"seq": 1, "device": dev["id"], "t": "probe_notes", "id": private, "f": "title",
-          "v": "篡改", "h": f"{proto.hlc_wall_ms(km.store.clock.now().pack()):016d}-0000-{dev['id']}"}
-    own = {"seq": 2, "device": dev["id"], "t": "probe_notes", "id": other, "f": "title",
-           "v": "大理自己的", "h": op["h"]}
+    op = {
+        "seq": 1,
+        "device": dev["id"],
+        "t": "probe_notes",
+        "id": private,
+        "f": "title",
+        "v": "篡改",
+        "h": f"{proto.hlc_wall_ms(km.store.clock.now().pack()):016d}-0000-{dev['id']}",
+    }
+    own = {
+        "seq": 2,
+        "device": dev["id"],
+        "t": "probe_notes",
+        "id": other,
+        "f": "title",
+        "v": "大理自己的",
+        "h": op["h"],
+    }
     with httpx.Client(base_url=office.url_) as http:
-        r = http.post("/v1/push", content=proto.dumps({"batch_id": "x", "from_seq": 1, "to_seq": 2, "ops": [op, own]}),
-                      headers={"Authorization": f"Bearer {sync_client.get_config(dali.store)['token']}",
-                               proto.HEADER_PROTOCOL: str(proto.PROTOCOL_VERSION), proto.HEADER_APP: "9.9",
-                               "Content-Encoding": "gzip", "Content-Type": "application/json"})
+        r = http.post(
+            "/v1/push",
+            content=proto.dumps({"batch_id": "x", "from_seq": 1, "to_seq": 2, "ops": [op, own]}),
+            headers={
+                "Authorization": f"Bearer {sync_client.get_config(dali.store)['token']}",
+                proto.HEADER_PROTOCOL: str(proto.PROTOCOL_VERSION),
+                proto.HEADER_APP: "9.9",
+                "Content-Encoding": "gzip",
+                "Content-Type": "application/json",
+            },
+        )
     assert r.status_code == 403
     assert office.record("probe_notes", private)["title"] == "昆明内部"
     assert office.record("probe_notes", other) is None  # nothing of the batch applied
     # A share made by another unit's device for a record it does not own is not honoured.
-    shares_tbl = dali.store.insert("record_shares", {"tbl": "probe_notes", "row_id": private, "unit": "大理州"})
+    shares_tbl = dali.store.insert(
+        "record_shares", {"tbl": "probe_notes", "row_id": private, "unit": "大理州"}
+    )
     dali.sync()
     assert shares_tbl and private not in dali.rows("probe_notes")
     assert_no_drift(km, dali)
@@ -138,15 +182,18 @@ def test_push_to_an_unshared_record_of_another_unit_is_refused_as_a_whole(office
 def test_transfer_shares_the_project_and_unshare_freezes_the_copy(office, devices):
     km, dali, dali2 = devices("张三"), devices("王五"), devices("赵六")
     pid = P.create_project(km.store, name="咖啡精深加工项目", prefecture_key="昆明市", year=2026)
-    km.sync(); dali.sync()
+    km.sync()
+    dali.sync()
     assert pid not in dali.rows("projects")
     P.transfer(km.store, pid, reason="不符合本园区主导产业布局", prefecture_key="大理")
-    km.sync(); dali.sync()
+    km.sync()
+    dali.sync()
     row = dali.rows("projects")[pid]
     assert row["prefecture_code"] == "532900" and row["name"] == "咖啡精深加工项目"
     assert [s["unit"] for s in shares.list_shares(km.store, "projects", pid)] == ["大理白族自治州"]
     dali.store.update("projects", pid, {"summary": "大理跟进中"})
-    dali.sync(); km.sync()
+    dali.sync()
+    km.sync()
     assert km.rows("projects")[pid]["summary"] == "大理跟进中"
 
     # Unshare: 大理 keeps its copy, gets no further changes; a later 大理 edit comes back as
@@ -154,7 +201,9 @@ def test_transfer_shares_the_project_and_unshare_freezes_the_copy(office, device
     assert shares.unshare_record(km.store, "projects", pid, "大理州") == 1
     km.sync()
     km.store.update("projects", pid, {"summary": "昆明收回"})
-    km.sync(); dali.sync(); dali2.sync()
+    km.sync()
+    dali.sync()
+    dali2.sync()
     assert dali.rows("projects")[pid]["summary"] == "大理跟进中"
     assert dali2.rows("projects")[pid]["summary"] == "大理跟进中"  # new device: frozen copy
     dali.store.update("projects", pid, {"summary": "大理又改了"})
@@ -195,7 +244,8 @@ def test_cli_share_unshare(tmp_path, capsys):
         code, out, err = run(*km, "sync", "share", "companies", rid, "大理州")
         assert code == 1 and "不能共享" in err
         assert [r["row_id"] for r in json.loads(run(*km, "sync", "shares", "--json")[1])] == [rid]
-        run(*km, "sync", "now"); run(*dali, "sync", "now", "--verify")
+        run(*km, "sync", "now")
+        run(*dali, "sync", "now", "--verify")
         dali_dev = Device(tmp_path / "dali.sqlite3")
         assert dali_dev.rows("probe_notes")[rid]["title"] == "命令行共享"
         dali_dev.close()

@@ -32,7 +32,9 @@ class Device:
 
     def enroll(self, office: Office, url: str, officer: str, transport=None, ca_file=None) -> dict:
         code = office.create_enrollment(officer)["code"]
-        return sync_client.enroll(self.store, url, code, ca_file=ca_file, device_name=self.name, transport=transport)
+        return sync_client.enroll(
+            self.store, url, code, ca_file=ca_file, device_name=self.name, transport=transport
+        )
 
     def sync(self, transport=None, http=None, **kw) -> sync_client.SyncResult:
         return sync_client.sync_now(self.store, transport=transport, http=http, **kw)

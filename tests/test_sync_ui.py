@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
-
 from test_sync_support import Device, make_office, tick
+
 from zsapp.office.server import ServerThread
 from zsapp.sync import client as sync_client
 
@@ -54,7 +54,9 @@ def test_enroll_sync_and_status_from_the_sync_page(qtbot, main_window, ctx, offi
     assert page.log_model.rowCount() >= 2
 
 
-def test_conflict_restored_in_one_click_and_offline_is_calm(qtbot, main_window, ctx, office, tmp_path):
+def test_conflict_restored_in_one_click_and_offline_is_calm(
+    qtbot, main_window, ctx, office, tmp_path
+):
     page = main_window.show_page("sync")
     other = Device(tmp_path / "other.sqlite3")
     other.enroll(office, office.url_, "李四")

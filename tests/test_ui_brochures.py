@@ -3,6 +3,7 @@ preview inside the app, print to a PDF file, history of what was given to whom."
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import time
@@ -10,8 +11,8 @@ import time
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtPrintSupport import QPrinter
-
 from test_brochure_render import decode_qr_codes, needs_poppler
+
 from zsapp import profile
 from zsapp.brochure import history, templates
 from zsapp.contacts import companies
@@ -23,12 +24,29 @@ ITEMS = ["I02-04", "I02-02", "I03-02", "I01-01"]
 
 @pytest.fixture
 def seeded(store):
-    profile.save_profile(store, profile.OfficerProfile(
-        name="欧阳明华", title="招商专员", phone="13800138000", email="oy@example.cn", unit="昆明市投资促进局",
-        prefecture="昆明市"))
-    ids = [projects_mod.create_project(store, name=n, item_ids=[i], prefecture_key="昆明市",
-                                       total_investment_yi=str(10 + k), land_mu="200", summary="项目依托绿色能源。")
-           for k, (n, i) in enumerate(zip(NAMES, ITEMS))]
+    profile.save_profile(
+        store,
+        profile.OfficerProfile(
+            name="欧阳明华",
+            title="招商专员",
+            phone="13800138000",
+            email="oy@example.cn",
+            unit="昆明市投资促进局",
+            prefecture="昆明市",
+        ),
+    )
+    ids = [
+        projects_mod.create_project(
+            store,
+            name=n,
+            item_ids=[i],
+            prefecture_key="昆明市",
+            total_investment_yi=str(10 + k),
+            land_mu="200",
+            summary="项目依托绿色能源。",
+        )
+        for k, (n, i) in enumerate(zip(NAMES, ITEMS, strict=False))
+    ]
     return store, ids
 
 
@@ -62,8 +80,14 @@ def test_generate_preview_history_and_responsive_window(qtbot, main_window, seed
     store, ids = seeded
     # more projects so the render takes a noticeable moment
     for k in range(12):
-        projects_mod.create_project(store, name=f"配套项目{k + 1}", item_ids=["I02-04"], prefecture_key="昆明市",
-                                    total_investment_yi="3", summary="配套项目。" * 40)
+        projects_mod.create_project(
+            store,
+            name=f"配套项目{k + 1}",
+            item_ids=["I02-04"],
+            prefecture_key="昆明市",
+            total_investment_yi="3",
+            summary="配套项目。" * 40,
+        )
     main_window.ctx.notify("projects")
     page = brochure_page(main_window)
     assert page.projects_model.rowCount() == 16
@@ -87,21 +111,28 @@ def test_generate_preview_history_and_responsive_window(qtbot, main_window, seed
     timer.stop()
     ticks.append(time.monotonic())
     # the event loop kept turning for the whole generation: no long gap between timer ticks
-    longest_gap = max(b - a for a, b in zip(ticks, ticks[1:]))
+    longest_gap = max(b - a for a, b in itertools.pairwise(ticks))
     assert longest_gap < 0.5, f"UI event loop starved for {longest_gap:.2f} s while generating"
     assert not page.progress.isVisible() and page.generate_button.isEnabled()
     n = page.document.pageCount()
     assert n >= 17  # cover, TOC, intro, 14 projects, catalogue/contact
     assert f"共 {n} 页" in page.preview_label.text()
     assert page.status.text().startswith("已生成推介册")
-    assert page.save_button.isEnabled() and page.print_button.isEnabled() and page.open_button.isEnabled()
+    assert (
+        page.save_button.isEnabled()
+        and page.print_button.isEnabled()
+        and page.open_button.isEnabled()
+    )
     # the preview shows real pages (text extracted from page 4 = first project)
     assert NAMES[0] in page.document.getAllText(3).text().replace("\n", "")
     # history: recorded, listed in the page
     page.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: page.history_model.rowCount() == 1)
     entry = history.list_history(store)[0]
-    assert entry["projects"][:2] == [store.get("projects", ids[0])["code"], store.get("projects", ids[2])["code"]]
+    assert entry["projects"][:2] == [
+        store.get("projects", ids[0])["code"],
+        store.get("projects", ids[2])["code"],
+    ]
     assert entry["file_path"] == str(page.current_path.resolve())
     assert "等 14 个" in page.history_model.data(page.history_model.index(0, 3))
 
@@ -165,7 +196,9 @@ def test_errors_are_shown_and_nothing_recorded(qtbot, main_window, store):
     page = brochure_page(main_window)
     qtbot.mouseClick(page.generate_button, Qt.MouseButton.LeftButton)
     assert "请先勾选项目" in page.status.text() and not page.progress.isVisible()
-    projects_mod.create_project(store, name="无人联系的项目", item_ids=["I02-04"], prefecture_key="昆明市")
+    projects_mod.create_project(
+        store, name="无人联系的项目", item_ids=["I02-04"], prefecture_key="昆明市"
+    )
     main_window.ctx.notify("projects")
     check_project(qtbot, page, "无人联系的项目")
     with qtbot.waitSignal(page.failed, timeout=30000) as blocker:
@@ -199,7 +232,7 @@ def test_template_saved_and_reapplied(qtbot, main_window, seeded, type_text):
 
 
 def test_save_copy_and_reopen_from_history(qtbot, main_window, seeded, tmp_path):
-    store, _ = seeded
+    _store, _ = seeded
     page = brochure_page(main_window)
     check_project(qtbot, page, NAMES[0])
     generate_and_wait(qtbot, page)
@@ -215,7 +248,11 @@ def test_save_copy_and_reopen_from_history(qtbot, main_window, seeded, tmp_path)
     page.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: page.history_model.rowCount() == 1)
     page.show_history_entry(page.history_model.index(0, 0))
-    assert page.current_path == first and page.document.pageCount() > 0 and page.tabs.currentIndex() == 0
+    assert (
+        page.current_path == first
+        and page.document.pageCount() > 0
+        and page.tabs.currentIndex() == 0
+    )
 
 
 def test_project_list_pages_lazily_and_filters_in_sql(qtbot, main_window, store):
@@ -247,8 +284,10 @@ def test_promo_texts_edited_in_dialog_appear_in_brochure(qtbot, main_window, see
         dialog = QApplication.activeModalWidget()
         type_text(dialog.edits["highlights"], "园区绿电占比超过80%。")
         type_text(dialog.edits["name_en"], "Battery Aluminium Foil")
-        qtbot.mouseClick(dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save),
-                         Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(
+            dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save),
+            Qt.MouseButton.LeftButton,
+        )
 
     QTimer.singleShot(0, fill)
     assert page.edit_promo()
@@ -301,4 +340,6 @@ def test_print_on_other_paper_keeps_proportions(qtbot, main_window, seeded, tmp_
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Page size:\s+612 x 792 pts", info, re.M)
     code = store.get("projects", ids[2])["code"]
-    assert any(t.startswith(f"项目编号：{code}") for t in decode_qr_codes(out, tmp_path))  # still scannable
+    assert any(
+        t.startswith(f"项目编号：{code}") for t in decode_qr_codes(out, tmp_path)
+    )  # still scannable

@@ -16,7 +16,9 @@ def result_names(page):
 def test_typing_pinyin_initials_shows_results_live(qtbot, main_window, type_text):
     page = catalogue_page(main_window)
     type_text(page.search_box, "kf")
-    qtbot.waitUntil(lambda: page.left.currentWidget() is page.results and page.results_model.rowCount() > 0)
+    qtbot.waitUntil(
+        lambda: page.left.currentWidget() is page.results and page.results_model.rowCount() > 0
+    )
     assert result_names(page)[0] == "咖啡"
     assert "找到" in page.status.text()
     qtbot.waitUntil(lambda: "咖啡物流" in page.detail.toPlainText())
@@ -94,7 +96,9 @@ def test_first_run_profile_dialog_saves_profile(qtbot, store, type_text):
 def test_standard_dialog_buttons_are_in_chinese(qtbot, qapp):
     from PySide6.QtWidgets import QDialogButtonBox
 
-    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    box = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
     qtbot.addWidget(box)
     assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "取消"
 

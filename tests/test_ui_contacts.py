@@ -16,8 +16,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
 
-from zsapp.contacts import companies, drafts, people, visits
 from ui.models import contacts_models
+from zsapp.contacts import companies, drafts, people, visits
 
 
 def focus():
@@ -33,7 +33,9 @@ def ime(widget, text):
 
 
 # The offscreen platform cannot raise the completer popup or let it grab the keyboard.
-@pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing")
+@pytest.mark.qt_log_ignore(
+    "This plugin does not support raise", "This plugin does not support grabbing"
+)
 def test_log_visit_with_keyboard_only_then_followup_is_due(main_window, qtbot, ctx):
     store = ctx.store
     cid = companies.create_company(store, {"name": "中国移动通信集团有限公司"})
@@ -43,7 +45,7 @@ def test_log_visit_with_keyboard_only_then_followup_is_due(main_window, qtbot, c
     dialog = page.dialog
     qtbot.waitUntil(lambda: dialog.isVisible() and focus() is dialog.companies)
 
-    qtbot.keyClicks(focus(), "zgyd")                       # initials of 中国移动
+    qtbot.keyClicks(focus(), "zgyd")  # initials of 中国移动
     popup = dialog.companies.completer.popup()
     qtbot.waitUntil(popup.isVisible)
     qtbot.keyClick(popup, Qt.Key.Key_Down)
@@ -51,17 +53,17 @@ def test_log_visit_with_keyboard_only_then_followup_is_due(main_window, qtbot, c
     assert dialog.companies.text() == "中国移动通信集团有限公司、"
     qtbot.keyClick(focus(), Qt.Key.Key_Tab)
     assert focus() is dialog.people
-    ime(focus(), "王小明")                      # a new person, created on the fly
-    for _ in range(3):                                     # time (now), kind → city
+    ime(focus(), "王小明")  # a new person, created on the fly
+    for _ in range(3):  # time (now), kind → city
         qtbot.keyClick(focus(), Qt.Key.Key_Tab)
     assert focus() is dialog.city
     ime(focus(), "北京")
-    for _ in range(3):                                     # place, ours → notes
+    for _ in range(3):  # place, ours → notes
         qtbot.keyClick(focus(), Qt.Key.Key_Tab)
     assert focus() is dialog.notes
     ime(focus(), "讨论在昆明建设数据中心")
     qtbot.keyClick(focus(), Qt.Key.Key_Tab)
-    qtbot.keyClick(focus(), Qt.Key.Key_Down)               # outcome: 初步接触
+    qtbot.keyClick(focus(), Qt.Key.Key_Down)  # outcome: 初步接触
     qtbot.keyClick(focus(), Qt.Key.Key_Tab)
     assert focus() is dialog.followups
     ime(focus(), "寄送园区资料")
@@ -75,14 +77,20 @@ def test_log_visit_with_keyboard_only_then_followup_is_due(main_window, qtbot, c
     assert [c["id"] for c in data["companies"]] == [cid]
     assert [p["name"] for p in data["people"]] == ["王小明"]
     assert people.get_person(store, data["people"][0]["id"])["company_id"] == cid
-    assert data["city"] == "北京" and data["outcome"] == "初步接触" and data["notes"] == "讨论在昆明建设数据中心"
+    assert (
+        data["city"] == "北京"
+        and data["outcome"] == "初步接触"
+        and data["notes"] == "讨论在昆明建设数据中心"
+    )
     assert data["visited_at"][:10] == date.today().isoformat()
     assert drafts.load_draft(store, "visit") is None
 
     home = main_window.show_page("home")
     section = home.section("followupsSection")
     rows = section.model.rows
-    assert [(r["text"], r["due_date"], r["due_today"]) for r in rows] == [("寄送园区资料", date.today().isoformat(), True)]
+    assert [(r["text"], r["due_date"], r["due_today"]) for r in rows] == [
+        ("寄送园区资料", date.today().isoformat(), True)
+    ]
     assert "今天到期 1 条" in section.summary.text()
 
 
@@ -104,8 +112,15 @@ def test_company_list_is_lazy_sorted_and_filtered_in_sql(main_window, qtbot, ctx
     store = ctx.store
     with store.transaction():
         for n in range(450):
-            store.insert("companies", {"name": f"企业{n:04d}", "is_dishonest": int(n == 7),
-                                       "revenue_wan": n, "region_tag": "长三角" if n % 2 else ""})
+            store.insert(
+                "companies",
+                {
+                    "name": f"企业{n:04d}",
+                    "is_dishonest": int(n == 7),
+                    "revenue_wan": n,
+                    "region_tag": "长三角" if n % 2 else "",
+                },
+            )
     page = main_window.show_page("companies")
     page.apply_filter()
     assert page.model.rowCount() == contacts_models.PAGE_SIZE and page.model.canFetchMore()
@@ -113,27 +128,36 @@ def test_company_list_is_lazy_sorted_and_filtered_in_sql(main_window, qtbot, ctx
     qtbot.waitUntil(lambda: page.model.rowCount() > contacts_models.PAGE_SIZE)
     assert "共 450 家企业" in page.status.text()
 
-    page.table.sortByColumn(5, Qt.SortOrder.DescendingOrder)      # 营收
+    page.table.sortByColumn(5, Qt.SortOrder.DescendingOrder)  # 营收
     assert page.model.rows[0]["name"] == "企业0449"
 
-    page.dishonest.setCurrentIndex(1)                               # 仅失信
+    page.dishonest.setCurrentIndex(1)  # 仅失信
     assert [r["name"] for r in page.model.rows] == ["企业0007"]
     page.dishonest.setCurrentIndex(0)
     page.region.setCurrentIndex(page.region.findData("长三角"))
     assert page.model.total() == 225
 
     page.region.setCurrentIndex(0)
-    qtbot.keyClicks(page.search_box, "qy0123")                     # pinyin initials + digits
+    qtbot.keyClicks(page.search_box, "qy0123")  # pinyin initials + digits
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
     assert page.model.rows[0]["name"] == "企业0123"
 
 
 def test_company_page_shows_people_visits_and_dishonest_warning(main_window, ctx):
     store = ctx.store
-    cid = companies.create_company(store, {"name": "云南白药集团股份有限公司", "is_dishonest": 1,
-                                           "dishonest_date": "2025-01-01", "dishonest_source": "信用中国"})
+    cid = companies.create_company(
+        store,
+        {
+            "name": "云南白药集团股份有限公司",
+            "is_dishonest": 1,
+            "dishonest_date": "2025-01-01",
+            "dishonest_source": "信用中国",
+        },
+    )
     people.create_person(store, {"name": "刘洋", "company_id": cid, "mobile": "13800138000"})
-    visits.create_visit(store, {"notes": "三七产业园选址", "visited_at": "2025-03-01 10:00"}, companies=[cid])
+    visits.create_visit(
+        store, {"notes": "三七产业园选址", "visited_at": "2025-03-01 10:00"}, companies=[cid]
+    )
     page = main_window.show_page("companies")
     page.show_company(cid)
     text = page.detail.toPlainText()
@@ -162,9 +186,13 @@ def test_import_dialog_reports_bad_lines_then_imports_good_rows(main_window, qtb
     from ui.dialogs.import_dialog import ImportDialog
 
     path = tmp_path / "客商.csv"
-    path.write_bytes(("企业名称,统一社会信用代码,联系人,手机\n"
-                      "华为技术有限公司,914403001922038216,张伟,13800138000\n"
-                      "坏码公司,914403001922038217,,\n").encode("gbk"))
+    path.write_bytes(
+        (
+            "企业名称,统一社会信用代码,联系人,手机\n"
+            "华为技术有限公司,914403001922038216,张伟,13800138000\n"
+            "坏码公司,914403001922038217,,\n"
+        ).encode("gbk")
+    )
     dialog = ImportDialog(ctx, path)
     qtbot.addWidget(dialog)
     assert "GBK" in dialog.info.text()
@@ -185,8 +213,9 @@ def test_merge_dialog_picks_fields_and_moves_people(main_window, qtbot, ctx):
 
     store = ctx.store
     keep = companies.create_company(store, {"name": "甲科技有限公司", "website": "https://old.cn"})
-    other = companies.create_company(store, {"name": "甲科技股份有限公司", "website": "https://new.cn"},
-                                     allow_similar=True)
+    other = companies.create_company(
+        store, {"name": "甲科技股份有限公司", "website": "https://new.cn"}, allow_similar=True
+    )
     pid = people.create_person(store, {"name": "钱七", "company_id": other})
     dialog = MergeDialog(ctx, "companies", keep, other)
     qtbot.addWidget(dialog)
@@ -230,8 +259,13 @@ def test_visit_draft_survives_sigkill_and_is_offered_back(qtbot, ctx, db_path, d
     script = tmp_path / "child.py"
     script.write_text(CHILD, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    proc = subprocess.Popen([sys.executable, str(script), str(db_path), str(tmp_path / "child.ini")],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(db_path), str(tmp_path / "child.ini")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
     saved = threading.Event()
 
     def watch():
@@ -276,10 +310,15 @@ def test_person_dialog_moves_company_and_shows_history(main_window, qtbot, ctx, 
     store = ctx.store
     a = companies.create_company(store, {"name": "甲公司"})
     companies.create_company(store, {"name": "乙公司"})
-    pid = people.create_person(store, {"name": "李娜", "company_id": a, "title": "总监"}, since="2020-01-01")
+    pid = people.create_person(
+        store, {"name": "李娜", "company_id": a, "title": "总监"}, since="2020-01-01"
+    )
     dialog = PersonDialog(ctx, person_id=pid)
     qtbot.addWidget(dialog)
-    assert dialog.company.text() == "甲公司" and "甲公司 总监 2020-01-01～至今" in dialog.history.text()
+    assert (
+        dialog.company.text() == "甲公司"
+        and "甲公司 总监 2020-01-01～至今" in dialog.history.text()
+    )
     dialog.company.setText("乙公司")
     dialog.edits["mobile"].setText("12345")
     dialog.save()
@@ -293,7 +332,9 @@ def test_person_dialog_moves_company_and_shows_history(main_window, qtbot, ctx, 
     assert "FN:李娜" in text and "N:李;娜;;;" in text and "ORG:乙公司" in text
 
 
-@pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing")
+@pytest.mark.qt_log_ignore(
+    "This plugin does not support raise", "This plugin does not support grabbing"
+)
 def test_visit_links_catalogue_items_picked_by_pinyin_initials(main_window, qtbot, ctx):
     store = ctx.store
     page = main_window.show_page("visits")
@@ -302,15 +343,17 @@ def test_visit_links_catalogue_items_picked_by_pinyin_initials(main_window, qtbo
     qtbot.waitUntil(dialog.isVisible)
     ime(dialog.companies, "云南测试铝箔科技有限公司")
     dialog.items.setFocus()
-    qtbot.keyClicks(dialog.items, "lb")                     # 铝箔
+    qtbot.keyClicks(dialog.items, "lb")  # 铝箔
     popup = dialog.items.completer.popup()
     qtbot.waitUntil(popup.isVisible)
     labels = [popup.model().index(r, 0).data() for r in range(popup.model().rowCount())]
     assert labels[0].startswith("I06-02 新材料产业 › 新能源电池材料")
     qtbot.keyClick(popup, Qt.Key.Key_Down)
     qtbot.keyClick(popup, Qt.Key.Key_Return)
-    ime(dialog.items, "咖啡")                                # an exact item name works too
-    assert dialog.items.tokens() == ["I06-02 新材料产业 › 新能源电池材料", "咖啡"], dialog.items.text()
+    ime(dialog.items, "咖啡")  # an exact item name works too
+    assert dialog.items.tokens() == ["I06-02 新材料产业 › 新能源电池材料", "咖啡"], (
+        dialog.items.text()
+    )
     with qtbot.waitSignal(dialog.saved, timeout=5000):
         dialog.save()
     assert dialog.error.text() == ""
@@ -319,7 +362,9 @@ def test_visit_links_catalogue_items_picked_by_pinyin_initials(main_window, qtbo
     assert [i["id"] for i in data["items"]] == ["I01-06", "I06-02"]
 
 
-@pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing")
+@pytest.mark.qt_log_ignore(
+    "This plugin does not support raise", "This plugin does not support grabbing"
+)
 def test_visit_with_unknown_catalogue_item_is_refused_with_reason(main_window, qtbot, ctx):
     page = main_window.show_page("visits")
     qtbot.keyClick(page.new_button, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)

@@ -68,9 +68,17 @@ def test_create_pitch_from_catalogue_item(qtbot, main_window, type_text):
 def test_list_filters_search_and_stage_gate(qtbot, main_window, type_text):
     store = main_window.ctx.store
     f500 = store.insert("companies", {"name": "中国铝业集团有限公司", "is_fortune500": 1})
-    big = P.create_project(store, name="绿色铝精深加工项目", prefecture_key="昆明", total_investment_yi="15",
-                           investors=[(f500, "意向")], item_ids=["I02-01"])
-    banned = P.create_project(store, name="土法炼焦厂", prefecture_key="曲靖", total_investment_yi="1")
+    big = P.create_project(
+        store,
+        name="绿色铝精深加工项目",
+        prefecture_key="昆明",
+        total_investment_yi="15",
+        investors=[(f500, "意向")],
+        item_ids=["I02-01"],
+    )
+    banned = P.create_project(
+        store, name="土法炼焦厂", prefecture_key="曲靖", total_investment_yi="1"
+    )
     P.create_project(store, name="普洱咖啡庄园", prefecture_key="普洱", item_ids=["I01-06"])
     main_window.ctx.notify("projects")
     page = main_window.show_page("projects")
@@ -83,7 +91,10 @@ def test_list_filters_search_and_stage_gate(qtbot, main_window, type_text):
     page.admission.setCurrentIndex(0)
     page.prefecture.setCurrentIndex(page.prefecture.findText("昆明市"))
     qtbot.waitUntil(lambda: names(page) == ["绿色铝精深加工项目"])
-    assert page.park.findText("昆明高新技术产业开发区") > 0 and page.park.findText("大理经济技术开发区") < 0
+    assert (
+        page.park.findText("昆明高新技术产业开发区") > 0
+        and page.park.findText("大理经济技术开发区") < 0
+    )
     page.park.setCurrentIndex(page.park.findText("昆明高新技术产业开发区"))
     qtbot.waitUntil(lambda: names(page) == [])
     assert page.status.text() == "没有符合条件的项目"
@@ -150,8 +161,8 @@ def test_funds_dialog_updates_the_project_page(qtbot, main_window):
 
 
 def test_home_dashboard_section_numbers_and_settings(qtbot, ctx):
-    from zsapp import profile
     from ui.widgets.projects_dashboard import ProjectsSection
+    from zsapp import profile
 
     store = ctx.store
     profile.save_profile(store, profile.OfficerProfile(name="张伟"))
@@ -170,7 +181,8 @@ def test_home_dashboard_section_numbers_and_settings(qtbot, ctx):
     assert "到位资金 <b>1,500</b> 万元，其中省外产业类 <b>1,200</b> 万元" in section.funds.text()
     assert "尚未设置" in section.funds.text()
     assert [section.stalled.item(i).text() for i in range(section.stalled.count())] == [
-        f"⚠ {store.query_one('SELECT code FROM projects WHERE name = ?', ('老项目',))['code']}  老项目（线索，最近动态 {year - 1}-01-01）"]
+        f"⚠ {store.query_one('SELECT code FROM projects WHERE name = ?', ('老项目',))['code']}  老项目（线索，最近动态 {year - 1}-01-01）"
+    ]
 
     dialog = section.edit_settings()
     qtbot.waitUntil(dialog.isVisible)
@@ -196,7 +208,10 @@ def test_recommended_company_can_be_added_as_investor(qtbot, main_window):
     qtbot.waitUntil(lambda: page.select(pid))
     qtbot.waitUntil(lambda: page.detail.project_id == pid)
     text = page.detail.body.toPlainText()
-    assert "云南锡业集团 同一目录条目、龙头企业 加为意向投资方" in text and "已排除失信企业：失信锡业" in text
+    assert (
+        "云南锡业集团 同一目录条目、龙头企业 加为意向投资方" in text
+        and "已排除失信企业：失信锡业" in text
+    )
     page.detail.body.anchorClicked.emit(QUrl(f"investor:{good}"))
     qtbot.waitUntil(lambda: "云南锡业集团（意向）" in page.detail.body.toPlainText())
     assert [i["name"] for i in P.investors(store, pid)] == ["云南锡业集团"]
@@ -205,8 +220,14 @@ def test_recommended_company_can_be_added_as_investor(qtbot, main_window):
 def test_edit_project_keeps_location_and_transfer_records_history(qtbot, main_window, type_text):
     store = main_window.ctx.store
     inv = store.insert("companies", {"name": "云南白药集团"})
-    pid = P.create_project(store, name="中药材加工", park_key="P01", investors=[(inv, "签约主体")],
-                           total_investment_yi="2", item_ids=["I01-07"])
+    pid = P.create_project(
+        store,
+        name="中药材加工",
+        park_key="P01",
+        investors=[(inv, "签约主体")],
+        total_investment_yi="2",
+        item_ids=["I01-07"],
+    )
     main_window.ctx.notify("projects")
     page = main_window.show_page("projects")
     qtbot.waitUntil(lambda: page.select(pid))
@@ -264,7 +285,9 @@ def test_home_company_page_and_visit_form_integration(qtbot, main_window):
     qtbot.waitUntil(lambda: "<b>1</b> 个" in section.summary.text())
 
     # The visit form links projects; the visit shows on the project page and counts as activity.
-    store.update("project_stages", stages.history(store, pid)[0]["id"], {"changed_on": "2025-01-01"})
+    store.update(
+        "project_stages", stages.history(store, pid)[0]["id"], {"changed_on": "2025-01-01"}
+    )
     assert P.get_project(store, pid)["stalled"]
     visit = VisitDialog(main_window.ctx, main_window)
     qtbot.addWidget(visit)
@@ -273,7 +296,9 @@ def test_home_company_page_and_visit_form_integration(qtbot, main_window):
     visit.city.setText("北京")
     visit.save()
     assert visit.saved_id, visit.error.text()
-    linked = store.query("SELECT project_id FROM visit_projects WHERE visit_id = ?", (visit.saved_id,))
+    linked = store.query(
+        "SELECT project_id FROM visit_projects WHERE visit_id = ?", (visit.saved_id,)
+    )
     assert [r["project_id"] for r in linked] == [pid]
     p = P.get_project(store, pid)
     assert not p["stalled"] and len(p["visits"]) == 1 and p["visits"][0]["city"] == "北京"

@@ -9,12 +9,12 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from zsapp import __version__, paths, profile
-from zsapp.bootstrap import open_store
-from zsapp.store import StoreError
 from ui.context import AppContext
 from ui.gc import MainThreadGarbageCollector
 from ui.main_window import MainWindow
+from zsapp import __version__, paths, profile
+from zsapp.bootstrap import open_store
+from zsapp.store import StoreError
 
 FONT_FAMILY_FALLBACK = "WenQuanYi Micro Hei"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from zsapp.store import Store
 from ui.tasks import TaskRunner
+from zsapp.store import Store
 
 
 class AppContext(QObject):

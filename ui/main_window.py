@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from PySide6.QtCore import QByteArray
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QWidget
 
-from zsapp import __version__
 from ui.context import AppContext
 from ui.pages.brochures_page import BrochuresPage
 from ui.pages.catalogue_page import CataloguePage
+from ui.pages.coming import ComingPage
 from ui.pages.companies_page import CompaniesPage
 from ui.pages.home_page import HomePage
 from ui.pages.projects_page import ProjectsPage
-from ui.pages.visits_page import VisitsPage
-from ui.pages.coming import ComingPage
 from ui.pages.settings_page import SettingsPage
 from ui.pages.sync_page import SyncPage
+from ui.pages.visits_page import VisitsPage
+from zsapp import __version__
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         self.ctx.settings.setValue("window/page", self.current_page_key())
         self.ctx.settings.sync()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def closeEvent(self, event) -> None:
         self.save_state()
         self.ctx.tasks.wait(10000)
         super().closeEvent(event)

@@ -7,7 +7,8 @@ work (PDF rendering, sync, import) may use the general pool.
 from __future__ import annotations
 
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -79,4 +80,6 @@ class TaskRunner(QObject):
     def _default_error(exc: BaseException) -> None:
         from PySide6.QtWidgets import QApplication, QMessageBox
 
-        QMessageBox.critical(QApplication.activeWindow(), "出错了", str(exc) or exc.__class__.__name__)
+        QMessageBox.critical(
+            QApplication.activeWindow(), "出错了", str(exc) or exc.__class__.__name__
+        )

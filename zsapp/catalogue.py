@@ -74,9 +74,12 @@ def ensure_loaded(store: Store) -> bool:
 def install(store: Store, document: dict[str, Any], digest: str | None = None) -> None:
     """Replace the current catalogue with ``document`` atomically (rows and index)."""
     validate_document(document)
-    digest = digest or hashlib.sha256(
-        json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
-    ).hexdigest()
+    digest = (
+        digest
+        or hashlib.sha256(
+            json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
+        ).hexdigest()
+    )
     version = document["version"]
     conn = store.conn
     with store.transaction():
@@ -94,25 +97,41 @@ def install(store: Store, document: dict[str, Any], digest: str | None = None) -
                 document.get("source_title", ""),
                 digest,
                 json.dumps(document, ensure_ascii=False),
-                dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             ),
         )
         docs: list[search.Document] = []
         for industry in document["industries"]:
             conn.execute(
                 "INSERT INTO catalogue_industries (id, version, no, name, name_en) VALUES (?, ?, ?, ?, ?)",
-                (industry["id"], version, industry["no"], industry["name"], industry.get("name_en", "")),
+                (
+                    industry["id"],
+                    version,
+                    industry["no"],
+                    industry["name"],
+                    industry.get("name_en", ""),
+                ),
             )
-            docs.append(search.Document(industry["id"], "industry", industry["name"], WEIGHT_INDUSTRY))
+            docs.append(
+                search.Document(industry["id"], "industry", industry["name"], WEIGHT_INDUSTRY)
+            )
             if industry.get("name_en"):
-                docs.append(search.Document(industry["id"], "industry_en", industry["name_en"], WEIGHT_EN))
+                docs.append(
+                    search.Document(industry["id"], "industry_en", industry["name_en"], WEIGHT_EN)
+                )
             for item in industry["items"]:
                 conn.execute(
                     "INSERT INTO catalogue_items (id, version, industry_id, no, name, name_en, text, note) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        item["id"], version, industry["id"], item["no"], item["name"],
-                        item.get("name_en", ""), item.get("text", item["name"]), item.get("note", ""),
+                        item["id"],
+                        version,
+                        industry["id"],
+                        item["no"],
+                        item["name"],
+                        item.get("name_en", ""),
+                        item.get("text", item["name"]),
+                        item.get("note", ""),
                     ),
                 )
                 docs.append(search.Document(item["id"], "item", item["name"], WEIGHT_ITEM))
@@ -187,8 +206,16 @@ def _terms_by_item(store: Store, item_id: str | None = None) -> dict[str, list[s
 
 def _item(row: dict, industry: Industry, terms: list[str]) -> Item:
     return Item(
-        row["id"], industry.id, industry.name, row["no"], row["name"], row["text"], terms,
-        row["note"], row["name_en"], industry.name_en,
+        row["id"],
+        industry.id,
+        industry.name,
+        row["no"],
+        row["name"],
+        row["text"],
+        terms,
+        row["note"],
+        row["name_en"],
+        industry.name_en,
     )
 
 
@@ -210,8 +237,8 @@ def get_industry(store: Store, industry_id: str) -> Industry:
 
 @dataclass
 class CatalogueHit:
-    id: str                 # industry id, item id, or "<item id>#<term no>"
-    kind: str               # industry | item | term
+    id: str  # industry id, item id, or "<item id>#<term no>"
+    kind: str  # industry | item | term
     industry_id: str
     industry: str
     item_id: str | None
@@ -237,25 +264,49 @@ def search_catalogue(store: Store, query: str, limit: int = 50) -> list[Catalogu
             "JOIN catalogue_industries d ON d.id = i.industry_id"
         )
     }
-    industry_names = {r["id"]: r["name"] for r in store.query("SELECT id, name FROM catalogue_industries")}
+    industry_names = {
+        r["id"]: r["name"] for r in store.query("SELECT id, name FROM catalogue_industries")
+    }
     results = []
     for hit in hits:
         item_id, _, term_no = hit.entity_id.partition("#")
         if item_id in industry_names:
-            results.append(CatalogueHit(
-                item_id, "industry", item_id, industry_names[item_id], None, None, None,
-                [industry_names[item_id]], hit.matched, hit.field, hit.score,
-            ))
+            results.append(
+                CatalogueHit(
+                    item_id,
+                    "industry",
+                    item_id,
+                    industry_names[item_id],
+                    None,
+                    None,
+                    None,
+                    [industry_names[item_id]],
+                    hit.matched,
+                    hit.field,
+                    hit.score,
+                )
+            )
             continue
         row = item_rows[item_id]
         path = [row["industry"], row["name"]]
         term = hit.display if term_no else None
         if term:
             path.append(term)
-        results.append(CatalogueHit(
-            hit.entity_id, "term" if term_no else "item", row["industry_id"], row["industry"],
-            item_id, row["name"], term, path, hit.matched, hit.field, hit.score,
-        ))
+        results.append(
+            CatalogueHit(
+                hit.entity_id,
+                "term" if term_no else "item",
+                row["industry_id"],
+                row["industry"],
+                item_id,
+                row["name"],
+                term,
+                path,
+                hit.matched,
+                hit.field,
+                hit.score,
+            )
+        )
     return results
 
 
@@ -288,10 +339,15 @@ def resolve_item_tokens(store: Store, tokens: list[str]) -> list[str]:
         if not token:
             continue
         head = token.split()[0]
-        row = store.query_one("SELECT id FROM catalogue_items WHERE id = ?", (head,)) or store.query_one(
-            "SELECT id FROM catalogue_items WHERE name = ? ORDER BY id LIMIT 1", (token,))
+        row = store.query_one(
+            "SELECT id FROM catalogue_items WHERE id = ?", (head,)
+        ) or store.query_one(
+            "SELECT id FROM catalogue_items WHERE name = ? ORDER BY id LIMIT 1", (token,)
+        )
         if row is None:
-            raise CatalogueError(f"指导目录中没有“{token}”，请从提示列表中选择（输入名称、拼音或编号）")
+            raise CatalogueError(
+                f"指导目录中没有“{token}”，请从提示列表中选择（输入名称、拼音或编号）"
+            )
         if row["id"] not in ids:
             ids.append(row["id"])
     return ids

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 # Remote timestamps further ahead than this are refused: a device with a wrong clock
 # must not push everybody's edits into the future.
@@ -36,7 +36,7 @@ class Timestamp:
         return f"{self.wall_ms:0{_MS_WIDTH}d}-{self.counter:0{_COUNTER_WIDTH}x}-{self.node}"
 
     @classmethod
-    def parse(cls, text: str) -> "Timestamp":
+    def parse(cls, text: str) -> Timestamp:
         try:
             wall, counter, node = text.split("-", 2)
             return cls(int(wall), int(counter, 16), node)

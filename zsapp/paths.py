@@ -29,7 +29,9 @@ def migrations_dir() -> Path:
 def data_dir() -> Path:
     """The user's data directory; ``ZSAPP_DATA_DIR`` overrides it (tests, portable use)."""
     override = os.environ.get("ZSAPP_DATA_DIR")
-    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path = (
+        Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    )
     path.mkdir(parents=True, exist_ok=True)
     return path
 

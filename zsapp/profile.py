@@ -22,9 +22,9 @@ class OfficerProfile:
     title: str = ""
     phone: str = ""
     email: str = ""
-    unit: str = ""          # 单位（招商局、投促中心…）
-    prefecture: str = ""    # 州市
-    park: str = ""          # 园区
+    unit: str = ""  # 单位（招商局、投促中心…）
+    prefecture: str = ""  # 州市
+    park: str = ""  # 园区
 
     @property
     def is_empty(self) -> bool:
@@ -40,7 +40,9 @@ def normalise_phone(raw: str) -> str:
 
 
 def validate(profile: OfficerProfile) -> OfficerProfile:
-    cleaned = OfficerProfile(**{f.name: (getattr(profile, f.name) or "").strip() for f in fields(profile)})
+    cleaned = OfficerProfile(
+        **{f.name: (getattr(profile, f.name) or "").strip() for f in fields(profile)}
+    )
     cleaned.phone = normalise_phone(cleaned.phone)
     if cleaned.email and not _EMAIL.match(cleaned.email):
         raise ProfileError(f"电子邮箱“{cleaned.email}”格式不正确")

@@ -11,7 +11,9 @@ from zsapp import paths
 
 @functools.lru_cache(maxsize=1)
 def data() -> dict[str, Any]:
-    return json.loads((paths.resources_dir() / "regions" / "yunnan.json").read_text(encoding="utf-8"))
+    return json.loads(
+        (paths.resources_dir() / "regions" / "yunnan.json").read_text(encoding="utf-8")
+    )
 
 
 def prefectures() -> list[dict[str, Any]]:

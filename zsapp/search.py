@@ -16,8 +16,8 @@ import functools
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from pypinyin import Style, lazy_pinyin, pinyin
 from pypinyin.constants import RE_HANS
@@ -29,9 +29,24 @@ _MAX_VARIANT_CHARS = 8
 
 # pypinyin reads these characters by their common word reading; as surnames they differ.
 SURNAME_READINGS = {
-    "单": "shan", "曾": "zeng", "解": "xie", "区": "ou", "查": "zha", "仇": "qiu",
-    "翟": "zhai", "朴": "piao", "盖": "ge", "乐": "yue", "尉": "yu", "缪": "miao",
-    "覃": "qin", "召": "shao", "种": "chong", "冼": "xian", "繁": "po", "员": "yun",
+    "单": "shan",
+    "曾": "zeng",
+    "解": "xie",
+    "区": "ou",
+    "查": "zha",
+    "仇": "qiu",
+    "翟": "zhai",
+    "朴": "piao",
+    "盖": "ge",
+    "乐": "yue",
+    "尉": "yu",
+    "缪": "miao",
+    "覃": "qin",
+    "召": "shao",
+    "种": "chong",
+    "冼": "xian",
+    "繁": "po",
+    "员": "yun",
 }
 
 
@@ -136,7 +151,7 @@ def pinyin_variants(norm: str, person_name: bool = False) -> tuple[tuple[str, ..
         variants.insert(0, (SURNAME_READINGS[norm[0]], *main[1:]))
     if len(main) == len(norm) <= _MAX_VARIANT_CHARS:  # aligned syllables: add heteronyms
         options = []
-        for ch, first in zip(norm, main):
+        for ch, first in zip(norm, main, strict=False):
             readings = [first]
             if _HAN.match(ch):
                 for r in _char_readings(ch):
@@ -189,7 +204,9 @@ def index_documents(conn, kind: str, documents: Iterable[Document]) -> int:
         if not norm:
             continue
         py, ini, keys = pinyin_keys(norm, doc.person_name)
-        rows.append((doc.entity_id, doc.field, doc.weight, doc.text, norm, keys, grams(norm), py, ini))
+        rows.append(
+            (doc.entity_id, doc.field, doc.weight, doc.text, norm, keys, grams(norm), py, ini)
+        )
     conn.executemany(
         f"INSERT INTO search_{kind} (entity_id, field, weight, display, norm, keys, grams, py, ini) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -201,7 +218,9 @@ def index_documents(conn, kind: str, documents: Iterable[Document]) -> int:
 def remove_entity(conn, kind: str, entity_id: str) -> None:
     # entity_id is column c0 of FTS5's content table, which a migration indexes: a lookup,
     # not a scan of the whole index (~100 ms with a million indexed visits).
-    rowids = conn.execute(f"SELECT id FROM search_{kind}_content WHERE c0 = ?", (entity_id,)).fetchall()
+    rowids = conn.execute(
+        f"SELECT id FROM search_{kind}_content WHERE c0 = ?", (entity_id,)
+    ).fetchall()
     conn.executemany(f"DELETE FROM search_{kind} WHERE rowid = ?", rowids)
 
 
@@ -216,9 +235,9 @@ class Hit:
     field: str
     display: str
     score: int
-    matched: str = ""            # the part of ``display`` that matched
+    matched: str = ""  # the part of ``display`` that matched
     span: tuple[int, int] = (0, 0)
-    via: str = "text"            # text | pinyin | initials
+    via: str = "text"  # text | pinyin | initials
     extra: dict = field(default_factory=dict)
 
 
@@ -266,7 +285,9 @@ def search(conn, kind: str, query: str, limit: int = 50) -> list[Hit]:
     """
     rows = []
     for expression, _q in (anchored, anywhere):
-        rows += conn.execute(sql, {"q": q, "expr": expression, "n": limit * 4, "cap": CANDIDATES_PER_PHASE}).fetchall()
+        rows += conn.execute(
+            sql, {"q": q, "expr": expression, "n": limit * 4, "cap": CANDIDATES_PER_PHASE}
+        ).fetchall()
         if len({r[0] for r in rows}) >= limit:
             break
     rows.sort(key=lambda r: -r[4])
@@ -295,7 +316,10 @@ def _with_span(hit: Hit, q: str, norm: str) -> Hit:
     for variant in pinyin_variants(text_norm):
         if len(variant) != len(chars):
             continue
-        for via, keys in (("initials", [s[0] if _is_pinyin(s) else s for s in variant]), ("pinyin", list(variant))):
+        for via, keys in (
+            ("initials", [s[0] if _is_pinyin(s) else s for s in variant]),
+            ("pinyin", list(variant)),
+        ):
             joined = "".join(keys)
             found = joined.find(q)
             if found < 0:

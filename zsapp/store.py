@@ -12,9 +12,10 @@ import re
 import sqlite3
 import threading
 import uuid
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 import sqlite_utils
 
@@ -27,14 +28,14 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 # Derived data kept up to date inside the write transaction of any change to a table
 # (search index rows, counters). Domain modules register at import; bootstrap imports them.
-_CHANGE_HOOKS: dict[str, list[Callable[["Store", str], None]]] = {}
+_CHANGE_HOOKS: dict[str, list[Callable[[Store, str], None]]] = {}
 
 
 def on_record_change(table: str) -> Callable:
     """Decorator: ``fn(store, row_id)`` runs after every insert/update/delete (local or
     applied from sync) of a row of ``table``, in the same transaction."""
 
-    def register(fn: Callable[["Store", str], None]) -> Callable[["Store", str], None]:
+    def register(fn: Callable[[Store, str], None]) -> Callable[[Store, str], None]:
         hooks = _CHANGE_HOOKS.setdefault(table, [])
         if fn not in hooks:
             hooks.append(fn)
@@ -100,16 +101,14 @@ class Store:
         if migrate:
             self.migrate()
         self.device_id = self._ensure_device()
-        self.clock = HybridLogicalClock(
-            self.device_id, last=self.get_setting("clock.last_hlc")
-        )
+        self.clock = HybridLogicalClock(self.device_id, last=self.get_setting("clock.last_hlc"))
 
     # -- lifecycle ---------------------------------------------------------------------
     def close(self) -> None:
         with self._lock:
             self.conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -159,7 +158,7 @@ class Store:
 
     # -- transactions ------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator["Store"]:
+    def transaction(self) -> Iterator[Store]:
         """A write transaction (BEGIN IMMEDIATE); nested use joins the outer one."""
         with self._lock:
             if self._depth:
@@ -192,7 +191,7 @@ class Store:
         with self._lock:
             cursor = self.conn.execute(sql, params)
             names = [d[0] for d in cursor.description or ()]
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
+            return [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]
 
     def query_one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
         rows = self.query(sql, params)
@@ -208,7 +207,9 @@ class Store:
             return self.conn.execute(sql, params)
 
     def count(self, table: str, include_deleted: bool = False) -> int:
-        where = "" if include_deleted or "deleted" not in self.columns(table) else " WHERE deleted = 0"
+        where = (
+            "" if include_deleted or "deleted" not in self.columns(table) else " WHERE deleted = 0"
+        )
         return self.scalar(f"SELECT count(*) FROM [{table}]{where}")
 
     def columns(self, table: str) -> list[str]:
@@ -241,7 +242,11 @@ class Store:
 
     # -- sync-ready record writes ------------------------------------------------------
     def _record_patch(self, table: str, row_id: str, values: Mapping[str, Any], hlc: str) -> None:
-        fields = [(f, v) for f, v in values.items() if f not in ("id", "updated_at", "updated_by", "created_at")]
+        fields = [
+            (f, v)
+            for f, v in values.items()
+            if f not in ("id", "updated_at", "updated_by", "created_at")
+        ]
         # executemany: one statement per table instead of two per field (bulk imports).
         self.conn.executemany(
             "INSERT INTO field_versions (table_name, row_id, field, hlc) VALUES (?, ?, ?, ?) "
@@ -269,7 +274,9 @@ class Store:
             }
             names = ", ".join(f"[{k}]" for k in full)
             marks = ", ".join("?" for _ in full)
-            self.conn.execute(f"INSERT INTO [{table}] ({names}) VALUES ({marks})", tuple(full.values()))
+            self.conn.execute(
+                f"INSERT INTO [{table}] ({names}) VALUES ({marks})", tuple(full.values())
+            )
             self._record_patch(table, row_id, {k: full[k] for k in full if k != "id"}, hlc)
             self.run_change_hooks(table, row_id)
         return row_id
@@ -292,7 +299,9 @@ class Store:
             if current is None:
                 raise RecordNotFound(f"找不到记录 {row_id}")
             changed = {
-                k: v for k, v in changes.items() if k not in SYNC_COLUMNS[:4] and current.get(k) != v
+                k: v
+                for k, v in changes.items()
+                if k not in SYNC_COLUMNS[:4] and current.get(k) != v
             }
             if not changed:
                 return current

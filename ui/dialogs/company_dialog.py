@@ -7,21 +7,40 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
-    QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
 )
 
+from ui.context import AppContext
 from zsapp import catalogue
 from zsapp.contacts import companies
 from zsapp.contacts.validation import ContactsError
-from ui.context import AppContext
 
 
 class CompanyDialog(QDialog):
-    open_existing = Signal(str)   # the user chose to open the company that already has this USCC
+    open_existing = Signal(str)  # the user chose to open the company that already has this USCC
 
-    def __init__(self, ctx: AppContext, company_id: str | None = None, parent: QWidget | None = None,
-                 initial: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        company_id: str | None = None,
+        parent: QWidget | None = None,
+        initial: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.company_id = company_id
@@ -111,7 +130,9 @@ class CompanyDialog(QDialog):
         self.error.setStyleSheet("color: #b00020")
         self.error.setWordWrap(True)
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
 
@@ -129,7 +150,10 @@ class CompanyDialog(QDialog):
         layout.addWidget(buttons)
 
         if company_id:
-            self._load(companies.get_company(ctx.store, company_id), companies.item_ids(ctx.store, company_id))
+            self._load(
+                companies.get_company(ctx.store, company_id),
+                companies.item_ids(ctx.store, company_id),
+            )
         elif initial:
             self._load(initial, [])
 
@@ -137,10 +161,18 @@ class CompanyDialog(QDialog):
         for key, edit in self.edits.items():
             value = row.get(key)
             if key == "tags":
-                value = "，".join(json.loads(value or "[]")) if isinstance(value, str) else "，".join(value or [])
+                value = (
+                    "，".join(json.loads(value or "[]"))
+                    if isinstance(value, str)
+                    else "，".join(value or [])
+                )
             edit.setText("" if value is None else str(value))
-        self.region.setCurrentIndex(max(0, companies.REGION_TAGS.index(row.get("region_tag") or "")))
-        self.ownership.setCurrentIndex(max(0, companies.OWNERSHIPS.index(row.get("ownership") or "")))
+        self.region.setCurrentIndex(
+            max(0, companies.REGION_TAGS.index(row.get("region_tag") or ""))
+        )
+        self.ownership.setCurrentIndex(
+            max(0, companies.OWNERSHIPS.index(row.get("ownership") or ""))
+        )
         for key, box in self.flag_boxes.items():
             box.setChecked(bool(row.get(key)))
         self.dishonest.setChecked(bool(row.get("is_dishonest")))
@@ -161,18 +193,24 @@ class CompanyDialog(QDialog):
         return values
 
     def selected_items(self) -> list[str]:
-        return [self.items.item(n).data(Qt.ItemDataRole.UserRole) for n in range(self.items.count())
-                if self.items.item(n).checkState() == Qt.CheckState.Checked]
+        return [
+            self.items.item(n).data(Qt.ItemDataRole.UserRole)
+            for n in range(self.items.count())
+            if self.items.item(n).checkState() == Qt.CheckState.Checked
+        ]
 
     def save(self, allow_similar: bool = False) -> None:
         store = self.ctx.store
         try:
             if self.company_id:
-                companies.update_company(store, self.company_id, self.values(), items=self.selected_items())
+                companies.update_company(
+                    store, self.company_id, self.values(), items=self.selected_items()
+                )
                 self.saved_id = self.company_id
             else:
-                self.saved_id = companies.create_company(store, self.values(), items=self.selected_items(),
-                                                         allow_similar=allow_similar)
+                self.saved_id = companies.create_company(
+                    store, self.values(), items=self.selected_items(), allow_similar=allow_similar
+                )
         except companies.DuplicateCompany as exc:
             self.error.setText(str(exc))
             answer = QMessageBox.question(self, "企业已存在", f"{exc}\n\n是否打开已有的企业？")
@@ -183,7 +221,8 @@ class CompanyDialog(QDialog):
         except companies.SimilarCompanyWarning as exc:
             names = "\n".join(f"· {c['name']}（{c['reason']}）" for c in exc.candidates)
             answer = QMessageBox.question(
-                self, "可能重复", f"已有名称相近的企业：\n{names}\n\n确认不是同一家企业，仍然保存？")
+                self, "可能重复", f"已有名称相近的企业：\n{names}\n\n确认不是同一家企业，仍然保存？"
+            )
             if answer == QMessageBox.StandardButton.Yes:
                 self.save(allow_similar=True)
             else:

@@ -9,20 +9,42 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
-    QProgressBar, QPushButton, QTableView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
+from ui.context import AppContext
 from zsapp.contacts import importer
 from zsapp.store import StoreError
-from ui.context import AppContext
 
-ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8（带 BOM）", "gb18030": "GBK/GB18030", "utf-16": "UTF-16",
-                  "xlsx": "Excel", "vcf": "vCard"}
+ENCODING_NAMES = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8（带 BOM）",
+    "gb18030": "GBK/GB18030",
+    "utf-16": "UTF-16",
+    "xlsx": "Excel",
+    "vcf": "vCard",
+}
 
 
 class ImportDialog(QDialog):
-    def __init__(self, ctx: AppContext, path: str | Path | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, path: str | Path | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.table: importer.SourceTable | None = None
@@ -41,7 +63,9 @@ class ImportDialog(QDialog):
         self.mapping_table = QTableWidget(0, 3)
         self.mapping_table.setObjectName("importMapping")
         self.mapping_table.setHorizontalHeaderLabels(["文件中的列", "对应字段", "示例"])
-        self.mapping_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.mapping_table.horizontalHeader().setSectionResizeMode(
+            2, QHeaderView.ResizeMode.Stretch
+        )
         self.mapping_table.verticalHeader().hide()
         self.preview_model = QStandardItemModel(self)
         self.preview = QTableView()
@@ -95,7 +119,9 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(enabled)
 
     def browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择要导入的文件", "", "客商数据 (*.csv *.txt *.xlsx *.vcf);;所有文件 (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择要导入的文件", "", "客商数据 (*.csv *.txt *.xlsx *.vcf);;所有文件 (*)"
+        )
         if path:
             self.load(Path(path))
 
@@ -109,7 +135,9 @@ class ImportDialog(QDialog):
             self._set_enabled(False)
             return
         t = self.table
-        self.info.setText(f"{ENCODING_NAMES.get(t.encoding, t.encoding)} · {len(t.rows)} 行数据 · {len(t.headers)} 列")
+        self.info.setText(
+            f"{ENCODING_NAMES.get(t.encoding, t.encoding)} · {len(t.rows)} 行数据 · {len(t.headers)} 列"
+        )
         mapping = importer.auto_mapping(t.headers)
         self.mapping_table.setRowCount(len(t.headers))
         for n, header in enumerate(t.headers):
@@ -145,12 +173,19 @@ class ImportDialog(QDialog):
         self.preview_model.clear()
         self.preview_model.setHorizontalHeaderLabels(headers)
         for row in rows:
-            self.preview_model.appendRow([_cell(row["_line"]), *[_cell(row[h]) for h in headers[1:]]])
+            self.preview_model.appendRow(
+                [_cell(row["_line"]), *[_cell(row[h]) for h in headers[1:]]]
+            )
 
     def run(self, dry_run: bool) -> None:
         if not self.table:
             return
-        store, table, mapping, only_good = self.ctx.store, self.table, self.mapping(), self.only_good.isChecked()
+        store, table, mapping, only_good = (
+            self.ctx.store,
+            self.table,
+            self.mapping(),
+            self.only_good.isChecked(),
+        )
         self._set_enabled(False)
         self.progress.setVisible(True)
         self.progress.setValue(0)
@@ -160,13 +195,16 @@ class ImportDialog(QDialog):
         def work(progress):
             plans, report = importer.plan_import(store, table, mapping)
             try:
-                return importer.apply_import(store, plans, report, only_good=only_good, dry_run=dry_run,
-                                             progress=progress)
+                return importer.apply_import(
+                    store, plans, report, only_good=only_good, dry_run=dry_run, progress=progress
+                )
             except importer.ImportRejected as exc:
                 exc.report.rejected_message = str(exc)  # type: ignore[attr-defined]
                 return exc.report
 
-        self.ctx.tasks.run(work, lambda report: self._done(report, dry_run), self._failed, self._progress)
+        self.ctx.tasks.run(
+            work, lambda report: self._done(report, dry_run), self._failed, self._progress
+        )
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(max(total, 1))
@@ -185,7 +223,9 @@ class ImportDialog(QDialog):
             self.errors.addItem(f"第 {line} 行：{reason}")
         rejected = getattr(report, "rejected_message", "")
         if rejected:
-            self.result.setText(f"<span style='color:#b00020'>{rejected}</span><br>可修改文件后重试，或勾选“只导入正确的行”。")
+            self.result.setText(
+                f"<span style='color:#b00020'>{rejected}</span><br>可修改文件后重试，或勾选“只导入正确的行”。"
+            )
         elif dry_run:
             self.result.setText("检查结果（尚未写入）：" + report.summary())
         else:

@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QButtonGroup, QDialog, QDialogButtonBox, QGridLayout, QLabel, QRadioButton, QScrollArea,
-    QVBoxLayout, QWidget,
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QLabel,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
 )
 
-from zsapp.contacts import companies, merge, people
-from zsapp.store import StoreError
 from ui.context import AppContext
 from ui.dialogs.visit_dialog import CompletingLineEdit
+from zsapp.contacts import companies, merge, people
+from zsapp.store import StoreError
 
 
 def _show(value) -> str:
@@ -24,8 +31,14 @@ def _show(value) -> str:
 
 
 class MergeDialog(QDialog):
-    def __init__(self, ctx: AppContext, table: str, keep_id: str, other_id: str | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        table: str,
+        keep_id: str,
+        other_id: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx, self.table, self.keep_id, self.other_id = ctx, table, keep_id, other_id
         self.result_info: dict | None = None
@@ -41,32 +54,48 @@ class MergeDialog(QDialog):
         self.other_edit.returnPressed.connect(self.load_other)
         self.grid_host = QWidget()
         self.grid = QGridLayout(self.grid_host)
-        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)   # rows stay together at the top
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)  # rows stay together at the top
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.grid_host)
         self.error = QLabel()
         self.error.setStyleSheet("color: #b00020")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("合并")
         buttons.accepted.connect(self.do_merge)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"保留：<b>{keep_name}</b>。另一条记录的联系人、拜访、行业、附件将全部转入保留的记录，"
-                                "它本身删除并指向保留的记录。"))
+        layout.addWidget(
+            QLabel(
+                f"保留：<b>{keep_name}</b>。另一条记录的联系人、拜访、行业、附件将全部转入保留的记录，"
+                "它本身删除并指向保留的记录。"
+            )
+        )
         layout.addWidget(self.other_edit)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.choices: dict[str, QButtonGroup] = {}
         if other_id:
-            self.other_edit.setText(store.scalar(f"SELECT name FROM [{table}] WHERE id = ?", (other_id,)) or "")
+            self.other_edit.setText(
+                store.scalar(f"SELECT name FROM [{table}] WHERE id = ?", (other_id,)) or ""
+            )
             self.build_grid()
 
     def _names(self, query: str) -> list[str]:
         if self.table == "companies":
-            return [r["name"] for r in companies.search_companies(self.ctx.store, query, 10) if r["id"] != self.keep_id]
-        return [r["name"] for r in people.search_people(self.ctx.store, query, 10) if r["id"] != self.keep_id]
+            return [
+                r["name"]
+                for r in companies.search_companies(self.ctx.store, query, 10)
+                if r["id"] != self.keep_id
+            ]
+        return [
+            r["name"]
+            for r in people.search_people(self.ctx.store, query, 10)
+            if r["id"] != self.keep_id
+        ]
 
     def load_other(self) -> None:
         name = self.other_edit.text().strip()
@@ -101,7 +130,9 @@ class MergeDialog(QDialog):
             other = QRadioButton(_show(row["other"]))
             group.addButton(keep, 0)
             group.addButton(other, 1)
-            (other if row["merged"] == row["other"] and row["keep"] != row["merged"] else keep).setChecked(True)
+            (
+                other if row["merged"] == row["other"] and row["keep"] != row["merged"] else keep
+            ).setChecked(True)
             self.grid.addWidget(QLabel(row["label"]), n, 0)
             self.grid.addWidget(keep, n, 1)
             self.grid.addWidget(other, n, 2)
@@ -119,7 +150,9 @@ class MergeDialog(QDialog):
             return
         try:
             fn = merge.merge_companies if self.table == "companies" else merge.merge_people
-            self.result_info = fn(self.ctx.store, self.keep_id, self.other_id, self.selected_choices())
+            self.result_info = fn(
+                self.ctx.store, self.keep_id, self.other_id, self.selected_choices()
+            )
         except StoreError as exc:
             self.error.setText(str(exc))
             return

@@ -6,18 +6,31 @@ import json
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
 )
 
+from ui.context import AppContext
 from zsapp.contacts import companies, people
 from zsapp.contacts.validation import ContactsError, display_phone
 from zsapp.store import StoreError
-from ui.context import AppContext
 
 
 class PersonDialog(QDialog):
-    def __init__(self, ctx: AppContext, person_id: str | None = None, company_id: str | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        person_id: str | None = None,
+        company_id: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.person_id = person_id
@@ -29,17 +42,23 @@ class PersonDialog(QDialog):
         form = QFormLayout()
         from ui.dialogs.visit_dialog import CompletingLineEdit  # shared type-ahead
 
-        self.company = CompletingLineEdit(lambda q: [r["name"] for r in companies.search_companies(ctx.store, q, 10)],
-                                          multiple=False)
+        self.company = CompletingLineEdit(
+            lambda q: [r["name"] for r in companies.search_companies(ctx.store, q, 10)],
+            multiple=False,
+        )
         self.company.setObjectName("person_company")
         self.company.setPlaceholderText("输入企业名称或拼音首字母")
         for key, label in (("name", "姓名 *"), ("title", "职务")):
             self.edits[key] = QLineEdit()
             form.addRow(label, self.edits[key])
         form.insertRow(1, "企业", self.company)
-        for key, label, hint in (("mobile", "手机", "如 138 0013 8000 或 +852 …"),
-                                 ("landline", "座机", "如 0871-63123456"),
-                                 ("email", "邮箱", ""), ("wechat", "微信", ""), ("tags", "标签", "逗号分隔")):
+        for key, label, hint in (
+            ("mobile", "手机", "如 138 0013 8000 或 +852 …"),
+            ("landline", "座机", "如 0871-63123456"),
+            ("email", "邮箱", ""),
+            ("wechat", "微信", ""),
+            ("tags", "标签", "逗号分隔"),
+        ):
             self.edits[key] = QLineEdit()
             self.edits[key].setPlaceholderText(hint)
             form.addRow(label, self.edits[key])
@@ -52,7 +71,9 @@ class PersonDialog(QDialog):
         self.error.setObjectName("personError")
         self.error.setStyleSheet("color: #b00020")
         self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         if person_id:
@@ -80,11 +101,17 @@ class PersonDialog(QDialog):
             company_id = row.get("company_id")
             jobs = people.employment(ctx.store, person_id)
             if jobs:
-                self.history.setText("任职经历：" + "；".join(
-                    f"{j['company_name'] or '（已删除的企业）'} {j['title']} {j['start_date']}～{j['end_date'] or '至今'}"
-                    for j in jobs))
+                self.history.setText(
+                    "任职经历："
+                    + "；".join(
+                        f"{j['company_name'] or '（已删除的企业）'} {j['title']} {j['start_date']}～{j['end_date'] or '至今'}"
+                        for j in jobs
+                    )
+                )
         if company_id:
-            self.company.setText(ctx.store.scalar("SELECT name FROM companies WHERE id = ?", (company_id,)) or "")
+            self.company.setText(
+                ctx.store.scalar("SELECT name FROM companies WHERE id = ?", (company_id,)) or ""
+            )
 
     def export_vcard(self, path: str | None = None) -> str | None:
         """Save this person as a vCard 3.0 file a phone can import (Chinese name intact)."""
@@ -92,7 +119,9 @@ class PersonDialog(QDialog):
 
         if path is None:
             name = self.edits["name"].text().strip() or "联系人"
-            path, _ = QFileDialog.getSaveFileName(self, "导出名片", f"{name}.vcf", "vCard 名片 (*.vcf)")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "导出名片", f"{name}.vcf", "vCard 名片 (*.vcf)"
+            )
         if not path:
             return None
         try:

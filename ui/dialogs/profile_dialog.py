@@ -5,18 +5,34 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
 )
 
 from zsapp import profile, regions
 from zsapp.store import Store
 
-LABELS = {"name": "姓名", "title": "职务", "phone": "手机", "email": "邮箱", "unit": "单位",
-          "prefecture": "州市", "park": "园区"}
+LABELS = {
+    "name": "姓名",
+    "title": "职务",
+    "phone": "手机",
+    "email": "邮箱",
+    "unit": "单位",
+    "prefecture": "州市",
+    "park": "园区",
+}
 
 
 class ProfileDialog(QDialog):
-    def __init__(self, store: Store, first_run: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: Store, first_run: bool = False, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.setWindowTitle("欢迎使用招商助手" if first_run else "个人资料")
@@ -44,15 +60,23 @@ class ProfileDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("profileError")
         self.error.setStyleSheet("color: #b00020")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("以后再说" if first_run else "取消")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(
+            "以后再说" if first_run else "取消"
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
         if first_run:
-            layout.addWidget(QLabel("请填写您的个人资料，它会出现在推介册的联系页和拜访记录中。\n可以跳过，之后在“设置”中修改。"))
+            layout.addWidget(
+                QLabel(
+                    "请填写您的个人资料，它会出现在推介册的联系页和拜访记录中。\n可以跳过，之后在“设置”中修改。"
+                )
+            )
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)

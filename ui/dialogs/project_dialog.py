@@ -8,17 +8,36 @@ from typing import Any
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QGridLayout,
-    QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit,
-    QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
+from ui.context import AppContext
 from zsapp import catalogue, regions
 from zsapp.contacts import companies
 from zsapp.projects import admission, funds, parks, stages
 from zsapp.projects import projects as P
 from zsapp.projects.common import CATEGORIES, INVESTOR_ROLES, StoreError, wan_to_yi_text
-from ui.context import AppContext
 
 
 def _error_label(name: str) -> QLabel:
@@ -30,7 +49,9 @@ def _error_label(name: str) -> QLabel:
 
 
 def _buttons(dialog: QDialog, ok_text: str = "保存") -> QDialogButtonBox:
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+    )
     buttons.button(QDialogButtonBox.StandardButton.Save).setText(ok_text)
     buttons.accepted.connect(dialog.save)  # type: ignore[attr-defined]
     buttons.rejected.connect(dialog.reject)
@@ -78,15 +99,23 @@ class LocationPicker(QWidget):
         self.park.setCurrentIndex(max(0, self.park.findData(park_id or "")))
 
     def keys(self) -> dict[str, str]:
-        return {"prefecture_key": self.prefecture.currentData() or "", "county_key": self.county.currentData() or "",
-                "park_key": self.park.currentData() or ""}
+        return {
+            "prefecture_key": self.prefecture.currentData() or "",
+            "county_key": self.county.currentData() or "",
+            "park_key": self.park.currentData() or "",
+        }
 
 
 class ProjectDialog(QDialog):
     """Create (optionally prefilled: from a catalogue item or a company) or edit a project."""
 
-    def __init__(self, ctx: AppContext, project_id: str | None = None, parent: QWidget | None = None,
-                 initial: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        project_id: str | None = None,
+        parent: QWidget | None = None,
+        initial: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.project_id = project_id
@@ -148,8 +177,14 @@ class ProjectDialog(QDialog):
         self.intensity = QLabel("投资强度：—")
         self.intensity.setObjectName("project_intensity")
         money = QGridLayout()
-        for n, (label, w) in enumerate((("总投资（亿元）", self.investment), ("用地（亩）", self.land),
-                                        ("预期亩均税收（万元/亩）", self.tax), ("预计就业（人）", self.jobs))):
+        for n, (label, w) in enumerate(
+            (
+                ("总投资（亿元）", self.investment),
+                ("用地（亩）", self.land),
+                ("预期亩均税收（万元/亩）", self.tax),
+                ("预计就业（人）", self.jobs),
+            )
+        ):
             w.setPlaceholderText("")
             money.addWidget(QLabel(label), n // 2, (n % 2) * 2)
             money.addWidget(w, n // 2, (n % 2) * 2 + 1)
@@ -247,8 +282,14 @@ class ProjectDialog(QDialog):
             entry = self.items.item(n)
             checked = entry.data(Qt.ItemDataRole.UserRole) in item_ids
             entry.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-            if checked and n == next((i for i in range(self.items.count())
-                                      if self.items.item(i).data(Qt.ItemDataRole.UserRole) in item_ids), -1):
+            if checked and n == next(
+                (
+                    i
+                    for i in range(self.items.count())
+                    if self.items.item(i).data(Qt.ItemDataRole.UserRole) in item_ids
+                ),
+                -1,
+            ):
                 self.items.scrollToItem(entry)
 
     def _load_initial(self, values: dict[str, Any]) -> None:
@@ -261,10 +302,19 @@ class ProjectDialog(QDialog):
                 self.direction_boxes[d].setChecked(True)
         from zsapp.projects.common import prefecture
 
-        pref = prefecture(values.get("prefecture_key", "")) if values.get("prefecture_key") else None
-        park = parks.find_park(self.ctx.store, values.get("park_key", "")) if values.get("park_key") else None
-        self.location.set_location(pref["code"] if pref else (park or {}).get("prefecture_code", ""), "",
-                                   park["id"] if park else "")
+        pref = (
+            prefecture(values.get("prefecture_key", "")) if values.get("prefecture_key") else None
+        )
+        park = (
+            parks.find_park(self.ctx.store, values.get("park_key", ""))
+            if values.get("park_key")
+            else None
+        )
+        self.location.set_location(
+            pref["code"] if pref else (park or {}).get("prefecture_code", ""),
+            "",
+            park["id"] if park else "",
+        )
         for company_id, role in values.get("investors", []):
             row = self.ctx.store.get("companies", company_id)
             if row:
@@ -293,7 +343,7 @@ class ProjectDialog(QDialog):
             self.add_investor(inv["company_id"], inv["name"], inv["role"])
 
     def _update_intensity(self) -> None:
-        from zsapp.projects.common import ProjectError, yi_to_wan, parse_decimal
+        from zsapp.projects.common import ProjectError, parse_decimal, yi_to_wan
 
         try:
             wan = yi_to_wan(self.investment.text())
@@ -336,22 +386,32 @@ class ProjectDialog(QDialog):
         out = []
         for r in range(self.investors.rowCount()):
             combo = self.investors.cellWidget(r, 1)
-            out.append((self.investors.item(r, 0).data(Qt.ItemDataRole.UserRole), combo.currentText()))
+            out.append(
+                (self.investors.item(r, 0).data(Qt.ItemDataRole.UserRole), combo.currentText())
+            )
         return out
 
     # -- saving ------------------------------------------------------------------------
     def selected_items(self) -> list[str]:
-        return [self.items.item(n).data(Qt.ItemDataRole.UserRole) for n in range(self.items.count())
-                if self.items.item(n).checkState() == Qt.CheckState.Checked]
+        return [
+            self.items.item(n).data(Qt.ItemDataRole.UserRole)
+            for n in range(self.items.count())
+            if self.items.item(n).checkState() == Qt.CheckState.Checked
+        ]
 
     def values(self) -> dict[str, Any]:
         return {
-            "name": self.name.text(), "summary": self.summary.toPlainText(),
+            "name": self.name.text(),
+            "summary": self.summary.toPlainText(),
             "construction_content": self.content.toPlainText(),
-            "total_investment_yi": self.investment.text(), "land_mu": self.land.text(),
-            "tax_per_mu_wan": self.tax.text(), "expected_jobs": self.jobs.text(),
-            "category": self.category.currentText(), "source_id": self.source.currentData() or "",
-            "owner_officer": self.owner.text(), "leader": self.leader.text(),
+            "total_investment_yi": self.investment.text(),
+            "land_mu": self.land.text(),
+            "tax_per_mu_wan": self.tax.text(),
+            "expected_jobs": self.jobs.text(),
+            "category": self.category.currentText(),
+            "source_id": self.source.currentData() or "",
+            "owner_officer": self.owner.text(),
+            "leader": self.leader.text(),
             "is_provincial_major": self.major.isChecked(),
             "directions": [k for k, b in self.direction_boxes.items() if b.isChecked()],
             "ways": [k for k, b in self.way_boxes.items() if b.isChecked()],
@@ -361,12 +421,22 @@ class ProjectDialog(QDialog):
         store = self.ctx.store
         try:
             if self.project_id:
-                P.update_project(store, self.project_id, **self.values(), item_ids=self.selected_items(),
-                                 investors=self.investor_list())
+                P.update_project(
+                    store,
+                    self.project_id,
+                    **self.values(),
+                    item_ids=self.selected_items(),
+                    investors=self.investor_list(),
+                )
                 self.saved_id = self.project_id
             else:
-                self.saved_id = P.create_project(store, item_ids=self.selected_items(), investors=self.investor_list(),
-                                                 **self.location.keys(), **self.values())
+                self.saved_id = P.create_project(
+                    store,
+                    item_ids=self.selected_items(),
+                    investors=self.investor_list(),
+                    **self.location.keys(),
+                    **self.values(),
+                )
         except StoreError as exc:
             self.error.setText(str(exc))
             return
@@ -402,8 +472,13 @@ class StageDialog(QDialog):
 
     def save(self) -> None:
         try:
-            stages.change_stage(self.ctx.store, self.project_id, self.stage.currentText(), self.note.text(),
-                                self.date.date().toString("yyyy-MM-dd"))
+            stages.change_stage(
+                self.ctx.store,
+                self.project_id,
+                self.stage.currentText(),
+                self.note.text(),
+                self.date.date().toString("yyyy-MM-dd"),
+            )
         except StoreError as exc:
             self.error.setText(str(exc))
             return
@@ -442,9 +517,15 @@ class FundsDialog(QDialog):
 
     def save(self) -> None:
         try:
-            funds.add_funds(self.ctx.store, self.project_id, self.month.text(), self.amount.text(),
-                            outside_province=self.outside.isChecked(), industrial=self.industrial.isChecked(),
-                            note=self.note.text())
+            funds.add_funds(
+                self.ctx.store,
+                self.project_id,
+                self.month.text(),
+                self.amount.text(),
+                outside_province=self.outside.isChecked(),
+                industrial=self.industrial.isChecked(),
+                note=self.note.text(),
+            )
         except StoreError as exc:
             self.error.setText(str(exc))
             return
@@ -477,8 +558,13 @@ class TransferDialog(QDialog):
 
     def save(self) -> None:
         try:
-            P.transfer(self.ctx.store, self.project_id, reason=self.reason.text(), decided_by=self.by.text(),
-                       **self.target.keys())
+            P.transfer(
+                self.ctx.store,
+                self.project_id,
+                reason=self.reason.text(),
+                decided_by=self.by.text(),
+                **self.target.keys(),
+            )
         except StoreError as exc:
             self.error.setText(str(exc))
             return
@@ -544,7 +630,9 @@ class AdmissionDialog(QDialog):
             reason.setToolTip(f"规则原文：{rule.rule_text}\n理由：{rule.reason}")
             override = QTableWidgetItem(
                 f"{rule.override['reason']}（{rule.override['decided_by']}，{rule.override['decided_on']}）"
-                if rule.override else "")
+                if rule.override
+                else ""
+            )
             for c, item in enumerate((head, result, reason)):
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 self.table.setItem(r, c, item)
@@ -556,7 +644,9 @@ class AdmissionDialog(QDialog):
                 combo.addItems(["未答", "否", "是"])
                 combo.setCurrentText(rule.answer or "未答")
                 combo.setToolTip(rule.question)
-                combo.currentTextChanged.connect(lambda text, rid=rule.rule_id: self.answer(rid, text))
+                combo.currentTextChanged.connect(
+                    lambda text, rid=rule.rule_id: self.answer(rid, text)
+                )
                 self.table.setCellWidget(r, 3, combo)
             else:
                 self.table.removeCellWidget(r, 3)
@@ -564,7 +654,9 @@ class AdmissionDialog(QDialog):
         self.table.resizeRowsToContents()
 
     def answer(self, rule_id: str, text: str) -> None:
-        admission.set_answer(self.ctx.store, self.project_id, rule_id, "" if text == "未答" else text)
+        admission.set_answer(
+            self.ctx.store, self.project_id, rule_id, "" if text == "未答" else text
+        )
         self.ctx.notify("projects")
         self.refresh()
 
@@ -574,8 +666,13 @@ class AdmissionDialog(QDialog):
             self.error.setText("请先选择要放行的规则")
             return
         try:
-            admission.record_override(self.ctx.store, self.project_id, self.rules[row].rule_id, self.reason.text(),
-                                      self.by.text())
+            admission.record_override(
+                self.ctx.store,
+                self.project_id,
+                self.rules[row].rule_id,
+                self.reason.text(),
+                self.by.text(),
+            )
         except StoreError as exc:
             self.error.setText(str(exc))
             return
@@ -594,12 +691,16 @@ class ThresholdsDialog(QDialog):
         self.setWindowTitle("准入阈值（投资强度、亩均税收下限）")
         self.setObjectName("thresholdsDialog")
         self.resize(900, 480)
-        note = QLabel("没有适用阈值的项目，准入规则第 3 条显示“需人工确认”，不会默认通过。"
-                      "请按本单位执行的文件录入并注明来源；省招商办发布的阈值会随同步更新。")
+        note = QLabel(
+            "没有适用阈值的项目，准入规则第 3 条显示“需人工确认”，不会默认通过。"
+            "请按本单位执行的文件录入并注明来源；省招商办发布的阈值会随同步更新。"
+        )
         note.setWordWrap(True)
         self.table = QTableWidget(0, 6)
         self.table.setObjectName("thresholdsTable")
-        self.table.setHorizontalHeaderLabels(["州市", "园区", "产业", "投资强度下限", "亩均税收下限", "来源"])
+        self.table.setHorizontalHeaderLabels(
+            ["州市", "园区", "产业", "投资强度下限", "亩均税收下限", "来源"]
+        )
         self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -655,19 +756,29 @@ class ThresholdsDialog(QDialog):
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             park = parks.get_park(self.ctx.store, row["park_id"])
-            values = [prefecture_name(row["prefecture_code"]) or "全省", park["name"] if park else "—",
-                      industries.get(row["industry_id"], "全部"), row["min_intensity_wan"] or "—",
-                      row["min_tax_wan"] or "—", row["source"]]
+            values = [
+                prefecture_name(row["prefecture_code"]) or "全省",
+                park["name"] if park else "—",
+                industries.get(row["industry_id"], "全部"),
+                row["min_intensity_wan"] or "—",
+                row["min_tax_wan"] or "—",
+                row["source"],
+            ]
             for c, v in enumerate(values):
                 self.table.setItem(r, c, QTableWidgetItem(v))
 
     def save(self) -> None:
         keys = self.location.keys()
         try:
-            admission.set_threshold(self.ctx.store, prefecture_code=keys["prefecture_key"], park_id=keys["park_key"],
-                                    industry_id=self.industry.currentData() or "",
-                                    min_intensity_wan=self.min_intensity.text(), min_tax_wan=self.min_tax.text(),
-                                    source=self.source.text())
+            admission.set_threshold(
+                self.ctx.store,
+                prefecture_code=keys["prefecture_key"],
+                park_id=keys["park_key"],
+                industry_id=self.industry.currentData() or "",
+                min_intensity_wan=self.min_intensity.text(),
+                min_tax_wan=self.min_tax.text(),
+                source=self.source.text(),
+            )
         except StoreError as exc:
             self.error.setText(str(exc))
             return

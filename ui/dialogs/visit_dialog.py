@@ -4,22 +4,36 @@ Ctrl+Enter saves. The form autosaves a draft every few seconds (local ``drafts``
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox, QCompleter, QDateEdit, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-    QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QVBoxLayout, QWidget,
+    QComboBox,
+    QCompleter,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
 )
 
+from ui.context import AppContext
 from zsapp import catalogue, profile
 from zsapp.contacts import companies, drafts, people, visits
 from zsapp.contacts.validation import ContactsError
 from zsapp.store import StoreError
-from ui.context import AppContext
 
 DRAFT_KEY = "visit"
 AUTOSAVE_MS = 3000
@@ -30,7 +44,7 @@ class _TabLeaves:
     """Tab leaves a date/time edit at once (Qt would step through its sections first);
     ←/→ still move between sections and ↑/↓ change them."""
 
-    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 (Qt names)
+    def focusNextPrevChild(self, next: bool) -> bool:
         return QWidget.focusNextPrevChild(self, next)
 
 
@@ -46,7 +60,12 @@ class CompletingLineEdit(QLineEdit):
     """A line edit with a type-ahead popup fed by a search function. With ``multiple``,
     several names are separated by 、 and the popup completes the one being typed."""
 
-    def __init__(self, source: Callable[[str], list[str]], multiple: bool = True, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        source: Callable[[str], list[str]],
+        multiple: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.source = source
         self.multiple = multiple
@@ -84,10 +103,13 @@ class CompletingLineEdit(QLineEdit):
 
 
 _DATE_TAIL = re.compile(
-    r"\s*[@＠]?\s*(今天|明天|后天|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.月]\d{1,2}日?)\s*$")
+    r"\s*[@＠]?\s*(今天|明天|后天|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.月]\d{1,2}日?)\s*$"
+)
 
 
-def parse_followup_line(line: str, default_due: date, today: date | None = None) -> dict[str, str] | None:
+def parse_followup_line(
+    line: str, default_due: date, today: date | None = None
+) -> dict[str, str] | None:
     """'寄送资料 3-10' / '回访 @2025-04-01' / '报价 明天' → text and due date; else default."""
     today = today or date.today()
     line = line.strip().lstrip("-·•☐ ").strip()
@@ -117,8 +139,14 @@ def parse_followup_line(line: str, default_due: date, today: date | None = None)
 class VisitDialog(QDialog):
     saved = Signal(str)
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, draft: dict[str, Any] | None = None,
-                 company_id: str | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        draft: dict[str, Any] | None = None,
+        company_id: str | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.saved_id: str | None = None
@@ -131,7 +159,9 @@ class VisitDialog(QDialog):
 
         self.companies = CompletingLineEdit(self._company_names)
         self.companies.setObjectName("visit_companies")
-        self.companies.setPlaceholderText("输入企业名称、拼音或首字母（如 zgyd），↓ 选择；新企业直接输入全称")
+        self.companies.setPlaceholderText(
+            "输入企业名称、拼音或首字母（如 zgyd），↓ 选择；新企业直接输入全称"
+        )
         self.people = CompletingLineEdit(self._person_names)
         self.people.setObjectName("visit_people")
         self.people.setPlaceholderText("对方人员：姓名或拼音；新联系人直接输入姓名")
@@ -170,7 +200,9 @@ class VisitDialog(QDialog):
         self.followups = QPlainTextEdit()
         self.followups.setObjectName("visit_followups")
         self.followups.setTabChangesFocus(True)
-        self.followups.setPlaceholderText("跟进事项，每行一条，可在末尾写日期：寄送园区资料 3-10 / 回访 明天")
+        self.followups.setPlaceholderText(
+            "跟进事项，每行一条，可在末尾写日期：寄送园区资料 3-10 / 回访 明天"
+        )
         self.followups.setMaximumHeight(90)
         self.default_due = QuickDateEdit(QDate.currentDate().addDays(7))
         self.default_due.setObjectName("visit_default_due")
@@ -203,7 +235,9 @@ class VisitDialog(QDialog):
         self.draft_label = QLabel()
         self.draft_label.setObjectName("visitDraftStatus")
         self.draft_label.setStyleSheet("color: #888")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存（Ctrl+Enter）")
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.discard)
@@ -220,14 +254,29 @@ class VisitDialog(QDialog):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.save)
 
-        order = [self.companies, self.people, self.when, self.kind, self.city, self.place, self.ours, self.notes,
-                 self.outcome, self.followups, self.default_due, self.projects, self.items,
-                 buttons.button(QDialogButtonBox.StandardButton.Save)]
-        for first, second in zip(order, order[1:]):
+        order = [
+            self.companies,
+            self.people,
+            self.when,
+            self.kind,
+            self.city,
+            self.place,
+            self.ours,
+            self.notes,
+            self.outcome,
+            self.followups,
+            self.default_due,
+            self.projects,
+            self.items,
+            buttons.button(QDialogButtonBox.StandardButton.Save),
+        ]
+        for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)
 
         if company_id:
-            self.companies.setText(store.scalar("SELECT name FROM companies WHERE id = ?", (company_id,)) + "、")
+            self.companies.setText(
+                store.scalar("SELECT name FROM companies WHERE id = ?", (company_id,)) + "、"
+            )
         if draft:
             self.load_payload(draft)
         self.autosave_timer = QTimer(self)
@@ -243,7 +292,11 @@ class VisitDialog(QDialog):
     def _person_names(self, query: str) -> list[str]:
         names = []
         for row in people.search_people(self.ctx.store, query, 10):
-            label = f"{row['name']}（{row['company_name']}）" if row.get("company_name") else row["name"]
+            label = (
+                f"{row['name']}（{row['company_name']}）"
+                if row.get("company_name")
+                else row["name"]
+            )
             self._person_ids[label] = row["id"]
             names.append(label)
         return names
@@ -251,11 +304,17 @@ class VisitDialog(QDialog):
     # -- drafts --------------------------------------------------------------------------
     def payload(self) -> dict[str, Any]:
         return {
-            "companies": self.companies.text(), "people": self.people.text(),
-            "visited_at": self.when.dateTime().toString("yyyy-MM-ddTHH:mm"), "kind": self.kind.currentText(),
-            "city": self.city.text(), "place": self.place.text(), "our_participants": self.ours.text(),
-            "notes": self.notes.toPlainText(), "outcome": self.outcome.currentText(),
-            "followups": self.followups.toPlainText(), "projects": self.projects.text(),
+            "companies": self.companies.text(),
+            "people": self.people.text(),
+            "visited_at": self.when.dateTime().toString("yyyy-MM-ddTHH:mm"),
+            "kind": self.kind.currentText(),
+            "city": self.city.text(),
+            "place": self.place.text(),
+            "our_participants": self.ours.text(),
+            "notes": self.notes.toPlainText(),
+            "outcome": self.outcome.currentText(),
+            "followups": self.followups.toPlainText(),
+            "projects": self.projects.text(),
             "items": self.items.text(),
             "default_due": self.default_due.date().toString("yyyy-MM-dd"),
             "person_ids": self._person_ids,
@@ -282,8 +341,9 @@ class VisitDialog(QDialog):
         self._person_ids.update(data.get("person_ids") or {})
 
     def has_content(self) -> bool:
-        return any(w.text().strip() for w in (self.companies, self.people, self.city, self.place)) or \
-            bool(self.notes.toPlainText().strip() or self.followups.toPlainText().strip())
+        return any(
+            w.text().strip() for w in (self.companies, self.people, self.city, self.place)
+        ) or bool(self.notes.toPlainText().strip() or self.followups.toPlainText().strip())
 
     def autosave(self) -> None:
         if self.saved_id or not self.has_content():
@@ -310,16 +370,21 @@ class VisitDialog(QDialog):
         store = self.ctx.store
         plan = []
         for name in self.companies.tokens():
-            row = store.query_one("SELECT id FROM companies WHERE deleted = 0 AND (name = ? OR short_name = ?) LIMIT 1",
-                                  (name, name))
+            row = store.query_one(
+                "SELECT id FROM companies WHERE deleted = 0 AND (name = ? OR short_name = ?) LIMIT 1",
+                (name, name),
+            )
             if row:
                 plan.append((name, row["id"]))
                 continue
             similar = companies.find_similar(store, name)
             if similar:
                 answer = QMessageBox.question(
-                    self, "可能重复", f"“{name}”与已有企业“{similar[0]['name']}”相近。\n\n"
-                    "是：使用已有企业；否：新建“" + name + "”")
+                    self,
+                    "可能重复",
+                    f"“{name}”与已有企业“{similar[0]['name']}”相近。\n\n"
+                    "是：使用已有企业；否：新建“" + name + "”",
+                )
                 if answer == QMessageBox.StandardButton.Yes:
                     plan.append((similar[0]["name"], similar[0]["id"]))
                     continue
@@ -333,31 +398,60 @@ class VisitDialog(QDialog):
         try:
             today = date.today()
             due_default = self.default_due.date().toPython()
-            todo = [f for f in (parse_followup_line(line, due_default, today)
-                                for line in self.followups.toPlainText().splitlines()) if f]
+            todo = [
+                f
+                for f in (
+                    parse_followup_line(line, due_default, today)
+                    for line in self.followups.toPlainText().splitlines()
+                )
+                if f
+            ]
             company_plan = self._plan_companies()
             from zsapp.projects import picker as project_picker
 
             project_ids = project_picker.resolve(store, self.projects.tokens())
             item_ids = catalogue.resolve_item_tokens(store, self.items.tokens())
             with store.transaction():
-                company_ids = [cid or companies.create_company(store, {"name": name}, allow_similar=True)
-                               for name, cid in company_plan]
+                company_ids = [
+                    cid or companies.create_company(store, {"name": name}, allow_similar=True)
+                    for name, cid in company_plan
+                ]
                 person_ids = []
                 for token in self.people.tokens():
                     person_id = self._person_ids.get(token)
                     if person_id is None:
-                        rows = store.query("SELECT id FROM people WHERE name = ? AND deleted = 0 LIMIT 2", (token,))
-                        person_id = rows[0]["id"] if len(rows) == 1 else people.create_person(
-                            store, {"name": token, "company_id": company_ids[0] if company_ids else None})
+                        rows = store.query(
+                            "SELECT id FROM people WHERE name = ? AND deleted = 0 LIMIT 2", (token,)
+                        )
+                        person_id = (
+                            rows[0]["id"]
+                            if len(rows) == 1
+                            else people.create_person(
+                                store,
+                                {
+                                    "name": token,
+                                    "company_id": company_ids[0] if company_ids else None,
+                                },
+                            )
+                        )
                     person_ids.append(person_id)
                 self.saved_id = visits.create_visit(
                     store,
-                    {"visited_at": self.when.dateTime().toString("yyyy-MM-dd HH:mm"), "kind": self.kind.currentText(),
-                     "city": self.city.text(), "place": self.place.text(), "our_participants": self.ours.text(),
-                     "notes": self.notes.toPlainText(), "outcome": self.outcome.currentText()},
-                    companies=company_ids, people=person_ids, followups=todo, projects=project_ids,
-                    items=item_ids)
+                    {
+                        "visited_at": self.when.dateTime().toString("yyyy-MM-dd HH:mm"),
+                        "kind": self.kind.currentText(),
+                        "city": self.city.text(),
+                        "place": self.place.text(),
+                        "our_participants": self.ours.text(),
+                        "notes": self.notes.toPlainText(),
+                        "outcome": self.outcome.currentText(),
+                    },
+                    companies=company_ids,
+                    people=person_ids,
+                    followups=todo,
+                    projects=project_ids,
+                    items=item_ids,
+                )
                 store.conn.execute("DELETE FROM drafts WHERE key = ?", (DRAFT_KEY,))
         except StoreError as exc:
             self.saved_id = None

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
@@ -17,14 +18,14 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 Index = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
-SEARCH_PAGE_SIZE = 50   # with a search query, rank only what fills the view first
+SEARCH_PAGE_SIZE = 50  # with a search query, rank only what fills the view first
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
     title: str
-    sort: str | None = None                       # SQL sort key or None (not sortable)
+    sort: str | None = None  # SQL sort key or None (not sortable)
     fmt: Callable[[dict[str, Any]], Any] | None = None
     align_right: bool = False
 
@@ -77,7 +78,9 @@ class LazySqlModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.COLUMNS[section].title
         return None
@@ -117,8 +120,13 @@ class LazySqlModel(QAbstractTableModel):
 
 
 def _flags(row: dict[str, Any]) -> str:
-    marks = [("is_fortune500", "世界500强"), ("is_china500", "中国500强"), ("is_specialized_giant", "小巨人"),
-             ("is_single_champion", "单项冠军"), ("is_listed", "上市")]
+    marks = [
+        ("is_fortune500", "世界500强"),
+        ("is_china500", "中国500强"),
+        ("is_specialized_giant", "小巨人"),
+        ("is_single_champion", "单项冠军"),
+        ("is_listed", "上市"),
+    ]
     return "、".join(label for key, label in marks if row.get(key))
 
 
@@ -135,8 +143,13 @@ class CompanyListModel(LazySqlModel):
         Column("origin", "来源地", "origin_province", _origin),
         Column("ownership", "所有制", "ownership"),
         Column("flags", "标记", None, _flags),
-        Column("revenue_wan", "营收（万元）", "revenue_wan",
-               lambda r: f"{r['revenue_wan']:,}" if r.get("revenue_wan") is not None else "", True),
+        Column(
+            "revenue_wan",
+            "营收（万元）",
+            "revenue_wan",
+            lambda r: f"{r['revenue_wan']:,}" if r.get("revenue_wan") is not None else "",
+            True,
+        ),
         Column("employees", "员工", "employees", None, True),
         Column("tags", "标签", None, lambda r: "、".join(json.loads(r.get("tags") or "[]"))),
     ]
@@ -158,8 +171,15 @@ class CompanyListModel(LazySqlModel):
         # With a search query and no explicit sort the best matches come first.
         sort = self.sort_key if (self.sort_key != "name" or not self.filter.query.strip()) else ""
         after = self.rows[-1] if offset and self.rows else None
-        return companies.list_companies(self.store, self.filter, sort=sort, descending=self.descending,
-                                        limit=limit, offset=offset, after=after)
+        return companies.list_companies(
+            self.store,
+            self.filter,
+            sort=sort,
+            descending=self.descending,
+            limit=limit,
+            offset=offset,
+            after=after,
+        )
 
     def total(self, limit: int = 2000) -> int:
         return companies.count_companies(self.store, self.filter, search_limit=limit)
@@ -195,13 +215,25 @@ class PeopleModel(LazySqlModel):
 
     def fetch(self, limit: int, offset: int) -> list[dict[str, Any]]:
         sort = "" if self.query.strip() and self.sort_key == "name" else self.sort_key
-        return people.list_people(self.store, self.query, company_id=self.company_id, sort=sort,
-                                  descending=self.descending, limit=limit, offset=offset)
+        return people.list_people(
+            self.store,
+            self.query,
+            company_id=self.company_id,
+            sort=sort,
+            descending=self.descending,
+            limit=limit,
+            offset=offset,
+        )
 
 
 class VisitListModel(LazySqlModel):
     COLUMNS = [
-        Column("visited_at", "时间", "visited_at", lambda r: (r.get("visited_at") or "").replace("T", " ")),
+        Column(
+            "visited_at",
+            "时间",
+            "visited_at",
+            lambda r: (r.get("visited_at") or "").replace("T", " "),
+        ),
         Column("kind", "方式", None),
         Column("companies", "企业", None),
         Column("people", "对方人员", None),
@@ -227,8 +259,15 @@ class VisitListModel(LazySqlModel):
         return SEARCH_PAGE_SIZE if self.query.strip() else PAGE_SIZE
 
     def fetch(self, limit: int, offset: int) -> list[dict[str, Any]]:
-        return visits.list_visits(self.store, self.query, since=self.since, until=self.until,
-                                  limit=limit, offset=offset, descending=self.descending)
+        return visits.list_visits(
+            self.store,
+            self.query,
+            since=self.since,
+            until=self.until,
+            limit=limit,
+            offset=offset,
+            descending=self.descending,
+        )
 
 
 class FollowupModel(QAbstractTableModel):
@@ -296,7 +335,9 @@ class FollowupModel(QAbstractTableModel):
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.CheckStateRole or index.column() != 0:
             return False
-        done = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
+        done = (
+            Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
+        )
         visits.set_followup_done(self.store, self.rows[index.row()]["id"], done)
         self.rows[index.row()]["done"] = int(done)
         self.dataChanged.emit(index, index.siblingAtColumn(len(self.HEADERS) - 1))

@@ -11,21 +11,51 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel, QModelIndex, QRect, QSize, Qt, QTimer, QUrl, Signal,
+    QAbstractTableModel,
+    QModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
 )
 from PySide6.QtGui import QDesktopServices, QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-    QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit, QProgressBar,
-    QPushButton, QScrollArea, QSizePolicy, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
+from ui.context import AppContext
 from zsapp import paths, search
 from zsapp.brochure import history, source, templates
-from ui.context import AppContext
 
 PAGE_ROWS = 100
 PRINT_DPI = 300
@@ -104,7 +134,9 @@ class ProjectPickModel(QAbstractTableModel):
         else:
             self._ids = None
         where, params = self._where()
-        self.total = self.store.scalar(f"SELECT count(*) FROM projects p WHERE {where}", params) or 0
+        self.total = (
+            self.store.scalar(f"SELECT count(*) FROM projects p WHERE {where}", params) or 0
+        )
         self.rows = self._select(0)
         self.endResetModel()
 
@@ -113,16 +145,16 @@ class ProjectPickModel(QAbstractTableModel):
         self.reload()
 
     # -- Qt model API
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: N802
+    def canFetchMore(self, parent=QModelIndex()) -> bool:
         return not parent.isValid() and len(self.rows) < self.total
 
-    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802
+    def fetchMore(self, parent=QModelIndex()) -> None:
         more = self._select(len(self.rows))
         if not more:
             self.total = len(self.rows)
@@ -131,7 +163,7 @@ class ProjectPickModel(QAbstractTableModel):
         self.rows.extend(more)
         self.endInsertRows()
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
         return None
@@ -148,8 +180,13 @@ class ProjectPickModel(QAbstractTableModel):
         row = self.rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return [row["code"], row["name"], row["industry"] or "—", _yi(row["total_investment_wan"]),
-                    row["stage"] or "—"][col]
+            return [
+                row["code"],
+                row["name"],
+                row["industry"] or "—",
+                _yi(row["total_investment_wan"]),
+                row["stage"] or "—",
+            ][col]
         if role == Qt.ItemDataRole.CheckStateRole and col == 0:
             return Qt.CheckState.Checked if row["id"] in self.checked else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
@@ -158,7 +195,7 @@ class ProjectPickModel(QAbstractTableModel):
             return row["id"]
         return None
 
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):
         if role != Qt.ItemDataRole.CheckStateRole or index.column() != 0:
             return False
         pid = self.rows[index.row()]["id"]
@@ -181,8 +218,11 @@ class ProjectPickModel(QAbstractTableModel):
 
     def _changed_rows(self) -> None:
         if self.rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, 0),
-                                  [Qt.ItemDataRole.CheckStateRole])
+            self.dataChanged.emit(
+                self.index(0, 0),
+                self.index(len(self.rows) - 1, 0),
+                [Qt.ItemDataRole.CheckStateRole],
+            )
         self.checked_changed.emit()
 
     def sort(self, column, order=Qt.SortOrder.AscendingOrder) -> None:
@@ -192,9 +232,13 @@ class ProjectPickModel(QAbstractTableModel):
     def checked_codes(self) -> list[str]:
         if not self.checked:
             return []
-        rows = {r["id"]: r["code"] for r in self.store.query(
-            f"SELECT id, code FROM projects WHERE deleted = 0 AND id IN ({','.join('?' * len(self.checked))})",
-            self.checked)}
+        rows = {
+            r["id"]: r["code"]
+            for r in self.store.query(
+                f"SELECT id, code FROM projects WHERE deleted = 0 AND id IN ({','.join('?' * len(self.checked))})",
+                self.checked,
+            )
+        }
         return [rows[i] for i in self.checked if i in rows]
 
 
@@ -221,17 +265,19 @@ class HistoryModel(QAbstractTableModel):
         self.text = text
         self.reload()
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: N802
+    def canFetchMore(self, parent=QModelIndex()) -> bool:
         return not parent.isValid() and len(self.rows) < self.total
 
-    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802
-        more = history.list_history(self.store, text=self.text, limit=PAGE_ROWS, offset=len(self.rows))
+    def fetchMore(self, parent=QModelIndex()) -> None:
+        more = history.list_history(
+            self.store, text=self.text, limit=PAGE_ROWS, offset=len(self.rows)
+        )
         if not more:
             self.total = len(self.rows)
             return
@@ -239,7 +285,7 @@ class HistoryModel(QAbstractTableModel):
         self.rows.extend(more)
         self.endInsertRows()
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
         return None
@@ -267,7 +313,9 @@ class HistoryModel(QAbstractTableModel):
 # --------------------------------------------------------------------------- printing
 
 
-def print_pdf(document: QPdfDocument, printer: QPrinter, dpi: int = PRINT_DPI, progress=None) -> int:
+def print_pdf(
+    document: QPdfDocument, printer: QPrinter, dpi: int = PRINT_DPI, progress=None
+) -> int:
     """Render every page at ``dpi`` onto ``printer`` (full page, A4 as in the PDF); returns pages printed."""
     n = document.pageCount()
     if n <= 0:
@@ -287,8 +335,12 @@ def print_pdf(document: QPdfDocument, printer: QPrinter, dpi: int = PRINT_DPI, p
             page.moveTo(0, 0)
             # fit, never stretch (a printer with another paper size keeps the proportions)
             fitted = image.size().scaled(page.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRect(page.x() + (page.width() - fitted.width()) // 2,
-                           page.y() + (page.height() - fitted.height()) // 2, fitted.width(), fitted.height())
+            target = QRect(
+                page.x() + (page.width() - fitted.width()) // 2,
+                page.y() + (page.height() - fitted.height()) // 2,
+                fitted.width(),
+                fitted.height(),
+            )
             painter.drawImage(target, image)
             if progress:
                 progress(i + 1, n)
@@ -303,8 +355,12 @@ def print_pdf(document: QPdfDocument, printer: QPrinter, dpi: int = PRINT_DPI, p
 class PromoDialog(QDialog):
     """推介文字 of one project: English name/summary, highlights, advantages/incentives."""
 
-    FIELDS = [("name_en", "英文名称", False), ("summary_en", "英文简介", True),
-              ("highlights", "项目亮点", True), ("advantages", "优势与政策", True)]
+    FIELDS = [
+        ("name_en", "英文名称", False),
+        ("summary_en", "英文简介", True),
+        ("highlights", "项目亮点", True),
+        ("advantages", "优势与政策", True),
+    ]
 
     def __init__(self, store, project: dict[str, Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -327,7 +383,9 @@ class PromoDialog(QDialog):
             form.addRow(label, edit)
         self.error = QLabel()
         self.error.setStyleSheet("color:#b00020")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -336,7 +394,10 @@ class PromoDialog(QDialog):
         layout.addWidget(buttons)
 
     def values(self) -> dict[str, str]:
-        return {k: (e.toPlainText() if isinstance(e, QPlainTextEdit) else e.text()) for k, e in self.edits.items()}
+        return {
+            k: (e.toPlainText() if isinstance(e, QPlainTextEdit) else e.text())
+            for k, e in self.edits.items()
+        }
 
     def save(self) -> None:
         try:
@@ -458,7 +519,9 @@ class BrochuresPage(QWidget):
         self.selection_label.setObjectName("selectionLabel")
         self.promo_button = QPushButton("推介文字…")
         self.promo_button.setObjectName("promoButton")
-        self.promo_button.setToolTip("编辑当前项目的英文名称/简介、项目亮点、优势与政策（只用于推介册）")
+        self.promo_button.setToolTip(
+            "编辑当前项目的英文名称/简介、项目亮点、优势与政策（只用于推介册）"
+        )
         self.promo_button.clicked.connect(self.edit_promo)
         clear_sel = QPushButton("清空选择")
         clear_sel.clicked.connect(lambda: self.projects_model.set_checked([]))
@@ -590,7 +653,9 @@ class BrochuresPage(QWidget):
         self._project_timer = QTimer(self)
         self._project_timer.setSingleShot(True)
         self._project_timer.setInterval(80)
-        self._project_timer.timeout.connect(lambda: self.projects_model.set_query(self.project_search.text()))
+        self._project_timer.timeout.connect(
+            lambda: self.projects_model.set_query(self.project_search.text())
+        )
         self.project_search.textChanged.connect(lambda _t: self._project_timer.start())
         self._company_timer = QTimer(self)
         self._company_timer.setSingleShot(True)
@@ -605,7 +670,7 @@ class BrochuresPage(QWidget):
         self.reload_templates()
         self._update_selection_label()
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def showEvent(self, event) -> None:
         """Coming back to the page shows current projects, templates and history."""
         super().showEvent(event)
         if not self.busy:
@@ -642,20 +707,32 @@ class BrochuresPage(QWidget):
         self.lang_combo.setCurrentIndex(max(0, self.lang_combo.findData(t.language)))
 
     def current_template_fields(self, name: str, template_id: str = "") -> templates.Template:
-        return templates.Template(id=template_id, name=name, title=self.title_edit.text().strip(),
-                                  intro=self.intro_edit.toPlainText(), cover_image=self.cover_edit.text().strip(),
-                                  language=self.lang_combo.currentData())
+        return templates.Template(
+            id=template_id,
+            name=name,
+            title=self.title_edit.text().strip(),
+            intro=self.intro_edit.toPlainText(),
+            cover_image=self.cover_edit.text().strip(),
+            language=self.lang_combo.currentData(),
+        )
 
     def save_as_template(self) -> None:
         default = self.template_combo.currentText() if self.template_combo.currentData() else ""
-        name, ok = QInputDialog.getText(self, "存为推介模板", "模板名称（同名则更新该模板）：", text=default)
+        name, ok = QInputDialog.getText(
+            self, "存为推介模板", "模板名称（同名则更新该模板）：", text=default
+        )
         if ok and name.strip():
             self.save_template_named(name.strip())
 
     def save_template_named(self, name: str) -> templates.Template | None:
-        existing = next((t for t in templates.list_templates(self.store) if t.name.lower() == name.lower()), None)
+        existing = next(
+            (t for t in templates.list_templates(self.store) if t.name.lower() == name.lower()),
+            None,
+        )
         try:
-            saved = templates.save_template(self.store, self.current_template_fields(name, existing.id if existing else ""))
+            saved = templates.save_template(
+                self.store, self.current_template_fields(name, existing.id if existing else "")
+            )
         except templates.TemplateError as exc:
             self.status.setText(str(exc))
             return None
@@ -665,8 +742,12 @@ class BrochuresPage(QWidget):
         return saved
 
     def choose_cover(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择封面图片", str(Path.home()),
-                                              "图片 (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)")
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "选择封面图片",
+            str(Path.home()),
+            "图片 (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)",
+        )
         if path:
             self.cover_edit.setText(path)
 
@@ -681,7 +762,9 @@ class BrochuresPage(QWidget):
             return
         hits = companies.search_companies(self.store, q, 20)
         for h in hits:
-            item = QListWidgetItem(h["name"] + (f"（{h['origin_province']}）" if h.get("origin_province") else ""))
+            item = QListWidgetItem(
+                h["name"] + (f"（{h['origin_province']}）" if h.get("origin_province") else "")
+            )
             item.setData(ID_ROLE, h["id"])
             item.setData(ID_ROLE + 1, h["name"])
             self.company_results.addItem(item)
@@ -716,9 +799,13 @@ class BrochuresPage(QWidget):
         rows = source.select_for_company(self.store, self.company_id)
         self.projects_model.set_checked([r["id"] for r in rows])
         if rows:
-            self.status.setText(f"已按“{self.company_name}”的所属产业勾选 {len(rows)} 个仍在招商的项目")
+            self.status.setText(
+                f"已按“{self.company_name}”的所属产业勾选 {len(rows)} 个仍在招商的项目"
+            )
         elif not source.company_item_ids(self.store, self.company_id):
-            self.status.setText(f"企业“{self.company_name}”尚未关联所属产业，请在客商资料中补充，或手动勾选项目")
+            self.status.setText(
+                f"企业“{self.company_name}”尚未关联所属产业，请在客商资料中补充，或手动勾选项目"
+            )
         else:
             self.status.setText(f"没有与“{self.company_name}”所属产业相符、仍在招商的项目")
 
@@ -781,16 +868,18 @@ class BrochuresPage(QWidget):
             self.status.setText("请先勾选项目，或选择一家投资方企业（按其产业自动挑选项目）")
             return
         out = self.output_path()
-        kwargs = dict(
-            codes=codes or None,
-            company_ref=self.company_id or None,
-            language=self.lang_combo.currentData(),
-            template_ref=self.template_combo.currentData() or None,
-            title=self.title_edit.text().strip() or None,
-            intro=self.intro_edit.toPlainText() if self.intro_edit.toPlainText().strip() else None,
-            cover_image=self.cover_edit.text().strip() or None,
-            single_page=bool(single_page),
-        )
+        kwargs = {
+            "codes": codes or None,
+            "company_ref": self.company_id or None,
+            "language": self.lang_combo.currentData(),
+            "template_ref": self.template_combo.currentData() or None,
+            "title": self.title_edit.text().strip() or None,
+            "intro": self.intro_edit.toPlainText()
+            if self.intro_edit.toPlainText().strip()
+            else None,
+            "cover_image": self.cover_edit.text().strip() or None,
+            "single_page": bool(single_page),
+        }
         store = self.store
 
         def work(progress):
@@ -853,8 +942,9 @@ class BrochuresPage(QWidget):
     def save(self) -> None:
         if not self.current_path:
             return
-        target, _ = QFileDialog.getSaveFileName(self, "保存推介册", str(Path.home() / self.current_path.name),
-                                                "PDF 文件 (*.pdf)")
+        target, _ = QFileDialog.getSaveFileName(
+            self, "保存推介册", str(Path.home() / self.current_path.name), "PDF 文件 (*.pdf)"
+        )
         if target:
             self.save_to(target)
 
@@ -876,7 +966,9 @@ class BrochuresPage(QWidget):
     def make_printer(self) -> QPrinter:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(self.current_path.stem if self.current_path else "推介册")
-        printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))  # the brochure's size; the dialog may change it
+        printer.setPageSize(
+            QPageSize(QPageSize.PageSizeId.A4)
+        )  # the brochure's size; the dialog may change it
         printer.setPageOrientation(QPageLayout.Orientation.Portrait)
         return printer
 
@@ -931,7 +1023,9 @@ class BrochuresPage(QWidget):
         if not index.isValid():
             return
         entry = self.history_model.rows[index.row()]
-        answer = QMessageBox.question(self, "删除记录", "只删除这条生成记录，PDF 文件保留。确定吗？")
+        answer = QMessageBox.question(
+            self, "删除记录", "只删除这条生成记录，PDF 文件保留。确定吗？"
+        )
         if answer == QMessageBox.StandardButton.Yes:
             history.forget(self.store, entry["id"])
             self.ctx.notify("brochures")

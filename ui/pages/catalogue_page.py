@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QSplitter, QStackedWidget, QTableView,
-    QTextBrowser, QTreeView, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTextBrowser,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
 )
 
-from zsapp import catalogue
 from ui.context import AppContext
 from ui.models.catalogue_models import ID_ROLE, CatalogueTreeModel, SearchResultsModel
+from zsapp import catalogue
 
 SEARCH_DELAY_MS = 60  # debounce keystrokes; a query itself takes ~1 ms
 
@@ -27,7 +38,9 @@ class CataloguePage(QWidget):
 
         self.search_box = QLineEdit()
         self.search_box.setObjectName("catalogueSearch")
-        self.search_box.setPlaceholderText("搜索指导目录：汉字、全拼或首字母（如 kafei / kf → 咖啡）、TOPCon、BGA…")
+        self.search_box.setPlaceholderText(
+            "搜索指导目录：汉字、全拼或首字母（如 kafei / kf → 咖啡）、TOPCon、BGA…"
+        )
         self.search_box.setClearButtonEnabled(True)
         self.status = QLabel()
         self.status.setObjectName("catalogueStatus")
@@ -48,7 +61,9 @@ class CataloguePage(QWidget):
         self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.results.verticalHeader().hide()
         self.results.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.results.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.results.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.ResizeToContents
+        )
 
         self.left = QStackedWidget()
         self.left.addWidget(self.tree)
@@ -99,7 +114,9 @@ class CataloguePage(QWidget):
         hits = catalogue.search_catalogue(self.ctx.store, query, limit=100)
         self.results_model.set_hits(hits)
         self.left.setCurrentWidget(self.results)
-        self.status.setText(f"找到 {len(hits)} 条结果" if hits else f"没有找到与“{query}”相关的条目")
+        self.status.setText(
+            f"找到 {len(hits)} 条结果" if hits else f"没有找到与“{query}”相关的条目"
+        )
         if hits:
             self.results.selectRow(0)
 
@@ -129,9 +146,13 @@ class CataloguePage(QWidget):
         self.current_id = node_id
         self.pitch_button.setEnabled("-" in node_id)
         if "-" in node_id:
-            self.detail.setHtml(self._item_html(catalogue.get_item(self.ctx.store, node_id), highlight))
+            self.detail.setHtml(
+                self._item_html(catalogue.get_item(self.ctx.store, node_id), highlight)
+            )
         else:
-            self.detail.setHtml(self._industry_html(catalogue.get_industry(self.ctx.store, node_id)))
+            self.detail.setHtml(
+                self._industry_html(catalogue.get_industry(self.ctx.store, node_id))
+            )
         self.item_selected.emit(node_id)
 
     def _rules_html(self) -> str:
@@ -142,7 +163,9 @@ class CataloguePage(QWidget):
         parts.append("</ol><h3>不招 / 慎招</h3><ul>")
         for c in conditions:
             colour = "#b00020" if c["verdict"] == "不招" else "#a15c00"
-            parts.append(f"<li><b style='color:{colour}'>{c['verdict']}</b>：{html.escape(c['text'])}</li>")
+            parts.append(
+                f"<li><b style='color:{colour}'>{c['verdict']}</b>：{html.escape(c['text'])}</li>"
+            )
         parts.append("</ul>")
         return "".join(parts)
 
@@ -154,7 +177,11 @@ class CataloguePage(QWidget):
                 text = f"<span style='background:#ffe58f'>{text}</span>"
             terms.append(f"<li>{text}</li>")
         note = f"<p><i>注：{html.escape(item.note)}</i></p>" if item.note else ""
-        english = f"<p style='color:#666'>{html.escape(item.industry_en)} › {html.escape(item.name_en)}</p>" if item.name_en else ""
+        english = (
+            f"<p style='color:#666'>{html.escape(item.industry_en)} › {html.escape(item.name_en)}</p>"
+            if item.name_en
+            else ""
+        )
         return (
             f"<p style='color:#666'>{html.escape(item.industry)} › 第 {item.no} 条</p>"
             f"<h2>{html.escape(item.name)}</h2>{english}"
@@ -173,8 +200,12 @@ class CataloguePage(QWidget):
 
     def _show_overview(self) -> None:
         doc = catalogue.document(self.ctx.store)
-        directions = "".join(f"<li>{html.escape(d['name'])}</li>" for d in doc.get("focus_directions", []))
-        targets = "".join(f"<li>{html.escape(t)}</li>" for t in doc.get("targets", {}).get("texts", []))
+        directions = "".join(
+            f"<li>{html.escape(d['name'])}</li>" for d in doc.get("focus_directions", [])
+        )
+        targets = "".join(
+            f"<li>{html.escape(t)}</li>" for t in doc.get("targets", {}).get("texts", [])
+        )
         count = sum(len(i["items"]) for i in doc["industries"])
         self.detail.setHtml(
             f"<h2>{html.escape(doc.get('source_title', '招商引资指导目录'))}</h2>"

@@ -10,19 +10,33 @@ import json
 from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu,
-    QMessageBox, QPushButton, QSplitter, QTableView, QTextBrowser, QToolButton, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
-from zsapp import catalogue
-from zsapp.contacts import attachments, companies, exporter, people, visits
-from zsapp.contacts.validation import display_phone
-from zsapp.store import StoreError
 from ui.context import AppContext
 from ui.dialogs.attachment_picker import pick_and_attach
 from ui.dialogs.company_dialog import CompanyDialog
 from ui.dialogs.person_dialog import PersonDialog
 from ui.models.contacts_models import ID_ROLE, CompanyListModel
+from zsapp import catalogue
+from zsapp.contacts import attachments, companies, exporter, people, visits
+from zsapp.contacts.validation import display_phone
+from zsapp.store import StoreError
 
 FLAG_FILTERS = [("全部企业", None), *[(label, key) for key, label in companies.FLAGS.items()]]
 
@@ -36,7 +50,9 @@ class CompaniesPage(QWidget):
         self.search_box = QLineEdit()
         self.search_box.setObjectName("companySearch")
         self.search_box.setClearButtonEnabled(True)
-        self.search_box.setPlaceholderText("搜索企业：汉字、全拼或首字母（如 zgyd → 中国移动）、信用代码、标签")
+        self.search_box.setPlaceholderText(
+            "搜索企业：汉字、全拼或首字母（如 zgyd → 中国移动）、信用代码、标签"
+        )
         self.region = QComboBox()
         self.region.setObjectName("filterRegion")
         self.region.addItem("全部区域", "")
@@ -86,7 +102,9 @@ class CompaniesPage(QWidget):
         filters.addWidget(QLabel("筛选："))
         for widget in (self.region, self.flag, self.industry, self.tag, self.dishonest):
             # Shrink with the window (the main window must fit 700 px wide).
-            widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            widget.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
             widget.setMinimumContentsLength(4)
             filters.addWidget(widget, 1)
         filters.addStretch(1)
@@ -112,9 +130,14 @@ class CompaniesPage(QWidget):
         self.detail.anchorClicked.connect(self._on_link)
         actions = QHBoxLayout()
         self.action_buttons = {}
-        for key, label, slot in (("edit", "编辑", self.edit_company), ("person", "添加联系人", self.add_person),
-                                 ("visit", "记录拜访", self.log_visit), ("attach", "添加附件", self.add_attachment),
-                                 ("project", "新建项目", self.new_project), ("delete", "删除", self.delete_company)):
+        for key, label, slot in (
+            ("edit", "编辑", self.edit_company),
+            ("person", "添加联系人", self.add_person),
+            ("visit", "记录拜访", self.log_visit),
+            ("attach", "添加附件", self.add_attachment),
+            ("project", "新建项目", self.new_project),
+            ("delete", "删除", self.delete_company),
+        ):
             button = QPushButton(label)
             button.setObjectName(f"company_{key}_button")
             button.clicked.connect(slot)
@@ -159,9 +182,13 @@ class CompaniesPage(QWidget):
     def current_filter(self) -> companies.CompanyFilter:
         flag = self.flag.currentData()
         return companies.CompanyFilter(
-            query=self.search_box.text().strip(), region_tag=self.region.currentData() or "",
-            flags=[flag] if flag else [], item=self.industry.currentData() or "",
-            tag=self.tag.currentText().strip(), dishonest=self.dishonest.currentData())
+            query=self.search_box.text().strip(),
+            region_tag=self.region.currentData() or "",
+            flags=[flag] if flag else [],
+            item=self.industry.currentData() or "",
+            tag=self.tag.currentText().strip(),
+            dishonest=self.dishonest.currentData(),
+        )
 
     def apply_filter(self) -> None:
         self._timer.stop()
@@ -230,7 +257,11 @@ class CompaniesPage(QWidget):
         for key in ("short_name", "uscc", "registered_location"):
             if row.get(key):
                 facts.append(f"{companies.LABELS[key]}：{e(str(row[key]))}")
-        origin = " ".join(x for x in (row["region_tag"], row["origin_province"], row["origin_city"], row["country"]) if x)
+        origin = " ".join(
+            x
+            for x in (row["region_tag"], row["origin_province"], row["origin_city"], row["country"])
+            if x
+        )
         if origin:
             facts.append(f"来源：{e(origin)}")
         if row["ownership"]:
@@ -260,26 +291,39 @@ class CompaniesPage(QWidget):
             facts.append("标签：" + e("、".join(tags)))
         warning = ""
         if row["is_dishonest"]:
-            warning = (f"<p style='background:#fdecee;color:#b00020;padding:6px'><b>⚠ 已列入全国失信惩戒措施基础清单</b>"
-                       f" {e(row['dishonest_date'])} {e(row['dishonest_source'])}<br>按准入规则第 4 条，不得作为招商引资对象。</p>")
+            warning = (
+                f"<p style='background:#fdecee;color:#b00020;padding:6px'><b>⚠ 已列入全国失信惩戒措施基础清单</b>"
+                f" {e(row['dishonest_date'])} {e(row['dishonest_source'])}<br>按准入规则第 4 条，不得作为招商引资对象。</p>"
+            )
         person_rows = people.list_people(store, company_id=cid, limit=200)
         persons = "".join(
             f"<tr><td><a href='person:{p['id']}'>{e(p['name'])}</a></td><td>{e(p['title'])}</td>"
             f"<td>{e(display_phone(p['mobile']) or display_phone(p['landline']))}</td><td>{e(p['email'])}</td></tr>"
-            for p in person_rows)
+            for p in person_rows
+        )
         timeline = "".join(
             f"<li><a href='visit:{v['id']}'>{e(v['visited_at'].replace('T', ' '))}</a> {e(v['kind'])} · "
             f"<b>{e(v['outcome'])}</b> {e(v['people'] or '')}<br><span style='color:#444'>{e((v['notes'] or '')[:120])}</span></li>"
-            for v in visits.company_timeline(store, cid, limit=100))
+            for v in visits.company_timeline(store, cid, limit=100)
+        )
         files = "".join(
             f"<li><a href='file:{a['id']}'>{e(a['filename'])}</a> <span style='color:#666'>{max(1, a['size'] // 1024)} KB</span></li>"
-            for a in attachments.list_attachments(store, "companies", cid))
+            for a in attachments.list_attachments(store, "companies", cid)
+        )
         notes = f"<p>{e(row['notes']).replace(chr(10), '<br>')}</p>" if row["notes"] else ""
-        return (f"<h2>{e(row['name'])}</h2>{warning}<p>{'<br>'.join(facts)}</p>{notes}"
-                f"<h3>联系人（{len(person_rows)}）</h3>"
-                + (f"<table cellpadding=3>{persons}</table>" if persons else "<p style='color:#666'>暂无</p>")
-                + f"<h3>拜访记录</h3>" + (f"<ul>{timeline}</ul>" if timeline else "<p style='color:#666'>暂无</p>")
-                + f"<h3>附件</h3>" + (f"<ul>{files}</ul>" if files else "<p style='color:#666'>暂无</p>"))
+        return (
+            f"<h2>{e(row['name'])}</h2>{warning}<p>{'<br>'.join(facts)}</p>{notes}"
+            f"<h3>联系人（{len(person_rows)}）</h3>"
+            + (
+                f"<table cellpadding=3>{persons}</table>"
+                if persons
+                else "<p style='color:#666'>暂无</p>"
+            )
+            + "<h3>拜访记录</h3>"
+            + (f"<ul>{timeline}</ul>" if timeline else "<p style='color:#666'>暂无</p>")
+            + "<h3>附件</h3>"
+            + (f"<ul>{files}</ul>" if files else "<p style='color:#666'>暂无</p>")
+        )
 
     def _on_link(self, url: QUrl) -> None:
         kind, _, ref = url.toString().partition(":")
@@ -295,7 +339,9 @@ class CompaniesPage(QWidget):
         elif kind == "file":
             row = store.get("attachments", ref)
             if row:
-                QDesktopServices.openUrl(QUrl.fromLocalFile(str(attachments.blob_path(row["sha256"]))))
+                QDesktopServices.openUrl(
+                    QUrl.fromLocalFile(str(attachments.blob_path(row["sha256"])))
+                )
         elif kind in ("http", "https"):
             QDesktopServices.openUrl(url)
 
@@ -353,7 +399,10 @@ class CompaniesPage(QWidget):
         if not self.current_id:
             return
         name = self.ctx.store.scalar("SELECT name FROM companies WHERE id = ?", (self.current_id,))
-        if QMessageBox.question(self, "删除企业", f"确定删除“{name}”？") == QMessageBox.StandardButton.Yes:
+        if (
+            QMessageBox.question(self, "删除企业", f"确定删除“{name}”？")
+            == QMessageBox.StandardButton.Yes
+        ):
             companies.delete_company(self.ctx.store, self.current_id)
             self.current_id = None
             self.detail.clear()
@@ -374,7 +423,11 @@ class CompaniesPage(QWidget):
         self._open_dialog(MergeDialog(self.ctx, "companies", self.current_id, parent=self))
 
     def export(self, fmt: str) -> None:
-        filters = {"xlsx": "Excel 工作簿 (*.xlsx)", "csv": "CSV 文件 (*.csv)", "vcf": "vCard 名片 (*.vcf)"}
+        filters = {
+            "xlsx": "Excel 工作簿 (*.xlsx)",
+            "csv": "CSV 文件 (*.csv)",
+            "vcf": "vCard 名片 (*.vcf)",
+        }
         path, _ = QFileDialog.getSaveFileName(self, "导出", f"客商.{fmt}", filters[fmt])
         if not path:
             return
@@ -387,5 +440,9 @@ class CompaniesPage(QWidget):
                 return exporter.export_csv(store, "companies", path)
             return exporter.export_vcf(store, path)
 
-        self.ctx.tasks.run(work, lambda _r: self.status.setText(f"已导出到 {path}"),
-                           lambda exc: QMessageBox.warning(self, "导出失败", str(exc)), db=False)
+        self.ctx.tasks.run(
+            work,
+            lambda _r: self.status.setText(f"已导出到 {path}"),
+            lambda exc: QMessageBox.warning(self, "导出失败", str(exc)),
+            db=False,
+        )

@@ -5,18 +5,27 @@ and 拜访 (this week / this quarter). Other issues append a section factory to
 from __future__ import annotations
 
 import html
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea,
-    QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
+from ui.context import AppContext
+from ui.models.contacts_models import ROW_ROLE, FollowupModel
 from zsapp import profile
 from zsapp.contacts import drafts, visits
-from ui.context import AppContext
-from ui.models.contacts_models import FollowupModel, ROW_ROLE
 
 
 class DraftBanner(QFrame):
@@ -26,7 +35,9 @@ class DraftBanner(QFrame):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("draftBanner")
-        self.setStyleSheet("QFrame#draftBanner { background: #fff7e0; border: 1px solid #f0c36d; border-radius: 4px; }")
+        self.setStyleSheet(
+            "QFrame#draftBanner { background: #fff7e0; border: 1px solid #f0c36d; border-radius: 4px; }"
+        )
         self.label = QLabel()
         self.restore_button = QPushButton("恢复草稿")
         self.restore_button.setObjectName("restoreDraft")
@@ -38,15 +49,19 @@ class DraftBanner(QFrame):
         layout.addWidget(self.discard_button)
         self.restore_button.clicked.connect(self.restore)
         self.discard_button.clicked.connect(self.discard)
-        ctx.data_changed.connect(lambda areas: ("visits" in areas or "drafts" in areas) and self.refresh())
+        ctx.data_changed.connect(
+            lambda areas: ("visits" in areas or "drafts" in areas) and self.refresh()
+        )
         self.refresh()
 
     def refresh(self) -> None:
         draft = drafts.load_draft(self.ctx.store, "visit")
         if draft:
             what = draft.get("companies") or draft.get("notes", "")[:20] or "拜访记录"
-            self.label.setText(f"有一条未保存的拜访草稿（{html.escape(what.strip('、'))}，自动保存于 "
-                               f"{draft['_saved_at'].replace('T', ' ')}），是否恢复？")
+            self.label.setText(
+                f"有一条未保存的拜访草稿（{html.escape(what.strip('、'))}，自动保存于 "
+                f"{draft['_saved_at'].replace('T', ' ')}），是否恢复？"
+            )
         self.setVisible(bool(draft))
 
     def restore(self):
@@ -101,9 +116,14 @@ class FollowupsSection(QGroupBox):
         if not rows:
             self.summary.setText("没有待办的跟进事项。")
         else:
-            parts = [f"<b style='color:#b00020'>已逾期 {overdue} 条</b>" if overdue else "",
-                     f"<b>今天到期 {today} 条</b>" if today else "", f"共 {len(rows)} 条待办"]
-            self.summary.setText("，".join(p for p in parts if p) + "（勾选即完成，双击打开拜访记录）")
+            parts = [
+                f"<b style='color:#b00020'>已逾期 {overdue} 条</b>" if overdue else "",
+                f"<b>今天到期 {today} 条</b>" if today else "",
+                f"共 {len(rows)} 条待办",
+            ]
+            self.summary.setText(
+                "，".join(p for p in parts if p) + "（勾选即完成，双击打开拜访记录）"
+            )
 
     def _open_visit(self, index) -> None:
         row = index.data(ROW_ROLE)
@@ -139,10 +159,12 @@ class VisitStatsSection(QGroupBox):
         lines = "".join(
             f"<li>{html.escape(v['visited_at'].replace('T', ' '))} {html.escape(v['kind'])} "
             f"{html.escape(v['companies'] or '')} <span style='color:#666'>{html.escape(v['outcome'])}</span></li>"
-            for v in recent)
+            for v in recent
+        )
         self.label.setText(
             f"本周拜访 <b>{visits.count_visits(store, *week)}</b> 次 · 本季度 <b>{visits.count_visits(store, *quarter)}</b> 次"
-            + (f"<ul>{lines}</ul>" if lines else "<p style='color:#666'>本周还没有拜访记录。</p>"))
+            + (f"<ul>{lines}</ul>" if lines else "<p style='color:#666'>本周还没有拜访记录。</p>")
+        )
 
     def _new_visit(self) -> None:
         window = self.window()
@@ -153,7 +175,11 @@ class VisitStatsSection(QGroupBox):
 
 
 # Sections of the home page, top to bottom. Append ``factory(ctx) -> QWidget`` to add one.
-HOME_SECTIONS: list[Callable[[AppContext], QWidget]] = [DraftBanner, FollowupsSection, VisitStatsSection]
+HOME_SECTIONS: list[Callable[[AppContext], QWidget]] = [
+    DraftBanner,
+    FollowupsSection,
+    VisitStatsSection,
+]
 
 from ui.widgets.projects_dashboard import ProjectsSection  # noqa: E402 (招商项目 section)
 

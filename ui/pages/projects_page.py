@@ -9,20 +9,38 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QMessageBox, QPushButton, QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
 )
 
-from zsapp import catalogue, regions
-from zsapp.projects import admission, recommend, stages
-from zsapp.projects import projects as P
-from zsapp.projects.common import wan_to_yi_text
 from ui.context import AppContext
 from ui.dialogs.project_dialog import (
-    AdmissionDialog, FundsDialog, ProjectDialog, StageDialog, ThresholdsDialog, TransferDialog,
+    AdmissionDialog,
+    FundsDialog,
+    ProjectDialog,
+    StageDialog,
+    ThresholdsDialog,
+    TransferDialog,
 )
 from ui.models.projects_models import ID_ROLE, ProjectListModel
 from ui.widgets.funds_chart import FundsChart
+from zsapp import catalogue, regions
+from zsapp.projects import projects as P
+from zsapp.projects import recommend, stages
+from zsapp.projects.common import wan_to_yi_text
 
 SEARCH_DELAY_MS = 80
 RESULT_COLOURS = {"通过": "#1e7b34", "不通过": "#b00020", "需人工确认": "#a15c00"}
@@ -41,8 +59,14 @@ class ProjectDetail(QWidget):
         self.title.setWordWrap(True)
         self.buttons: dict[str, QPushButton] = {}
         bar = QHBoxLayout()
-        for key, text in (("edit", "编辑"), ("stage", "变更阶段"), ("funds", "登记到位资金"),
-                          ("check", "准入预审"), ("transfer", "流转"), ("delete", "删除")):
+        for key, text in (
+            ("edit", "编辑"),
+            ("stage", "变更阶段"),
+            ("funds", "登记到位资金"),
+            ("check", "准入预审"),
+            ("transfer", "流转"),
+            ("delete", "删除"),
+        ):
             button = QPushButton(text)
             button.setObjectName(f"project_{key}_button")
             self.buttons[key] = button
@@ -53,7 +77,9 @@ class ProjectDetail(QWidget):
         self.body = QTextBrowser()
         self.body.setObjectName("projectDetail")
         self.body.setOpenLinks(False)
-        self.setMinimumWidth(260)  # the button bar may clip on a very narrow window, never block shrinking
+        self.setMinimumWidth(
+            260
+        )  # the button bar may clip on a very narrow window, never block shrinking
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(bar)
@@ -90,7 +116,9 @@ class ProjectDetail(QWidget):
         if not self.project_id:
             return
         p = self.ctx.store.get("projects", self.project_id)
-        answer = QMessageBox.question(self, "删除项目", f"确定删除项目“{p['name']}”（{p['code']}）？")
+        answer = QMessageBox.question(
+            self, "删除项目", f"确定删除项目“{p['name']}”（{p['code']}）？"
+        )
         if answer == QMessageBox.StandardButton.Yes:
             P.delete_project(self.ctx.store, self.project_id)
             self.show_project(None)
@@ -104,8 +132,10 @@ class ProjectDetail(QWidget):
             self.project_id = None
             self.title.setText("请选择一个项目")
             self.chart.set_data([])
-            self.body.setHtml("<p style='color:#666'>在左侧选择项目，或点击“新建项目”。"
-                              "也可以在“目录”页选中条目后点击“生成推介项目”。</p>")
+            self.body.setHtml(
+                "<p style='color:#666'>在左侧选择项目，或点击“新建项目”。"
+                "也可以在“目录”页选中条目后点击“生成推介项目”。</p>"
+            )
             for button in self.buttons.values():
                 button.setEnabled(False)
             return
@@ -122,9 +152,17 @@ class ProjectDetail(QWidget):
         facts = [
             ("阶段", f"{p['stage']}（{p['stage_on']}）"),
             ("所在地", p["location"]),
-            ("总投资", f"{wan_to_yi_text(p['total_investment_wan'])} 亿元" if p["total_investment_wan"] is not None else "—"),
+            (
+                "总投资",
+                f"{wan_to_yi_text(p['total_investment_wan'])} 亿元"
+                if p["total_investment_wan"] is not None
+                else "—",
+            ),
             ("用地", f"{p['land_mu']} 亩" if p["land_mu"] else "—"),
-            ("投资强度", f"{p['intensity_wan_per_mu']} 万元/亩" if p["intensity_wan_per_mu"] else "—"),
+            (
+                "投资强度",
+                f"{p['intensity_wan_per_mu']} 万元/亩" if p["intensity_wan_per_mu"] else "—",
+            ),
             ("预期亩均税收", f"{p['tax_per_mu_wan']} 万元/亩" if p["tax_per_mu_wan"] else "—"),
             ("预计就业", str(p["expected_jobs"]) if p["expected_jobs"] is not None else "—"),
             ("类别", p["category"]),
@@ -133,7 +171,12 @@ class ProjectDetail(QWidget):
             ("招商方式", "、".join(p["way_names"]) or "—"),
             ("负责人 / 挂钩领导", f"{p['owner_officer'] or '—'} / {p['leader'] or '—'}"),
             ("省级重大项目库", "是" if p["is_provincial_major"] else "否"),
-            ("最近动态", f"{p['last_activity_on']}（{p['idle_days']} 天前）" if p["last_activity_on"] else "—"),
+            (
+                "最近动态",
+                f"{p['last_activity_on']}（{p['idle_days']} 天前）"
+                if p["last_activity_on"]
+                else "—",
+            ),
         ]
         parts = ["<table cellpadding=3>"]
         parts += [f"<tr><td style='color:#666'>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in facts]
@@ -142,48 +185,94 @@ class ProjectDetail(QWidget):
             parts.append(f"<p>{e(p['summary'])}</p>")
         if p["construction_content"]:
             parts.append(f"<p><b>建设内容：</b>{e(p['construction_content'])}</p>")
-        items = "".join(f"<li>{e(i['industry'])} › {e(i['name'])}（{e(i['id'])}）</li>" for i in p["items"])
+        items = "".join(
+            f"<li>{e(i['industry'])} › {e(i['name'])}（{e(i['id'])}）</li>" for i in p["items"]
+        )
         parts.append(f"<h3>产业链位置</h3><ul>{items or '<li>未选择目录条目</li>'}</ul>")
-        parts.append(f"<h3>准入预审：<span style='color:{colour}'>{e(pre['summary'])}</span></h3><table cellpadding=3>")
+        parts.append(
+            f"<h3>准入预审：<span style='color:{colour}'>{e(pre['summary'])}</span></h3><table cellpadding=3>"
+        )
         for r in pre["rules"]:
             c = RESULT_COLOURS[r["result"]]
-            extra = (f"<br><span style='color:#1e7b34'>已放行：{e(r['override']['reason'])}"
-                     f"（{e(r['override']['decided_by'])}，{e(r['override']['decided_on'])}）</span>") if r["override"] else ""
-            parts.append(f"<tr><td valign=top>{e(r['group'])} {e(r['label'])}</td>"
-                         f"<td valign=top style='color:{c}'><b>{e(r['result'])}</b></td>"
-                         f"<td>{e(r['reason'])}<br><span style='color:#888'>{e(r['rule_text'])}</span>{extra}</td></tr>")
+            extra = (
+                (
+                    f"<br><span style='color:#1e7b34'>已放行：{e(r['override']['reason'])}"
+                    f"（{e(r['override']['decided_by'])}，{e(r['override']['decided_on'])}）</span>"
+                )
+                if r["override"]
+                else ""
+            )
+            parts.append(
+                f"<tr><td valign=top>{e(r['group'])} {e(r['label'])}</td>"
+                f"<td valign=top style='color:{c}'><b>{e(r['result'])}</b></td>"
+                f"<td>{e(r['reason'])}<br><span style='color:#888'>{e(r['rule_text'])}</span>{extra}</td></tr>"
+            )
         parts.append("</table>")
-        timeline = "".join(f"<li>{e(s['changed_on'])}　<b>{e(s['stage'])}</b>　{e(s['note'])}</li>" for s in p["stage_history"])
+        timeline = "".join(
+            f"<li>{e(s['changed_on'])}　<b>{e(s['stage'])}</b>　{e(s['note'])}</li>"
+            for s in p["stage_history"]
+        )
         parts.append(f"<h3>阶段记录</h3><ol>{timeline}</ol>")
         t = p["funds_totals"]
-        parts.append(f"<h3>到位资金</h3><p>合计 {t['total_wan']:,} 万元，其中省外 {t['outside_wan']:,} 万元，"
-                     f"省外产业类 {t['outside_industrial_wan']:,} 万元</p>")
+        parts.append(
+            f"<h3>到位资金</h3><p>合计 {t['total_wan']:,} 万元，其中省外 {t['outside_wan']:,} 万元，"
+            f"省外产业类 {t['outside_industrial_wan']:,} 万元</p>"
+        )
         if p["funds"]:
-            parts.append("<ul>" + "".join(
-                f"<li>{e(f['month'])}　{f['amount_wan']:,} 万元　{'省外' if f['outside_province'] else '省内'}"
-                f"{'·产业类' if f['industrial'] else ''}　{e(f['note'])}</li>" for f in p["funds"]) + "</ul>")
+            parts.append(
+                "<ul>"
+                + "".join(
+                    f"<li>{e(f['month'])}　{f['amount_wan']:,} 万元　{'省外' if f['outside_province'] else '省内'}"
+                    f"{'·产业类' if f['industrial'] else ''}　{e(f['note'])}</li>"
+                    for f in p["funds"]
+                )
+                + "</ul>"
+            )
         investors = "".join(
             f"<li>{e(i['name'])}（{e(i['role'])}）{'　世界500强' if i['is_fortune500'] else ''}"
-            f"{'　<span style=color:#b00020>失信</span>' if i['is_dishonest'] else ''}</li>" for i in p["investors"])
+            f"{'　<span style=color:#b00020>失信</span>' if i['is_dishonest'] else ''}</li>"
+            for i in p["investors"]
+        )
         parts.append(f"<h3>投资方</h3><ul>{investors or '<li>尚未关联投资方</li>'}</ul>")
-        visits = "".join(f"<li>{e(v['visited_at'].replace('T', ' '))}　{e(v['kind'])}　{e(v['city'])}　"
-                         f"{e(v['outcome'])}</li>" for v in p["visits"][:20])
+        visits = "".join(
+            f"<li>{e(v['visited_at'].replace('T', ' '))}　{e(v['kind'])}　{e(v['city'])}　"
+            f"{e(v['outcome'])}</li>"
+            for v in p["visits"][:20]
+        )
         parts.append(f"<h3>拜访记录（{len(p['visits'])}）</h3><ul>{visits or '<li>暂无</li>'}</ul>")
         if p["transfers"]:
-            parts.append("<h3>流转记录</h3><ul>" + "".join(
-                f"<li>{e(t['transferred_on'])}　{e(t['from_text'])} → {e(t['to_text'])}　理由：{e(t['reason'])}"
-                f"{'（' + e(t['decided_by']) + '）' if t['decided_by'] else ''}</li>" for t in p["transfers"]) + "</ul>")
+            parts.append(
+                "<h3>流转记录</h3><ul>"
+                + "".join(
+                    f"<li>{e(t['transferred_on'])}　{e(t['from_text'])} → {e(t['to_text'])}　理由：{e(t['reason'])}"
+                    f"{'（' + e(t['decided_by']) + '）' if t['decided_by'] else ''}</li>"
+                    for t in p["transfers"]
+                )
+                + "</ul>"
+            )
         if p["overrides"]:
-            parts.append("<h3>放行记录</h3><ul>" + "".join(
-                f"<li>{e(o['rule'])}：{e(o['reason'])}（{e(o['decided_by'])}，{e(o['decided_on'])}）</li>"
-                for o in p["overrides"]) + "</ul>")
+            parts.append(
+                "<h3>放行记录</h3><ul>"
+                + "".join(
+                    f"<li>{e(o['rule'])}：{e(o['reason'])}（{e(o['decided_by'])}，{e(o['decided_on'])}）</li>"
+                    for o in p["overrides"]
+                )
+                + "</ul>"
+            )
         rec = recommend.recommend(self.ctx.store, p["id"], limit=10)
-        lines = "".join(f"<li>{e(c['name'])}　<span style='color:#666'>{e('、'.join(c['reasons']))}</span>　"
-                        f"<a href='investor:{e(c['company_id'])}'>加为意向投资方</a></li>"
-                        for c in rec["companies"])
-        excluded = (f"<p style='color:#888'>已排除失信企业：{e('、'.join(x['name'] for x in rec['excluded_dishonest']))}</p>"
-                    if rec["excluded_dishonest"] else "")
-        parts.append(f"<h3>推荐客商（延链补链）</h3><ol>{lines or '<li>暂无：请为项目选择目录条目，并在客商资料中标注所属产业</li>'}</ol>{excluded}")
+        lines = "".join(
+            f"<li>{e(c['name'])}　<span style='color:#666'>{e('、'.join(c['reasons']))}</span>　"
+            f"<a href='investor:{e(c['company_id'])}'>加为意向投资方</a></li>"
+            for c in rec["companies"]
+        )
+        excluded = (
+            f"<p style='color:#888'>已排除失信企业：{e('、'.join(x['name'] for x in rec['excluded_dishonest']))}</p>"
+            if rec["excluded_dishonest"]
+            else ""
+        )
+        parts.append(
+            f"<h3>推荐客商（延链补链）</h3><ol>{lines or '<li>暂无：请为项目选择目录条目，并在客商资料中标注所属产业</li>'}</ol>{excluded}"
+        )
         return "".join(parts)
 
 
@@ -246,8 +335,16 @@ class ProjectsPage(QWidget):
         filters = QHBoxLayout()
         for combo in (self.stage, self.prefecture, self.park, self.industry, self.admission):
             combo.setMinimumWidth(56)  # full width normally; may shrink on a narrow window
-        for w in (self.stage, self.prefecture, self.park, self.industry, self.admission, self.big, self.fortune,
-                  self.stalled):
+        for w in (
+            self.stage,
+            self.prefecture,
+            self.park,
+            self.industry,
+            self.admission,
+            self.big,
+            self.fortune,
+            self.stalled,
+        ):
             filters.addWidget(w)
         filters.addStretch(1)
 
@@ -302,11 +399,15 @@ class ProjectsPage(QWidget):
     # -- list --------------------------------------------------------------------------
     def current_filter(self) -> P.ProjectFilter:
         return P.ProjectFilter(
-            query=self.search_box.text().strip(), stage=self.stage.currentData() or "",
-            prefecture_code=self.prefecture.currentData() or "", park_id=self.park.currentData() or "",
+            query=self.search_box.text().strip(),
+            stage=self.stage.currentData() or "",
+            prefecture_code=self.prefecture.currentData() or "",
+            park_id=self.park.currentData() or "",
             industry_id=self.industry.currentData() or "",
-            admission=self.admission.currentData() or "", big_only=self.big.isChecked(),
-            fortune500_only=self.fortune.isChecked(), stalled_only=self.stalled.isChecked(),
+            admission=self.admission.currentData() or "",
+            big_only=self.big.isChecked(),
+            fortune500_only=self.fortune.isChecked(),
+            stalled_only=self.stalled.isChecked(),
         )
 
     def _fill_parks(self) -> None:
@@ -353,7 +454,9 @@ class ProjectsPage(QWidget):
 
     # -- actions -----------------------------------------------------------------------
     def new_project(self, initial: dict[str, Any] | None = None) -> ProjectDialog:
-        dialog = ProjectDialog(self.ctx, None, self.window(), initial=initial or P.draft_defaults(self.ctx.store))
+        dialog = ProjectDialog(
+            self.ctx, None, self.window(), initial=initial or P.draft_defaults(self.ctx.store)
+        )
         dialog.accepted.connect(lambda: dialog.saved_id and self._after_create(dialog.saved_id))
         dialog.open()
         self.dialog = dialog
@@ -383,7 +486,9 @@ class ProjectsPage(QWidget):
         return dialog
 
     def export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "导出项目", "招商项目.xlsx", "Excel 文件 (*.xlsx)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "导出项目", "招商项目.xlsx", "Excel 文件 (*.xlsx)"
+        )
         if not path:
             return
         from zsapp.projects.export import export_xlsx

@@ -6,9 +6,9 @@ import html
 
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-from zsapp import __version__, catalogue, profile
 from ui.context import AppContext
 from ui.dialogs.profile_dialog import LABELS, ProfileDialog
+from zsapp import __version__, catalogue, profile
 
 
 class SettingsPage(QWidget):

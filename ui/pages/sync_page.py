@@ -9,29 +9,61 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QMessageBox, QProgressBar, QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
-from zsapp.sync import client as sync_client
-from zsapp.sync import conflicts
 from ui.context import AppContext
 from ui.widgets.sync_status import SyncStatusIndicator
+from zsapp.sync import client as sync_client
+from zsapp.sync import conflicts
 
 PAGE_SIZE = 100
 AUTO_INTERVAL_MIN = 10
 SETTLE_MS = 30_000
 REFRESH_AREAS = ("companies", "people", "visits", "projects", "catalogue", "brochures", "sync")
 TABLE_LABELS = {
-    "companies": "客商", "people": "联系人", "visits": "拜访", "projects": "项目", "followups": "跟进",
-    "attachments": "附件", "parks": "园区", "admission_thresholds": "准入门槛",
+    "companies": "客商",
+    "people": "联系人",
+    "visits": "拜访",
+    "projects": "项目",
+    "followups": "跟进",
+    "attachments": "附件",
+    "parks": "园区",
+    "admission_thresholds": "准入门槛",
 }
 
 
 FIELD_LABELS = {
-    "name": "名称", "short_name": "简称", "notes": "备注", "title": "职务/标题", "mobile": "手机", "email": "邮箱",
-    "deleted": "删除", "tags": "标签", "outcome": "意向", "text": "内容", "due_date": "到期日", "stage": "阶段",
-    "company_id": "所属企业", "merged_into": "合并到", "website": "网站", "revenue_wan": "营收（万元）",
+    "name": "名称",
+    "short_name": "简称",
+    "notes": "备注",
+    "title": "职务/标题",
+    "mobile": "手机",
+    "email": "邮箱",
+    "deleted": "删除",
+    "tags": "标签",
+    "outcome": "意向",
+    "text": "内容",
+    "due_date": "到期日",
+    "stage": "阶段",
+    "company_id": "所属企业",
+    "merged_into": "合并到",
+    "website": "网站",
+    "revenue_wan": "营收（万元）",
 }
 
 
@@ -59,16 +91,16 @@ class SqlPagedModel(QAbstractTableModel):
         if self.canFetchMore(QModelIndex()):
             self.fetchMore(QModelIndex())
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.headers)
 
-    def canFetchMore(self, parent) -> bool:  # noqa: N802
+    def canFetchMore(self, parent) -> bool:
         return not parent.isValid() and self._more
 
-    def fetchMore(self, parent) -> None:  # noqa: N802
+    def fetchMore(self, parent) -> None:
         if parent.isValid():
             return
         batch = self.store.query(f"{self.sql} LIMIT ? OFFSET ?", (PAGE_SIZE, len(self.rows)))
@@ -78,15 +110,20 @@ class SqlPagedModel(QAbstractTableModel):
             self.rows.extend(batch)
             self.endInsertRows()
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.headers[section]
         return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if not index.isValid() or role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
             return None
-        return self.cell(self.rows[index.row()], index.column(), role == Qt.ItemDataRole.ToolTipRole)
+        return self.cell(
+            self.rows[index.row()], index.column(), role == Qt.ItemDataRole.ToolTipRole
+        )
 
     def cell(self, row: dict, column: int, tooltip: bool) -> str:
         raise NotImplementedError
@@ -97,11 +134,19 @@ class SqlPagedModel(QAbstractTableModel):
 
 class ConflictModel(SqlPagedModel):
     def __init__(self, store, parent=None) -> None:
-        super().__init__(store, "SELECT * FROM sync_conflicts WHERE deleted = 0 AND resolved = 0 "
-                                "ORDER BY created_at DESC, id", ["类型", "记录", "字段", "当前值", "被覆盖的值"], parent)
+        super().__init__(
+            store,
+            "SELECT * FROM sync_conflicts WHERE deleted = 0 AND resolved = 0 "
+            "ORDER BY created_at DESC, id",
+            ["类型", "记录", "字段", "当前值", "被覆盖的值"],
+            parent,
+        )
 
     def cell(self, row, column, tooltip):
-        winner, loser = conflicts._decode(row["winner_value"]), conflicts._decode(row["loser_value"])
+        winner, loser = (
+            conflicts._decode(row["winner_value"]),
+            conflicts._decode(row["loser_value"]),
+        )
         if column == 0:
             return conflicts.KIND_LABELS.get(row["kind"], row["kind"])
         if column == 1:
@@ -110,10 +155,18 @@ class ConflictModel(SqlPagedModel):
         if column == 2:
             return FIELD_LABELS.get(row["field"], row["field"])
         if column == 3:
-            text = winner if row["kind"] != "delete_edit" or row["field"] == "deleted" else "（记录已删除）"
+            text = (
+                winner
+                if row["kind"] != "delete_edit" or row["field"] == "deleted"
+                else "（记录已删除）"
+            )
             full = f"{text if isinstance(text, str) else _short(text)}（{row['winner_officer']}）"
             return full if tooltip else f"{_short(text)}（{row['winner_officer']}）"
-        return f"{_short(loser)}（{row['loser_officer']}）" if not tooltip else f"{loser}（{row['loser_officer']}）"
+        return (
+            f"{_short(loser)}（{row['loser_officer']}）"
+            if not tooltip
+            else f"{loser}（{row['loser_officer']}）"
+        )
 
     def _title(self, table: str, row_id: str) -> str:
         try:
@@ -130,21 +183,29 @@ class ConflictModel(SqlPagedModel):
 
 class LogModel(SqlPagedModel):
     def __init__(self, store, parent=None) -> None:
-        super().__init__(store, "SELECT * FROM sync_log WHERE finished_at IS NOT NULL ORDER BY id DESC",
-                         ["时间", "结果", "上传", "下载", "冲突", "说明"], parent)
+        super().__init__(
+            store,
+            "SELECT * FROM sync_log WHERE finished_at IS NOT NULL ORDER BY id DESC",
+            ["时间", "结果", "上传", "下载", "冲突", "说明"],
+            parent,
+        )
 
     def cell(self, row, column, tooltip):
         if column == 0:
             return (row["started_at"] or "").replace("T", " ")[:19]
         if column == 1:
-            return "成功" if row["ok"] else ("离线" if row["error"].startswith("[offline]") else "失败")
+            return (
+                "成功"
+                if row["ok"]
+                else ("离线" if row["error"].startswith("[offline]") else "失败")
+            )
         if column in (2, 3, 4):
             return str(row[("pushed", "pulled", "conflicts")[column - 2]])
         return row["error"].split("] ", 1)[-1]
 
 
 class SyncPage(QWidget):
-    sync_finished = Signal(object)   # SyncResult or exception
+    sync_finished = Signal(object)  # SyncResult or exception
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -159,9 +220,14 @@ class SyncPage(QWidget):
         self.clock_label = QLabel()
         self.clock_label.setStyleSheet("color: #c62828;")
         self.clock_label.setWordWrap(True)
-        for name, label in (("syncServer", self.server_label), ("syncOfficer", self.officer_label),
-                            ("syncDevice", self.device_label), ("syncLast", self.last_label),
-                            ("syncPending", self.pending_label), ("syncResult", self.result_label)):
+        for name, label in (
+            ("syncServer", self.server_label),
+            ("syncOfficer", self.officer_label),
+            ("syncDevice", self.device_label),
+            ("syncLast", self.last_label),
+            ("syncPending", self.pending_label),
+            ("syncResult", self.result_label),
+        ):
             label.setObjectName(name)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("服务器：", self.server_label)
@@ -280,7 +346,9 @@ class SyncPage(QWidget):
             self.indicator.attach(label)
 
     def _pick_ca(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择 CA 证书", "", "证书 (*.pem *.crt *.cer);;所有文件 (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择 CA 证书", "", "证书 (*.pem *.crt *.cer);;所有文件 (*)"
+        )
         if path:
             self.ca_edit.setText(path)
 
@@ -294,15 +362,24 @@ class SyncPage(QWidget):
         self.last_label.setText((st["last_sync"] or "从未").replace("T", " ")[:19])
         self.pending_label.setText(f"{st['pending']} 条")
         last = st["last_result"]
-        self.result_label.setText(f"上传 {last['pushed']} · 下载 {last['pulled']} · 冲突 {last['conflicts']}" if last else "—")
+        self.result_label.setText(
+            f"上传 {last['pushed']} · 下载 {last['pulled']} · 冲突 {last['conflicts']}"
+            if last
+            else "—"
+        )
         skew = int(st.get("clock_skew_ms") or 0)
         self.clock_label.setText(
-            f"本机时钟与服务器相差约 {abs(skew) // 3600_000} 小时，请校准系统时间。" if abs(skew) > sync_client.SKEW_WARN_MS else "")
+            f"本机时钟与服务器相差约 {abs(skew) // 3600_000} 小时，请校准系统时间。"
+            if abs(skew) > sync_client.SKEW_WARN_MS
+            else ""
+        )
         self.enroll_box.setTitle("重新登记本设备" if st["enrolled"] else "登记本设备")
         self.sync_button.setEnabled(st["enrolled"] and not self.running)
         self.conflict_model.reload()
         self.log_model.reload()
-        self.tabs.setTabText(0, f"冲突（{st['open_conflicts']}）" if st["open_conflicts"] else "冲突")
+        self.tabs.setTabText(
+            0, f"冲突（{st['open_conflicts']}）" if st["open_conflicts"] else "冲突"
+        )
         self.indicator.refresh()
 
     def _on_data_changed(self, areas) -> None:
@@ -315,7 +392,11 @@ class SyncPage(QWidget):
 
     # -- actions ---------------------------------------------------------------------------
     def enroll(self) -> None:
-        url, code, ca = self.url_edit.text().strip(), self.code_edit.text().strip(), self.ca_edit.text().strip() or None
+        url, code, ca = (
+            self.url_edit.text().strip(),
+            self.code_edit.text().strip(),
+            self.ca_edit.text().strip() or None,
+        )
         if not url or not code:
             self.enroll_message.setText("请填写服务器地址和登记码")
             return
@@ -334,7 +415,12 @@ class SyncPage(QWidget):
             self.enroll_button.setEnabled(True)
             self.enroll_message.setText(str(exc))
 
-        self.ctx.tasks.run(lambda: sync_client.enroll(self.ctx.store, url, code, ca_file=ca), done, failed, db=False)
+        self.ctx.tasks.run(
+            lambda: sync_client.enroll(self.ctx.store, url, code, ca_file=ca),
+            done,
+            failed,
+            db=False,
+        )
 
     def auto_sync(self) -> None:
         if not self.running and sync_client.get_config(self.ctx.store):
@@ -350,7 +436,10 @@ class SyncPage(QWidget):
         self.indicator.set_running(True)
         self.ctx.tasks.run(
             lambda progress: sync_client.sync_now(self.ctx.store, progress=progress),
-            self._sync_done, self._sync_failed, self._sync_progress, db=False,
+            self._sync_done,
+            self._sync_failed,
+            self._sync_progress,
+            db=False,
         )
 
     def _sync_progress(self, done: int, total: int) -> None:

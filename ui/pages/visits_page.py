@@ -8,17 +8,28 @@ import html
 from PySide6.QtCore import QModelIndex, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
-    QPushButton, QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
 )
 
-from zsapp.contacts import attachments, visits
-from zsapp.store import StoreError
 from ui.context import AppContext
 from ui.dialogs.attachment_picker import pick_and_attach
 from ui.dialogs.visit_dialog import VisitDialog
 from ui.models.contacts_models import ID_ROLE, VisitListModel
 from ui.pages.home_page import DraftBanner
+from zsapp.contacts import attachments, visits
+from zsapp.store import StoreError
 
 PERIODS = [("全部", ""), ("本周", "week"), ("本季度", "quarter")]
 
@@ -100,7 +111,9 @@ class VisitsPage(QWidget):
         self.table.selectionModel().currentChanged.connect(self._on_current)
         shortcut = QShortcut(QKeySequence("Ctrl+N"), self)
         shortcut.activated.connect(self.new_visit)
-        ctx.data_changed.connect(lambda areas: areas & {"visits", "followups", "companies", "people"} and self.refresh())
+        ctx.data_changed.connect(
+            lambda areas: areas & {"visits", "followups", "companies", "people"} and self.refresh()
+        )
         self.refresh()
         self._show_empty()
 
@@ -128,7 +141,9 @@ class VisitsPage(QWidget):
 
     def _show_empty(self) -> None:
         if not self.current_id:
-            self.detail.setHtml("<p style='color:#666'>选择一条拜访记录查看详情；按 Ctrl+N 快速记录新的拜访。</p>")
+            self.detail.setHtml(
+                "<p style='color:#666'>选择一条拜访记录查看详情；按 Ctrl+N 快速记录新的拜访。</p>"
+            )
 
     def show_visit(self, visit_id: str, select: bool = True) -> None:
         try:
@@ -143,23 +158,39 @@ class VisitsPage(QWidget):
             if row >= 0:
                 self.table.selectRow(row)
         e = html.escape
-        companies = "、".join(f"<a href='company:{c['id']}'>{e(c['name'])}</a>" for c in data["companies"]) or "—"
-        people = "、".join(e(p["name"] + (f"（{p['title']}）" if p.get("title") else "")) for p in data["people"]) or "—"
+        companies = (
+            "、".join(f"<a href='company:{c['id']}'>{e(c['name'])}</a>" for c in data["companies"])
+            or "—"
+        )
+        people = (
+            "、".join(
+                e(p["name"] + (f"（{p['title']}）" if p.get("title") else ""))
+                for p in data["people"]
+            )
+            or "—"
+        )
         followups = "".join(
             f"<li><a href='followup:{f['id']}'>{'☑' if f['done'] else '☐'}</a> {e(f['text'])} "
             f"<span style='color:{'#b00020' if not f['done'] and f['due_date'] and f['due_date'] < visits.date.today().isoformat() else '#666'}'>"
-            f"{e(f['due_date'] or '无期限')}</span></li>" for f in data["followups"])
-        files = "".join(f"<li><a href='file:{a['id']}'>{e(a['filename'])}</a> <span style='color:#666'>"
-                        f"{a['size'] // 1024 or 1} KB</span></li>" for a in data["attachments"])
+            f"{e(f['due_date'] or '无期限')}</span></li>"
+            for f in data["followups"]
+        )
+        files = "".join(
+            f"<li><a href='file:{a['id']}'>{e(a['filename'])}</a> <span style='color:#666'>"
+            f"{a['size'] // 1024 or 1} KB</span></li>"
+            for a in data["attachments"]
+        )
         items = "、".join(e(f"{i['id']} {i['name']}") for i in data["items"])
         self.detail.setHtml(
             f"<h3>{e(data['visited_at'].replace('T', ' '))} · {e(data['kind'])}</h3>"
             f"<p>企业：{companies}<br>对方人员：{people}<br>我方人员：{e(data['our_participants'] or '—')}<br>"
             f"城市/地点：{e(data['city'])} {e(data['place'])}<br>意向程度：<b>{e(data['outcome'])}</b>"
-            + (f"<br>目录条目：{items}" if items else "") + "</p>"
+            + (f"<br>目录条目：{items}" if items else "")
+            + "</p>"
             f"<h4>纪要</h4><p>{e(data['notes']).replace(chr(10), '<br>') or '—'}</p>"
             f"<h4>跟进事项（点击方框标记完成）</h4><ul>{followups or '<li>无</li>'}</ul>"
-            f"<h4>附件</h4><ul>{files or '<li>无</li>'}</ul>")
+            f"<h4>附件</h4><ul>{files or '<li>无</li>'}</ul>"
+        )
 
     def _on_link(self, url: QUrl) -> None:
         kind, _, ref = url.toString().partition(":")
@@ -177,7 +208,9 @@ class VisitsPage(QWidget):
         elif kind == "file":
             row = self.ctx.store.get("attachments", ref)
             if row:
-                QDesktopServices.openUrl(QUrl.fromLocalFile(str(attachments.blob_path(row["sha256"]))))
+                QDesktopServices.openUrl(
+                    QUrl.fromLocalFile(str(attachments.blob_path(row["sha256"])))
+                )
 
     def add_attachment(self) -> None:
         if not self.current_id:
@@ -188,7 +221,10 @@ class VisitsPage(QWidget):
     def delete_visit(self) -> None:
         if not self.current_id:
             return
-        if QMessageBox.question(self, "删除拜访记录", "确定删除这条拜访记录？") == QMessageBox.StandardButton.Yes:
+        if (
+            QMessageBox.question(self, "删除拜访记录", "确定删除这条拜访记录？")
+            == QMessageBox.StandardButton.Yes
+        ):
             visits.delete_visit(self.ctx.store, self.current_id)
             self.current_id = None
             self.ctx.notify("visits")

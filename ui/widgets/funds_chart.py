@@ -20,7 +20,7 @@ class FundsChart(QWidget):
         self.setMinimumHeight(160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(480, 180)
 
     def set_data(self, months: list[dict], target_per_month: int | None = None) -> None:
@@ -30,7 +30,7 @@ class FundsChart(QWidget):
         self.target_per_month = target_per_month
         self.update()
 
-    def paintEvent(self, _event) -> None:  # noqa: N802
+    def paintEvent(self, _event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = QRectF(self.rect()).adjusted(44, 10, -8, -34)
@@ -43,26 +43,38 @@ class FundsChart(QWidget):
         painter.setPen(QPen(QColor("#ccc")))
         painter.drawLine(rect.bottomLeft(), rect.bottomRight())
         painter.setPen(QColor("#666"))
-        painter.drawText(QRectF(0, rect.top() - 6, 40, 14), Qt.AlignmentFlag.AlignRight, f"{peak:,}")
+        painter.drawText(
+            QRectF(0, rect.top() - 6, 40, 14), Qt.AlignmentFlag.AlignRight, f"{peak:,}"
+        )
         painter.drawText(QRectF(0, rect.bottom() - 7, 40, 14), Qt.AlignmentFlag.AlignRight, "0")
         step = rect.width() / len(self.months)
         bar = min(36.0, max(4.0, step * 0.6))
         for i, month in enumerate(self.months):
             x = rect.left() + i * step + (step - bar) / 2
-            for value, colour in ((month["total_wan"], TOTAL_COLOUR), (month["outside_industrial_wan"], OUTSIDE_COLOUR)):
+            for value, colour in (
+                (month["total_wan"], TOTAL_COLOUR),
+                (month["outside_industrial_wan"], OUTSIDE_COLOUR),
+            ):
                 h = rect.height() * value / peak
                 painter.fillRect(QRectF(x, rect.bottom() - h, bar, h), colour)
             painter.setPen(QColor("#444"))
             label = month["month"][5:] if len(self.months) <= 12 else month["month"][2:]
-            painter.drawText(QRectF(rect.left() + i * step, rect.bottom() + 2, step, 14), Qt.AlignmentFlag.AlignCenter, label)
+            painter.drawText(
+                QRectF(rect.left() + i * step, rect.bottom() + 2, step, 14),
+                Qt.AlignmentFlag.AlignCenter,
+                label,
+            )
         if self.target_per_month:
             y = rect.bottom() - rect.height() * self.target_per_month / peak
             painter.setPen(QPen(TARGET_COLOUR, 1.5, Qt.PenStyle.DashLine))
             painter.drawLine(int(rect.left()), int(y), int(rect.right()), int(y))
         legend_y = self.height() - 14
         x = rect.left()
-        for colour, text in ((TOTAL_COLOUR, "到位资金合计"), (OUTSIDE_COLOUR, "其中省外产业类"),
-                             *(((TARGET_COLOUR, "月均目标"),) if self.target_per_month else ())):
+        for colour, text in (
+            (TOTAL_COLOUR, "到位资金合计"),
+            (OUTSIDE_COLOUR, "其中省外产业类"),
+            *(((TARGET_COLOUR, "月均目标"),) if self.target_per_month else ()),
+        ):
             painter.fillRect(QRectF(x, legend_y + 2, 10, 10), colour)
             painter.setPen(QColor("#444"))
             painter.drawText(QRectF(x + 14, legend_y, 120, 14), Qt.AlignmentFlag.AlignLeft, text)

@@ -9,15 +9,26 @@ import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
+from ui.context import AppContext
+from ui.widgets.funds_chart import FundsChart
 from zsapp.projects import dashboard
 from zsapp.projects import projects as P
 from zsapp.projects.common import ProjectError, parse_decimal
-from ui.context import AppContext
-from ui.widgets.funds_chart import FundsChart
 
 
 class ProjectSettingsDialog(QDialog):
@@ -39,7 +50,9 @@ class ProjectSettingsDialog(QDialog):
         self.days.setSuffix(" 天")
         self.error = QLabel()
         self.error.setStyleSheet("color: #b00020")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
@@ -52,7 +65,9 @@ class ProjectSettingsDialog(QDialog):
     def save(self) -> None:
         try:
             value = parse_decimal(self.target.text(), "到位资金目标（万元）", places=0)
-            dashboard.set_funds_target(self.ctx.store, self.year, None if value is None else int(value))
+            dashboard.set_funds_target(
+                self.ctx.store, self.year, None if value is None else int(value)
+            )
             P.set_stalled_days(self.ctx.store, self.days.value())
         except ProjectError as exc:
             self.error.setText(str(exc))
@@ -92,34 +107,53 @@ class ProjectsSection(QGroupBox):
         layout.addWidget(self.stalled_label)
         layout.addWidget(self.stalled)
         ctx.data_changed.connect(
-            lambda areas: areas & {"projects", "visits", "followups", "companies", "profile"} and self.refresh())
+            lambda areas: (
+                areas & {"projects", "visits", "followups", "companies", "profile"}
+                and self.refresh()
+            )
+        )
         self.refresh()
 
     def refresh(self) -> None:
         data = dashboard.dashboard(self.ctx.store)
         self.data = data
         who = f"{html.escape(data['owner'])}负责的" if data["owner"] else "全部"
-        stages = "，".join(f"{k} <b>{v}</b>" for k, v in data["by_stage"].items() if v) or "暂无项目"
+        stages = (
+            "，".join(f"{k} <b>{v}</b>" for k, v in data["by_stage"].items() if v) or "暂无项目"
+        )
         overdue = data["overdue_followups"]
         self.summary.setText(
             f"{who}项目 <b>{data['projects']}</b> 个：{stages}<br>"
             f"10 亿元以上 <b>{data['big_projects']}</b> 个 · 世界500强投资方 <b>{data['fortune500_investors']}</b> 家 · "
-            + (f"<span style='color:#b00020'>逾期跟进 <b>{overdue}</b> 项</span>" if overdue else "无逾期跟进")
+            + (
+                f"<span style='color:#b00020'>逾期跟进 <b>{overdue}</b> 项</span>"
+                if overdue
+                else "无逾期跟进"
+            )
         )
         target = data["funds_target_wan"]
         done = data["funds_year_outside_industrial_wan"]
-        progress = f"，完成目标 {target:,} 万元的 {done * 100 // target}%" if target else "（尚未设置本人年度目标）"
+        progress = (
+            f"，完成目标 {target:,} 万元的 {done * 100 // target}%"
+            if target
+            else "（尚未设置本人年度目标）"
+        )
         self.funds.setText(
-            f"{data['year']} 年到位资金 <b>{data['funds_year_wan']:,}</b> 万元，其中省外产业类 <b>{done:,}</b> 万元{progress}")
+            f"{data['year']} 年到位资金 <b>{data['funds_year_wan']:,}</b> 万元，其中省外产业类 <b>{done:,}</b> 万元{progress}"
+        )
         self.chart.set_data(data["funds_by_month"], target // 12 if target else None)
         self.stalled.clear()
         for row in data["stalled"]:
-            item = QListWidgetItem(f"⚠ {row['code']}  {row['name']}（{row['stage']}，最近动态 {row['last_activity_on'] or '—'}）")
+            item = QListWidgetItem(
+                f"⚠ {row['code']}  {row['name']}（{row['stage']}，最近动态 {row['last_activity_on'] or '—'}）"
+            )
             item.setData(Qt.ItemDataRole.UserRole, row["id"])
             self.stalled.addItem(item)
         self.stalled_label.setText(
             f"疑似停滞 {data['stalled_count']} 个（超过 {P.stalled_days(self.ctx.store)} 天无拜访、阶段变化或到位资金；双击打开）"
-            if data["stalled_count"] else "没有疑似停滞的项目。")
+            if data["stalled_count"]
+            else "没有疑似停滞的项目。"
+        )
         self.stalled.setVisible(bool(data["stalled"]))
         self.stalled.setFixedHeight(min(140, 8 + 24 * max(1, len(data["stalled"]))))
 

@@ -55,7 +55,9 @@ class SyncStatusIndicator(QObject):
     def attach(self, label: QLabel) -> None:
         if label not in self.labels:
             self.labels.append(label)
-            label.destroyed.connect(lambda *_: self.labels.remove(label) if label in self.labels else None)
+            label.destroyed.connect(
+                lambda *_: self.labels.remove(label) if label in self.labels else None
+            )
         self.refresh()
 
     def set_running(self, running: bool) -> None:
@@ -65,7 +67,9 @@ class SyncStatusIndicator(QObject):
     def refresh(self) -> str:
         status = sync_client.status(self.ctx.store)
         self.state, text = describe(status, self.running)
-        tip = status.get("last_error") or (f"上次同步：{status['last_sync']}" if status.get("last_sync") else "")
+        tip = status.get("last_error") or (
+            f"上次同步：{status['last_sync']}" if status.get("last_sync") else ""
+        )
         for label in self.labels:
             label.setText(text)
             label.setToolTip(tip)

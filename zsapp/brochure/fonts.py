@@ -83,7 +83,9 @@ def primary_font_path() -> Path:
     for c in candidates:
         if c.is_file():
             return c
-    raise FontError("找不到内置字体文件 " + PRIMARY_FILE + "（已查找：" + "；".join(map(str, candidates)) + "）")
+    raise FontError(
+        "找不到内置字体文件 " + PRIMARY_FILE + "（已查找：" + "；".join(map(str, candidates)) + "）"
+    )
 
 
 def register_fonts() -> str:
@@ -161,7 +163,8 @@ def _load_fallbacks() -> list[_Fallback]:
     with _lock:
         if _fallbacks is not None:
             return _fallbacks
-        from fontTools.ttLib import TTCollection, TTFont as FTFont
+        from fontTools.ttLib import TTCollection
+        from fontTools.ttLib import TTFont as FTFont
 
         result: list[_Fallback] = []
         for i, (path, sub) in enumerate(_candidate_paths()):
@@ -271,4 +274,6 @@ class GlyphResolver:
         """Replace characters no available font covers by a visible ``[U+XXXX]`` marker."""
         if all(self.font_for(c) is not None for c in text):
             return text
-        return "".join(c if self.font_for(c) is not None else f"[{codepoint_label(c)}]" for c in text)
+        return "".join(
+            c if self.font_for(c) is not None else f"[{codepoint_label(c)}]" for c in text
+        )

@@ -77,28 +77,38 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def record(store: Store, built: source.BuiltSpec, result: RenderResult, kind: str = KIND_BOOKLET,
-           when: dt.datetime | None = None) -> str:
+def record(
+    store: Store,
+    built: source.BuiltSpec,
+    result: RenderResult,
+    kind: str = KIND_BOOKLET,
+    when: dt.datetime | None = None,
+) -> str:
     spec = built.spec
     when = when or dt.datetime.now()
-    return store.insert(TABLE, {
-        "generated_at": when.strftime("%Y-%m-%dT%H:%M:%S"),
-        "kind": kind,
-        "title": spec.title if kind == KIND_BOOKLET else (spec.projects[0].name if spec.projects else ""),
-        "company_id": built.company_id,
-        "company_name": built.company_name,
-        "project_ids": json.dumps(built.project_ids, ensure_ascii=False),
-        "project_codes": json.dumps(built.project_codes, ensure_ascii=False),
-        "language": spec.language,
-        "template_id": built.template_id,
-        "template_name": built.template_name,
-        "file_path": str(Path(result.path).resolve()),
-        "pages": result.pages,
-        "size_bytes": result.size_bytes,
-        "sha256": sha256_file(result.path),
-        "officer": spec.officer.name,
-        "catalogue_version": spec.catalogue_version,
-    })
+    return store.insert(
+        TABLE,
+        {
+            "generated_at": when.strftime("%Y-%m-%dT%H:%M:%S"),
+            "kind": kind,
+            "title": spec.title
+            if kind == KIND_BOOKLET
+            else (spec.projects[0].name if spec.projects else ""),
+            "company_id": built.company_id,
+            "company_name": built.company_name,
+            "project_ids": json.dumps(built.project_ids, ensure_ascii=False),
+            "project_codes": json.dumps(built.project_codes, ensure_ascii=False),
+            "language": spec.language,
+            "template_id": built.template_id,
+            "template_name": built.template_name,
+            "file_path": str(Path(result.path).resolve()),
+            "pages": result.pages,
+            "size_bytes": result.size_bytes,
+            "sha256": sha256_file(result.path),
+            "officer": spec.officer.name,
+            "catalogue_version": spec.catalogue_version,
+        },
+    )
 
 
 def generate(
@@ -123,15 +133,32 @@ def generate(
     if out.exists() and out.is_dir():
         raise BrochureError(f"输出路径是一个文件夹：{out}")
     template = templates.get_template(store, template_ref) if template_ref else None
-    built = source.build_spec(store, codes, company_ref=company_ref, language=language, template=template,
-                              title=title, intro=intro, cover_image=cover_image, date=date)
+    built = source.build_spec(
+        store,
+        codes,
+        company_ref=company_ref,
+        language=language,
+        template=template,
+        title=title,
+        intro=intro,
+        cover_image=cover_image,
+        date=date,
+    )
     spec = built.spec
     if single_page:
         if len(spec.projects) != 1:
             raise BrochureError(f"单项目推介页只能包含一个项目（当前 {len(spec.projects)} 个）")
         result = render_project_page(
-            spec.projects[0], spec.officer, out, spec.language, place=spec.place, park_name=spec.park_name,
-            date=spec.date, app_version=spec.app_version, keywords=spec.keywords, progress=progress,
+            spec.projects[0],
+            spec.officer,
+            out,
+            spec.language,
+            place=spec.place,
+            park_name=spec.park_name,
+            date=spec.date,
+            app_version=spec.app_version,
+            keywords=spec.keywords,
+            progress=progress,
         )
         kind = KIND_PAGE
     else:
@@ -172,14 +199,22 @@ def _where(store: Store, company_ref: str | None, text: str | None) -> tuple[str
     text = (text or "").strip()
     if text:
         like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where += (" AND (company_name LIKE ? ESCAPE '\\' OR project_codes LIKE ? ESCAPE '\\' "
-                  "OR title LIKE ? ESCAPE '\\' OR file_path LIKE ? ESCAPE '\\')")
+        where += (
+            " AND (company_name LIKE ? ESCAPE '\\' OR project_codes LIKE ? ESCAPE '\\' "
+            "OR title LIKE ? ESCAPE '\\' OR file_path LIKE ? ESCAPE '\\')"
+        )
         params += [like] * 4
     return where, params
 
 
-def list_history(store: Store, *, company_ref: str | None = None, text: str | None = None,
-                 limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+def list_history(
+    store: Store,
+    *,
+    company_ref: str | None = None,
+    text: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
     """Newest first. With ``company_ref`` only brochures given to that company; ``text``
     matches the company name, a project code, the title or the file path."""
     where, params = _where(store, company_ref, text)

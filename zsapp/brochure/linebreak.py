@@ -79,10 +79,24 @@ def _clusters(tokens: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
             glue = (
                 tok[0] in CANNOT_START
                 or prev[-1] in CANNOT_END
-                or (prev[-1].isdigit() and not sp and len(tok) == 1 and _is_wide(tok) and tok not in CANNOT_END)
+                or (
+                    prev[-1].isdigit()
+                    and not sp
+                    and len(tok) == 1
+                    and _is_wide(tok)
+                    and tok not in CANNOT_END
+                )
             )
             if glue:
-                out[-1][0] = prev + (" " if sp and tok[0] not in CANNOT_START and prev[-1] not in CANNOT_END else "") + tok
+                out[-1][0] = (
+                    prev
+                    + (
+                        " "
+                        if sp and tok[0] not in CANNOT_START and prev[-1] not in CANNOT_END
+                        else ""
+                    )
+                    + tok
+                )
                 continue
         out.append([tok, sp])
     return [(t, s) for t, s in out]
@@ -104,7 +118,9 @@ def _hard_split(cluster: str, measure: Measure, width: float) -> list[str]:
         lines.append(cur)
     # don't leave a forbidden mark at the start of a cut piece if avoidable
     for i in range(1, len(lines)):
-        while lines[i] and lines[i][0] in CANNOT_START and len(lines[i - 1]) > 1 and len(lines[i]) > 0:
+        while (
+            lines[i] and lines[i][0] in CANNOT_START and len(lines[i - 1]) > 1 and len(lines[i]) > 0
+        ):
             moved = lines[i][0]
             lines[i] = lines[i][1:]
             lines[i - 1] = lines[i - 1] + moved

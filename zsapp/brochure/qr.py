@@ -15,8 +15,43 @@ VCARD_MIN_MM = 30.0
 PROJECT_MIN_MM = 25.0
 
 COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 诸葛 上官 东方 皇甫 令狐 慕容 尉迟 长孙 夏侯 公孙 轩辕 司徒 司空 端木 独孤 南宫 "
-    "西门 宇文 呼延 万俟 闻人 澹台 公冶 宗政 濮阳 太叔 申屠 钟离 拓跋 百里 东郭 北堂 第五".split()
+    [
+        "欧阳",
+        "司马",
+        "诸葛",
+        "上官",
+        "东方",
+        "皇甫",
+        "令狐",
+        "慕容",
+        "尉迟",
+        "长孙",
+        "夏侯",
+        "公孙",
+        "轩辕",
+        "司徒",
+        "司空",
+        "端木",
+        "独孤",
+        "南宫",
+        "西门",
+        "宇文",
+        "呼延",
+        "万俟",
+        "闻人",
+        "澹台",
+        "公冶",
+        "宗政",
+        "濮阳",
+        "太叔",
+        "申屠",
+        "钟离",
+        "拓跋",
+        "百里",
+        "东郭",
+        "北堂",
+        "第五",
+    ]
 )
 
 
@@ -94,13 +129,17 @@ def qr_matrix(data: str) -> list[list[bool]]:
     return qr_code(data).get_matrix()
 
 
-def qr_print_size_mm(data_or_modules: str | int, min_mm: float, min_module_mm: float = MIN_MODULE_MM) -> float:
+def qr_print_size_mm(
+    data_or_modules: str | int, min_mm: float, min_module_mm: float = MIN_MODULE_MM
+) -> float:
     """Printed edge length (mm, quiet zone included) so each module is ≥ ``min_module_mm``."""
     n = data_or_modules if isinstance(data_or_modules, int) else len(qr_matrix(data_or_modules))
     return max(min_mm, n * min_module_mm)
 
 
-def qr_image(data: str, box_size: int | None = None, dpi: int = 300, min_mm: float = PROJECT_MIN_MM):
+def qr_image(
+    data: str, box_size: int | None = None, dpi: int = 300, min_mm: float = PROJECT_MIN_MM
+):
     """PIL image of the QR code.
 
     Without ``box_size`` the pixel size per module is chosen so that, printed at

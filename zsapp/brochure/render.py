@@ -10,6 +10,7 @@ are shown as a visible ``[U+XXXX]`` marker and reported in
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import io
@@ -88,13 +89,22 @@ CELL_LABEL = TextStyle(size=9.5, leading=14, color=NAVY, align="left")
 CELL_HEAD = TextStyle(size=9.5, leading=14, color=WHITE, align="left", bold=True)
 H1 = TextStyle(size=19, leading=26, color=NAVY, align="left", bold=True, space_after=2)
 H1_EN = TextStyle(size=10.5, leading=15, color=GREY, align="left", space_after=6)
-H2 = TextStyle(size=12.5, leading=18, color=NAVY, align="left", bold=True, space_before=10, space_after=4)
+H2 = TextStyle(
+    size=12.5, leading=18, color=NAVY, align="left", bold=True, space_before=10, space_after=4
+)
 
 
 class _Ctx:
     """State shared by the flowables and page callbacks of one render."""
 
-    def __init__(self, title: str, header_left: str, use_fallback: bool, progress: Progress | None, steps: int):
+    def __init__(
+        self,
+        title: str,
+        header_left: str,
+        use_fallback: bool,
+        progress: Progress | None,
+        steps: int,
+    ):
         self.res = GlyphResolver(use_fallback)
         self.title = title
         self.header_left = header_left
@@ -117,13 +127,15 @@ class _Ctx:
         if not text:
             return ""
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-        text = "".join(c for c in text if c == "\n" or c >= " " and c != "\x7f")
+        text = "".join(c for c in text if c == "\n" or (c >= " " and c != "\x7f"))
         return self.res.substitute(text)
 
     def measure(self, text: str, size: float) -> float:
         return self.res.width(text, size)
 
-    def draw_line(self, canv, x: float, y: float, text: str, size: float, color, *, bold=False, char_space=0.0) -> float:
+    def draw_line(
+        self, canv, x: float, y: float, text: str, size: float, color, *, bold=False, char_space=0.0
+    ) -> float:
         """Draw one already-substituted line; return its advance width."""
         canv.setFillColor(color)
         if bold:
@@ -162,14 +174,24 @@ class _Ctx:
 class TextBlock(Flowable):
     """A paragraph block typeset with the project's own line breaker."""
 
-    def __init__(self, ctx: _Ctx, text: str, style: TextStyle = BODY, *, prepped: bool = False,
-                 lines: list[tuple[str, bool]] | None = None, keep_with_next: bool = False):
+    def __init__(
+        self,
+        ctx: _Ctx,
+        text: str,
+        style: TextStyle = BODY,
+        *,
+        prepped: bool = False,
+        lines: list[tuple[str, bool]] | None = None,
+        keep_with_next: bool = False,
+    ):
         super().__init__()
         self.ctx = ctx
         self.st = style
         raw = text if prepped else ctx.prep(text)
         if style.indent_first and raw:
-            raw = "\n".join(("\u3000\u3000" + p.strip()) if p.strip() else "" for p in raw.split("\n"))
+            raw = "\n".join(
+                ("\u3000\u3000" + p.strip()) if p.strip() else "" for p in raw.split("\n")
+            )
         self.text = raw
         self._lines = lines
         self._lines_w: float | None = None if lines is None else -1.0
@@ -237,8 +259,16 @@ class TextBlock(Flowable):
 class Heading(TextBlock):
     """Section heading: registers a TOC key / PDF outline entry, never left alone at a page bottom."""
 
-    def __init__(self, ctx: _Ctx, text: str, style: TextStyle, toc_key: str | None = None,
-                 toc_title: str | None = None, bar: bool = False, progress_tick: bool = False):
+    def __init__(
+        self,
+        ctx: _Ctx,
+        text: str,
+        style: TextStyle,
+        toc_key: str | None = None,
+        toc_title: str | None = None,
+        bar: bool = False,
+        progress_tick: bool = False,
+    ):
         super().__init__(ctx, text, style, keep_with_next=True)
         self.toc_key = toc_key
         self.toc_title = toc_title or text
@@ -252,7 +282,9 @@ class Heading(TextBlock):
         if self.bar:
             c = self.canv
             c.setFillColor(ACCENT)
-            c.rect(-9, self.height - self.st.leading + 3, 3.2, self.st.leading - 6, stroke=0, fill=1)
+            c.rect(
+                -9, self.height - self.st.leading + 3, 3.2, self.st.leading - 6, stroke=0, fill=1
+            )
         super().draw()
 
 
@@ -364,17 +396,45 @@ class TocEntry(Flowable):
 class _Doc(BaseDocTemplate):
     def __init__(self, target, ctx: _Ctx, **kw):
         self.ctx = ctx
-        super().__init__(target, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
-                         topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM,
-                         initialFontName=ctx.res.primary, initialFontSize=10, **kw)
-        body = Frame(MARGIN_X, MARGIN_BOTTOM, CONTENT_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM,
-                     leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
-        cover = Frame(0, 0, PAGE_W, PAGE_H, leftPadding=0, rightPadding=0, topPadding=0,
-                      bottomPadding=0, id="cover")
-        self.addPageTemplates([
-            PageTemplate("cover", [cover], onPage=self._on_cover),
-            PageTemplate("body", [body], onPage=self._on_body),
-        ])
+        super().__init__(
+            target,
+            pagesize=A4,
+            leftMargin=MARGIN_X,
+            rightMargin=MARGIN_X,
+            topMargin=MARGIN_TOP,
+            bottomMargin=MARGIN_BOTTOM,
+            initialFontName=ctx.res.primary,
+            initialFontSize=10,
+            **kw,
+        )
+        body = Frame(
+            MARGIN_X,
+            MARGIN_BOTTOM,
+            CONTENT_W,
+            PAGE_H - MARGIN_TOP - MARGIN_BOTTOM,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+            id="body",
+        )
+        cover = Frame(
+            0,
+            0,
+            PAGE_W,
+            PAGE_H,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+            id="cover",
+        )
+        self.addPageTemplates(
+            [
+                PageTemplate("cover", [cover], onPage=self._on_cover),
+                PageTemplate("body", [body], onPage=self._on_body),
+            ]
+        )
 
     def _on_cover(self, canv, doc):
         canv.saveState()
@@ -403,7 +463,11 @@ class _Doc(BaseDocTemplate):
     def _footer(self, canv, light=False):
         ctx = self.ctx
         total = ctx.prev_total or 0
-        text = f"第 {canv.getPageNumber()} 页 / 共 {total} 页" if total else f"第 {canv.getPageNumber()} 页"
+        text = (
+            f"第 {canv.getPageNumber()} 页 / 共 {total} 页"
+            if total
+            else f"第 {canv.getPageNumber()} 页"
+        )
         size = 8.5
         y = 11 * mm
         if not light:
@@ -487,7 +551,9 @@ def _contact_lines(officer: OfficerContact) -> list[tuple[str, str]]:
     return rows
 
 
-def _contact_block(ctx: _Ctx, officer: OfficerContact, qrs: list[tuple[str, str, float]], title: str) -> Flowable:
+def _contact_block(
+    ctx: _Ctx, officer: OfficerContact, qrs: list[tuple[str, str, float]], title: str
+) -> Flowable:
     """Contact details on the left, QR code(s) with captions on the right."""
     left = [TextBlock(ctx, f"{k}：{v}", CELL) for k, v in _contact_lines(officer)]
     qr_cells = []
@@ -495,30 +561,45 @@ def _contact_block(ctx: _Ctx, officer: OfficerContact, qrs: list[tuple[str, str,
     for data, caption, min_mm in qrs:
         q = QRFlowable(data, min_mm)
         qr_w = max(qr_w, q.size)
-        qr_cells.append([q, TextBlock(ctx, caption, TextStyle(size=8, leading=11, color=GREY, align="center"))])
+        qr_cells.append(
+            [q, TextBlock(ctx, caption, TextStyle(size=8, leading=11, color=GREY, align="center"))]
+        )
     qw = max(qr_w, 32 * mm) + 8
     cols = [CONTENT_W - qw * len(qr_cells)] + [qw] * len(qr_cells)
-    t = Table([[left] + qr_cells], colWidths=cols, hAlign="LEFT")
-    t.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), _primary()),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("BACKGROUND", (0, 0), (-1, -1), LIGHT),
-        ("LINEABOVE", (0, 0), (-1, 0), 1.5, NAVY),
-        ("LEFTPADDING", (0, 0), (-1, -1), 8),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-        ("TOPPADDING", (0, 0), (-1, -1), 8),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
-    ]))
+    t = Table([[left, *qr_cells]], colWidths=cols, hAlign="LEFT")
+    t.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), _primary()),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("BACKGROUND", (0, 0), (-1, -1), LIGHT),
+                ("LINEABOVE", (0, 0), (-1, 0), 1.5, NAVY),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 8),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+            ]
+        )
+    )
     return KeepTogether([Heading(ctx, title, H2, bar=True), t])
 
 
-def _project_flowables(ctx: _Ctx, i: int, p: ProjectSheet, officer: OfficerContact, lang: str,
-                       numbered: bool, warnings: list[str]) -> list[Flowable]:
+def _project_flowables(
+    ctx: _Ctx,
+    i: int,
+    p: ProjectSheet,
+    officer: OfficerContact,
+    lang: str,
+    numbered: bool,
+    warnings: list[str],
+) -> list[Flowable]:
     en = lang == "zh-en"
     contact = p.contact or officer
     out: list[Flowable] = []
     title = f"{i + 1:02d}  {p.name}" if numbered else p.name
-    out.append(Heading(ctx, title, H1, toc_key=f"project-{i}", toc_title=p.name, progress_tick=True))
+    out.append(
+        Heading(ctx, title, H1, toc_key=f"project-{i}", toc_title=p.name, progress_tick=True)
+    )
     if en and p.name_en:
         out.append(TextBlock(ctx, p.name_en, H1_EN, keep_with_next=True))
     else:
@@ -526,34 +607,46 @@ def _project_flowables(ctx: _Ctx, i: int, p: ProjectSheet, officer: OfficerConta
     # key figures strip
     big = TextStyle(size=17, leading=22, color=NAVY, align="center")
     small = TextStyle(size=8.5, leading=12, color=GREY, align="center")
-    figs = [("总投资" + (" Investment" if en else ""), _fmt_num(p.investment_yi, "亿元")),
-            ("用地面积" + (" Land" if en else ""), _fmt_num(p.land_mu, "亩")),
-            ("项目阶段" + (" Stage" if en else ""), p.stage or "—")]
-    strip = Table([[[TextBlock(ctx, v, big), TextBlock(ctx, k, small)] for k, v in figs]],
-                  colWidths=[CONTENT_W / 3] * 3)
-    strip.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), _primary()),
-        ("BACKGROUND", (0, 0), (-1, -1), LIGHT),
-        ("LINEABOVE", (0, 0), (-1, 0), 2, NAVY),
-        ("LINEAFTER", (0, 0), (1, 0), 0.6, RULE),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 7),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
-    ]))
+    figs = [
+        ("总投资" + (" Investment" if en else ""), _fmt_num(p.investment_yi, "亿元")),
+        ("用地面积" + (" Land" if en else ""), _fmt_num(p.land_mu, "亩")),
+        ("项目阶段" + (" Stage" if en else ""), p.stage or "—"),
+    ]
+    strip = Table(
+        [[[TextBlock(ctx, v, big), TextBlock(ctx, k, small)] for k, v in figs]],
+        colWidths=[CONTENT_W / 3] * 3,
+    )
+    strip.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), _primary()),
+                ("BACKGROUND", (0, 0), (-1, -1), LIGHT),
+                ("LINEABOVE", (0, 0), (-1, 0), 2, NAVY),
+                ("LINEAFTER", (0, 0), (1, 0), 0.6, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 7),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+            ]
+        )
+    )
     out += [strip, Spacer(1, 8)]
     # details table (repeats its header row when split)
     path = " › ".join(x for x in p.industry_path if x)
-    rows = [[_t(ctx, "项目要素", CELL_HEAD), _t(ctx, "内容", CELL_HEAD)],
-            [_t(ctx, "项目编号", CELL_LABEL), _t(ctx, p.code)],
-            [_t(ctx, "所属产业", CELL_LABEL), _t(ctx, path or "—")]]
+    rows = [
+        [_t(ctx, "项目要素", CELL_HEAD), _t(ctx, "内容", CELL_HEAD)],
+        [_t(ctx, "项目编号", CELL_LABEL), _t(ctx, p.code)],
+        [_t(ctx, "所属产业", CELL_LABEL), _t(ctx, path or "—")],
+    ]
     if en and p.industry_path_en:
         rows.append([_t(ctx, "Industry", CELL_LABEL), _t(ctx, " › ".join(p.industry_path_en))])
     rows += [[_t(ctx, "建设地点", CELL_LABEL), _t(ctx, p.location or "—")]]
     out.append(_table(rows, [30 * mm, CONTENT_W - 30 * mm]))
-    sections = [("项目概况", "Overview", p.summary, p.summary_en if en else ""),
-                ("建设内容", "Construction", p.construction, ""),
-                ("项目亮点", "Highlights", p.highlights, ""),
-                ("优势与政策", "Advantages & Incentives", p.advantages, "")]
+    sections = [
+        ("项目概况", "Overview", p.summary, p.summary_en if en else ""),
+        ("建设内容", "Construction", p.construction, ""),
+        ("项目亮点", "Highlights", p.highlights, ""),
+        ("优势与政策", "Advantages & Incentives", p.advantages, ""),
+    ]
     for zh, en_label, text, text_en in sections:
         if not (text.strip() or text_en.strip()):
             continue
@@ -566,8 +659,14 @@ def _project_flowables(ctx: _Ctx, i: int, p: ProjectSheet, officer: OfficerConta
         warnings.append(f"项目 {p.code}《{p.name}》未填写总投资")
     qr_data = p.qr_text or qrmod.project_qr_text(p, contact.phone)
     out.append(Spacer(1, 6))
-    out.append(_contact_block(ctx, contact, [(qr_data, "扫码查看项目信息", qrmod.PROJECT_MIN_MM)],
-                              "项目联系  Contact" if en else "项目联系"))
+    out.append(
+        _contact_block(
+            ctx,
+            contact,
+            [(qr_data, "扫码查看项目信息", qrmod.PROJECT_MIN_MM)],
+            "项目联系  Contact" if en else "项目联系",
+        )
+    )
     return out
 
 
@@ -590,29 +689,67 @@ def _catalogue_contexts(spec: BrochureSpec) -> list[CatalogueContext]:
 
 def _catalogue_flowables(ctx: _Ctx, spec: BrochureSpec, warnings: list[str]) -> list[Flowable]:
     en = spec.language == "zh-en"
-    out: list[Flowable] = [Heading(ctx, "产业目录依据" + ("  Catalogue Reference" if en else ""), H1,
-                                   toc_key="catalogue", toc_title="产业目录依据")]
+    out: list[Flowable] = [
+        Heading(
+            ctx,
+            "产业目录依据" + ("  Catalogue Reference" if en else ""),
+            H1,
+            toc_key="catalogue",
+            toc_title="产业目录依据",
+        )
+    ]
     version = spec.catalogue_version.strip()
     if not version:
         warnings.append("未注明《云南省招商引资指导目录》版本")
-    stamp = TextBlock(ctx, f"依据《云南省招商引资指导目录》版本 {version or '未注明'}",
-                      TextStyle(size=10.5, leading=16, color=ACCENT, align="left"))
+    stamp = TextBlock(
+        ctx,
+        f"依据《云南省招商引资指导目录》版本 {version or '未注明'}",
+        TextStyle(size=10.5, leading=16, color=ACCENT, align="left"),
+    )
     box = Table([[stamp]], colWidths=[CONTENT_W])
-    box.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), _primary()),("BOX", (0, 0), (-1, -1), 1.2, ACCENT), ("LEFTPADDING", (0, 0), (-1, -1), 10),
-                             ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
-    out += [Spacer(1, 6), box, Spacer(1, 6),
-            TextBlock(ctx, "本册所列项目均属于下列鼓励类产业及目录条目：", BODY), Spacer(1, 2)]
-    header = [_t(ctx, "产业", CELL_HEAD), _t(ctx, "目录条目", CELL_HEAD), _t(ctx, "本册项目", CELL_HEAD)]
+    box.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), _primary()),
+                ("BOX", (0, 0), (-1, -1), 1.2, ACCENT),
+                ("LEFTPADDING", (0, 0), (-1, -1), 10),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    out += [
+        Spacer(1, 6),
+        box,
+        Spacer(1, 6),
+        TextBlock(ctx, "本册所列项目均属于下列鼓励类产业及目录条目：", BODY),
+        Spacer(1, 2),
+    ]
+    header = [
+        _t(ctx, "产业", CELL_HEAD),
+        _t(ctx, "目录条目", CELL_HEAD),
+        _t(ctx, "本册项目", CELL_HEAD),
+    ]
     rows = [header]
     for g in _catalogue_contexts(spec):
         items = g.items or [("", "")]
         for j, (name, name_en) in enumerate(items):
-            codes = [p.code for p in spec.projects
-                     if p.industry_path and p.industry_path[0] == g.industry
-                     and (not name or name in " › ".join(p.industry_path[1:]))]
-            ind = g.industry + ("\n" + g.industry_en if en and g.industry_en else "") if j == 0 else ""
+            codes = [
+                p.code
+                for p in spec.projects
+                if p.industry_path
+                and p.industry_path[0] == g.industry
+                and (not name or name in " › ".join(p.industry_path[1:]))
+            ]
+            ind = (
+                g.industry + ("\n" + g.industry_en if en and g.industry_en else "")
+                if j == 0
+                else ""
+            )
             item = name + ("\n" + name_en if en and name_en else "")
-            rows.append([_t(ctx, ind, CELL_LABEL), _t(ctx, item or "—"), _t(ctx, "、".join(codes) or "—")])
+            rows.append(
+                [_t(ctx, ind, CELL_LABEL), _t(ctx, item or "—"), _t(ctx, "、".join(codes) or "—")]
+            )
     out.append(_table(rows, [34 * mm, 52 * mm, CONTENT_W - 86 * mm]))
     return out
 
@@ -625,9 +762,15 @@ def _missing_report(spec_obj, res: GlyphResolver, prefix: str) -> list[dict]:
         if isinstance(value, str):
             for ch in missing_glyphs(value):
                 fb = res.font_for(ch)
-                out.append({"char": ch, "codepoint": codepoint_label(ch), "field": path,
-                            "rendered_with": font_path(fb) if fb else None,
-                            "shown_as": ch if fb else f"[{codepoint_label(ch)}]"})
+                out.append(
+                    {
+                        "char": ch,
+                        "codepoint": codepoint_label(ch),
+                        "field": path,
+                        "rendered_with": font_path(fb) if fb else None,
+                        "shown_as": ch if fb else f"[{codepoint_label(ch)}]",
+                    }
+                )
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             for f in dataclasses.fields(value):
                 walk(getattr(value, f.name), f"{path}.{f.name}" if path else f.name)
@@ -677,8 +820,15 @@ def _cover_painter(ctx: _Ctx, spec: BrochureSpec, image: ImageReader | None):
         x = 24 * mm
         w = PAGE_W - 2 * x
         y = PAGE_H - 34 * mm
-        ctx.draw_line(c, x, y, "招商引资项目推介" + ("  INVESTMENT PROMOTION" if en else ""), 11, ACCENT,
-                      char_space=1.5)
+        ctx.draw_line(
+            c,
+            x,
+            y,
+            "招商引资项目推介" + ("  INVESTMENT PROMOTION" if en else ""),
+            11,
+            ACCENT,
+            char_space=1.5,
+        )
         y -= 20 * mm
         size = 30 if ctx.measure(title, 30) <= w * 2 else 22
         lines = ctx.lines(title, size, w)[:3]
@@ -716,8 +866,15 @@ def _cover_painter(ctx: _Ctx, spec: BrochureSpec, image: ImageReader | None):
                 c.rect(x, top - h, w, h, stroke=0, fill=1)
                 c.setFillColor(ACCENT)
                 c.rect(x, top - h, 1.6 * mm, h, stroke=0, fill=1)
-                ctx.draw_line(c, x + 8 * mm, top - 10 * mm, "重点产业" + ("  KEY INDUSTRIES" if en else ""),
-                              10, GREY, char_space=1)
+                ctx.draw_line(
+                    c,
+                    x + 8 * mm,
+                    top - 10 * mm,
+                    "重点产业" + ("  KEY INDUSTRIES" if en else ""),
+                    10,
+                    GREY,
+                    char_space=1,
+                )
                 for k, ln in enumerate(lines):
                     ctx.draw_line(c, x + 8 * mm, top - 19 * mm - k * 20, ln, 13, NAVY)
         # bottom block
@@ -745,14 +902,14 @@ def _write_atomic(data: bytes, out_path: Path) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, out_path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
-def _build(ctx: _Ctx, make_story: Callable[[], list], meta: dict, out_path: Path, doc_cls=None) -> int:
+def _build(
+    ctx: _Ctx, make_story: Callable[[], list], meta: dict, out_path: Path, doc_cls=None
+) -> int:
     """Build until page numbers are stable (normally two passes), then write atomically."""
     data = b""
     for _attempt in range(4):
@@ -775,7 +932,9 @@ def _check_officer(officer: OfficerContact | None) -> None:
         raise BrochureError("缺少招商专员（联系人）姓名")
 
 
-def _meta(title: str, officer: OfficerContact, subject: str, keywords: list[str], app_version: str) -> dict:
+def _meta(
+    title: str, officer: OfficerContact, subject: str, keywords: list[str], app_version: str
+) -> dict:
     return {
         "title": title,
         "author": officer.name,
@@ -786,8 +945,13 @@ def _meta(title: str, officer: OfficerContact, subject: str, keywords: list[str]
     }
 
 
-def render_brochure(spec: BrochureSpec, out_path: str | os.PathLike, progress: Progress | None = None,
-                    *, use_fallback_fonts: bool = True) -> RenderResult:
+def render_brochure(
+    spec: BrochureSpec,
+    out_path: str | os.PathLike,
+    progress: Progress | None = None,
+    *,
+    use_fallback_fonts: bool = True,
+) -> RenderResult:
     """Render a complete 推介册 to ``out_path`` (written atomically)."""
     out_path = Path(out_path)
     if not spec.projects:
@@ -819,14 +983,29 @@ def render_brochure(spec: BrochureSpec, out_path: str | os.PathLike, progress: P
             s.append(TocEntry(ctx, "", "推介说明", "intro", "Introduction" if en else ""))
         for i, p in enumerate(spec.projects):
             s.append(TocEntry(ctx, f"{i + 1:02d}", p.name, f"project-{i}", p.name_en if en else ""))
-        s.append(TocEntry(ctx, "", "产业目录依据", "catalogue", "Catalogue Reference" if en else ""))
+        s.append(
+            TocEntry(ctx, "", "产业目录依据", "catalogue", "Catalogue Reference" if en else "")
+        )
         s.append(TocEntry(ctx, "", "联系我们", "contact", "Contact" if en else ""))
         if spec.intro.strip():
             s.append(PageBreak())
-            s.append(Heading(ctx, "推介说明" + ("  Introduction" if en else ""), H1, toc_key="intro",
-                             toc_title="推介说明"))
+            s.append(
+                Heading(
+                    ctx,
+                    "推介说明" + ("  Introduction" if en else ""),
+                    H1,
+                    toc_key="intro",
+                    toc_title="推介说明",
+                )
+            )
             s.append(Rule(NAVY, 1.2, 6))
-            s.append(TextBlock(ctx, spec.intro, dataclasses.replace(BODY, size=11, leading=19, indent_first=True)))
+            s.append(
+                TextBlock(
+                    ctx,
+                    spec.intro,
+                    dataclasses.replace(BODY, size=11, leading=19, indent_first=True),
+                )
+            )
         for i, p in enumerate(spec.projects):
             s.append(PageBreak())
             s.extend(_project_flowables(ctx, i, p, spec.officer, spec.language, True, warnings))
@@ -834,28 +1013,57 @@ def render_brochure(spec: BrochureSpec, out_path: str | os.PathLike, progress: P
         s.extend(_catalogue_flowables(ctx, spec, warnings))
         s.append(CondPageBreak(110 * mm))
         s.append(Spacer(1, 10 * mm))
-        s.append(Heading(ctx, "联系我们" + ("  Contact" if en else ""), H1, toc_key="contact", toc_title="联系我们"))
+        s.append(
+            Heading(
+                ctx,
+                "联系我们" + ("  Contact" if en else ""),
+                H1,
+                toc_key="contact",
+                toc_title="联系我们",
+            )
+        )
         s.append(TextBlock(ctx, "如需了解项目详情、洽谈合作或安排实地考察，欢迎与我们联系。", BODY))
-        s.append(_contact_block(ctx, spec.officer, [(qrmod.officer_vcard(spec.officer), "扫码保存联系人",
-                                                     qrmod.VCARD_MIN_MM)], "招商专员"))
+        s.append(
+            _contact_block(
+                ctx,
+                spec.officer,
+                [(qrmod.officer_vcard(spec.officer), "扫码保存联系人", qrmod.VCARD_MIN_MM)],
+                "招商专员",
+            )
+        )
         return s
 
-    meta = _meta(spec.title, spec.officer, f"{spec.place} 招商项目推介册", spec.keywords, spec.app_version)
+    meta = _meta(
+        spec.title, spec.officer, f"{spec.place} 招商项目推介册", spec.keywords, spec.app_version
+    )
     pages = _build(ctx, story, meta, out_path)
     missing = _missing_report(spec, ctx.res, "")
     for m in missing:
         if m["rendered_with"] is None:
-            warnings.append(f"字体缺字：{m['field']} 中的“{m['char']}”（{m['codepoint']}）无可用字体，已显示为 {m['shown_as']}")
+            warnings.append(
+                f"字体缺字：{m['field']} 中的“{m['char']}”（{m['codepoint']}）无可用字体，已显示为 {m['shown_as']}"
+            )
     if progress:
         progress(ctx.steps, ctx.steps)
-    return RenderResult(out_path, pages, out_path.stat().st_size, missing, list(dict.fromkeys(warnings)))
+    return RenderResult(
+        out_path, pages, out_path.stat().st_size, missing, list(dict.fromkeys(warnings))
+    )
 
 
-def render_project_page(project: ProjectSheet, officer: OfficerContact, out_path: str | os.PathLike,
-                        language: str = "zh", *, place: str = "", park_name: str = "",
-                        date: datetime.date | None = None, app_version: str = "",
-                        keywords: list[str] | None = None, progress: Progress | None = None,
-                        use_fallback_fonts: bool = True) -> RenderResult:
+def render_project_page(
+    project: ProjectSheet,
+    officer: OfficerContact,
+    out_path: str | os.PathLike,
+    language: str = "zh",
+    *,
+    place: str = "",
+    park_name: str = "",
+    date: datetime.date | None = None,
+    app_version: str = "",
+    keywords: list[str] | None = None,
+    progress: Progress | None = None,
+    use_fallback_fonts: bool = True,
+) -> RenderResult:
     """Render a 单项目推介页 (one or two A4 pages, no cover/TOC) for one project."""
     out_path = Path(out_path)
     if project is None or not project.name.strip():
@@ -874,23 +1082,33 @@ def render_project_page(project: ProjectSheet, officer: OfficerContact, out_path
         s: list = [NextPageTemplate("body")]
         s.extend(_project_flowables(ctx, 0, project, officer, language, False, warnings))
         s.append(Spacer(1, 4))
-        s.append(TextBlock(ctx, f"{header} · {_fmt_date(date)}", TextStyle(size=8.5, leading=12, color=GREY,
-                                                                            align="right")))
+        s.append(
+            TextBlock(
+                ctx,
+                f"{header} · {_fmt_date(date)}",
+                TextStyle(size=8.5, leading=12, color=GREY, align="right"),
+            )
+        )
         return s
 
     meta = _meta(project.name, officer, f"{header} 单项目推介页", keywords or [], app_version)
     pages = _build(ctx, story, meta, out_path, _SingleDoc)
-    missing = _missing_report(project, ctx.res, "project") + _missing_report(officer, ctx.res, "officer")
+    missing = _missing_report(project, ctx.res, "project") + _missing_report(
+        officer, ctx.res, "officer"
+    )
     for m in missing:
         if m["rendered_with"] is None:
-            warnings.append(f"字体缺字：{m['field']} 中的“{m['char']}”（{m['codepoint']}）无可用字体，已显示为 {m['shown_as']}")
+            warnings.append(
+                f"字体缺字：{m['field']} 中的“{m['char']}”（{m['codepoint']}）无可用字体，已显示为 {m['shown_as']}"
+            )
     if progress:
         progress(ctx.steps, ctx.steps)
-    return RenderResult(out_path, pages, out_path.stat().st_size, missing, list(dict.fromkeys(warnings)))
+    return RenderResult(
+        out_path, pages, out_path.stat().st_size, missing, list(dict.fromkeys(warnings))
+    )
 
 
 class _SingleDoc(_Doc):
     def __init__(self, target, ctx, **kw):
         super().__init__(target, ctx, **kw)
         self.pageTemplates = [t for t in self.pageTemplates if t.id == "body"]
-

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import phonenumbers
 
@@ -85,7 +86,9 @@ def display_phone(e164: str) -> str:
 def officer_contact(store: Store, *, required: bool = True) -> OfficerContact:
     prof = profile.get_profile(store)
     if required and not prof.name.strip():
-        raise BrochureSourceError("请先在“设置 › 个人资料”中填写招商专员姓名和电话，推介册的联系页需要它们")
+        raise BrochureSourceError(
+            "请先在“设置 › 个人资料”中填写招商专员姓名和电话，推介册的联系页需要它们"
+        )
     return OfficerContact(
         name=prof.name.strip(),
         title=prof.title.strip(),
@@ -135,7 +138,8 @@ def find_project(store: Store, key: str) -> dict[str, Any] | None:
         return None
     row = store.query_one("SELECT * FROM projects WHERE id = ? AND deleted = 0", (key,))
     row = row or store.query_one(
-        "SELECT * FROM projects WHERE deleted = 0 AND upper(code) = upper(?) ORDER BY created_at LIMIT 1", (key,)
+        "SELECT * FROM projects WHERE deleted = 0 AND upper(code) = upper(?) ORDER BY created_at LIMIT 1",
+        (key,),
     )
     row = row or store.query_one(
         "SELECT p.* FROM projects p, json_each(p.former_codes) f "
@@ -167,7 +171,11 @@ def resolve_projects(store: Store, codes: Iterable[str]) -> list[dict[str, Any]]
             seen.add(row["id"])
             rows.append(row)
     if unknown:
-        raise BrochureSourceError("找不到以下项目编号：" + "、".join(unknown) + "（请检查编号，或在“项目”中确认项目未被删除）")
+        raise BrochureSourceError(
+            "找不到以下项目编号："
+            + "、".join(unknown)
+            + "（请检查编号，或在“项目”中确认项目未被删除）"
+        )
     return rows
 
 
@@ -183,19 +191,25 @@ def _items(store: Store, project_id: str) -> list[dict[str, Any]]:
 
 
 def _stage(store: Store, project_id: str) -> str:
-    return store.scalar(
-        "SELECT stage FROM project_stages WHERE project_id = ? AND deleted = 0 "
-        "ORDER BY changed_on DESC, created_at DESC LIMIT 1",
-        (project_id,),
-    ) or ""
+    return (
+        store.scalar(
+            "SELECT stage FROM project_stages WHERE project_id = ? AND deleted = 0 "
+            "ORDER BY changed_on DESC, created_at DESC LIMIT 1",
+            (project_id,),
+        )
+        or ""
+    )
 
 
 def promo(store: Store, project_id: str) -> dict[str, str]:
     """Brochure-only texts of a project ('' when not set)."""
-    row = store.query_one(
-        "SELECT * FROM project_promo WHERE project_id = ? AND deleted = 0 ORDER BY created_at LIMIT 1",
-        (project_id,),
-    ) or {}
+    row = (
+        store.query_one(
+            "SELECT * FROM project_promo WHERE project_id = ? AND deleted = 0 ORDER BY created_at LIMIT 1",
+            (project_id,),
+        )
+        or {}
+    )
     return {k: row.get(k, "") or "" for k in ("name_en", "summary_en", "highlights", "advantages")}
 
 
@@ -235,8 +249,12 @@ def investment_yi(wan: int | None) -> Decimal | None:
     return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
 
 
-def project_sheet(store: Store, row: dict[str, Any], officer: OfficerContact | None = None,
-                  base_url: str | None = None) -> ProjectSheet:
+def project_sheet(
+    store: Store,
+    row: dict[str, Any],
+    officer: OfficerContact | None = None,
+    base_url: str | None = None,
+) -> ProjectSheet:
     items = _items(store, row["id"])
     path: list[str] = []
     path_en: list[str] = []
@@ -245,7 +263,10 @@ def project_sheet(store: Store, row: dict[str, Any], officer: OfficerContact | N
         same = [i for i in items if i["industry_id"] == first]
         path = [items[0]["industry"], "、".join(i["name"] for i in same)]
         if items[0]["industry_en"]:
-            path_en = [items[0]["industry_en"], ", ".join(i["name_en"] for i in same if i["name_en"])]
+            path_en = [
+                items[0]["industry_en"],
+                ", ".join(i["name_en"] for i in same if i["name_en"]),
+            ]
             path_en = [p for p in path_en if p]
     texts = promo(store, row["id"])
     cols = row.keys()
@@ -289,7 +310,9 @@ def catalogue_context(store: Store, project_ids: list[str]) -> list[CatalogueCon
     )
     groups: dict[str, CatalogueContext] = {}
     for r in rows:
-        g = groups.setdefault(r["industry"], CatalogueContext(r["industry"], r["industry_en"] or "", []))
+        g = groups.setdefault(
+            r["industry"], CatalogueContext(r["industry"], r["industry_en"] or "", [])
+        )
         g.items.append((r["name"], r["name_en"] or ""))
     return list(groups.values())
 
@@ -307,10 +330,14 @@ def company(store: Store, ref: str) -> dict[str, Any]:
         hops += 1
     if row and not row["deleted"]:
         return row
-    rows = store.query("SELECT * FROM companies WHERE deleted = 0 AND (name = ? OR short_name = ?) LIMIT 2",
-                       (ref, ref))
+    rows = store.query(
+        "SELECT * FROM companies WHERE deleted = 0 AND (name = ? OR short_name = ?) LIMIT 2",
+        (ref, ref),
+    )
     if not rows and len(ref) >= 6 and re.fullmatch(r"[0-9a-fA-F-]+", ref):
-        rows = store.query("SELECT * FROM companies WHERE deleted = 0 AND id LIKE ? LIMIT 2", (ref.lower() + "%",))
+        rows = store.query(
+            "SELECT * FROM companies WHERE deleted = 0 AND id LIKE ? LIMIT 2", (ref.lower() + "%",)
+        )
     if len(rows) == 1:
         return rows[0]
     if len(rows) > 1:
@@ -319,13 +346,18 @@ def company(store: Store, ref: str) -> dict[str, Any]:
 
 
 def company_item_ids(store: Store, company_id: str) -> list[str]:
-    return [r["item_id"] for r in store.query(
-        "SELECT DISTINCT item_id FROM company_items WHERE company_id = ? AND deleted = 0 ORDER BY item_id",
-        (company_id,),
-    )]
+    return [
+        r["item_id"]
+        for r in store.query(
+            "SELECT DISTINCT item_id FROM company_items WHERE company_id = ? AND deleted = 0 ORDER BY item_id",
+            (company_id,),
+        )
+    ]
 
 
-def select_for_company(store: Store, company_id: str, limit: int = MAX_AUTO_PROJECTS) -> list[dict[str, Any]]:
+def select_for_company(
+    store: Store, company_id: str, limit: int = MAX_AUTO_PROJECTS
+) -> list[dict[str, Any]]:
     """Projects still open for investment whose catalogue items are among the company's industries.
 
     Ordered by the number of matching items, then total investment (largest first), then code.
@@ -403,7 +435,9 @@ def build_spec(
             )
         rows = select_for_company(store, comp["id"])
         if not rows:
-            raise BrochureSourceError(f"没有与企业“{comp['name']}”所属产业相符、仍在招商的项目；请直接指定项目编号")
+            raise BrochureSourceError(
+                f"没有与企业“{comp['name']}”所属产业相符、仍在招商的项目；请直接指定项目编号"
+            )
         notes.append(f"按企业产业自动选取 {len(rows)} 个项目")
     else:
         raise BrochureSourceError("请至少选择一个项目，或选择一家企业自动挑选项目")

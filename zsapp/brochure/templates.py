@@ -33,7 +33,14 @@ class Template:
 
 
 def _from_row(row: dict[str, Any]) -> Template:
-    return Template(row["id"], row["name"], row["title"], row["intro"], row["cover_image"], row["language"] or "zh")
+    return Template(
+        row["id"],
+        row["name"],
+        row["title"],
+        row["intro"],
+        row["cover_image"],
+        row["language"] or "zh",
+    )
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -61,7 +68,10 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_templates(store: Store) -> list[Template]:
-    return [_from_row(r) for r in store.query(f"SELECT * FROM {TABLE} WHERE deleted = 0 ORDER BY name, created_at")]
+    return [
+        _from_row(r)
+        for r in store.query(f"SELECT * FROM {TABLE} WHERE deleted = 0 ORDER BY name, created_at")
+    ]
 
 
 def get_template(store: Store, ref: str) -> Template:
@@ -74,7 +84,8 @@ def get_template(store: Store, ref: str) -> Template:
         f"SELECT * FROM {TABLE} WHERE deleted = 0 AND name = ? ORDER BY created_at LIMIT 1", (ref,)
     )
     row = row or store.query_one(
-        f"SELECT * FROM {TABLE} WHERE deleted = 0 AND lower(name) = lower(?) ORDER BY created_at LIMIT 1", (ref,)
+        f"SELECT * FROM {TABLE} WHERE deleted = 0 AND lower(name) = lower(?) ORDER BY created_at LIMIT 1",
+        (ref,),
     )
     if row is None:
         names = "、".join(t.name for t in list_templates(store)) or "（暂无模板）"
@@ -83,9 +94,12 @@ def get_template(store: Store, ref: str) -> Template:
 
 
 def _name_taken(store: Store, name: str, exclude_id: str = "") -> bool:
-    return bool(store.scalar(
-        f"SELECT 1 FROM {TABLE} WHERE deleted = 0 AND lower(name) = lower(?) AND id != ?", (name, exclude_id)
-    ))
+    return bool(
+        store.scalar(
+            f"SELECT 1 FROM {TABLE} WHERE deleted = 0 AND lower(name) = lower(?) AND id != ?",
+            (name, exclude_id),
+        )
+    )
 
 
 def save_template(store: Store, template: Template) -> Template:

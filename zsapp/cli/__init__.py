@@ -12,8 +12,9 @@ import importlib
 import json
 import pkgutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from zsapp import __version__
 from zsapp.store import StoreError
@@ -62,12 +63,16 @@ def selftest(db: Path | None) -> int:
     from zsapp.bootstrap import open_store
     from zsapp.catalogue import search_catalogue
 
-    with tempfile.TemporaryDirectory() as tmp:
-        with open_store(db or Path(tmp) / "selftest.sqlite3") as store:
-            hits = search_catalogue(store, "咖啡")
-            ok = bool(hits) and store.schema_version > 0
-            print(f"selftest: schema {store.schema_version}, 咖啡 → {len(hits)} hits: {'ok' if ok else 'FAILED'}")
-            return 0 if ok else 1
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        open_store(db or Path(tmp) / "selftest.sqlite3") as store,
+    ):
+        hits = search_catalogue(store, "咖啡")
+        ok = bool(hits) and store.schema_version > 0
+        print(
+            f"selftest: schema {store.schema_version}, 咖啡 → {len(hits)} hits: {'ok' if ok else 'FAILED'}"
+        )
+        return 0 if ok else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,11 +1,11 @@
 """``zsapp brochure``: print-ready PDF 推介册 from the database, their history and templates.
 
-    zsapp brochure --projects KM-2026-0001,KM-2026-0002 [--for-company ID] [--lang zh|zh-en]
-                   [--template NAME] [--page] -o file.pdf
-    zsapp brochure history [--company ID] [--json]
-    zsapp brochure template list|add|delete ...
-    zsapp brochure texts CODE [--name-en ...] [--summary-en ...] [--highlights ...] [--advantages ...]
-    zsapp brochure url [URL | --clear]
+zsapp brochure --projects KM-2026-0001,KM-2026-0002 [--for-company ID] [--lang zh|zh-en]
+               [--template NAME] [--page] -o file.pdf
+zsapp brochure history [--company ID] [--json]
+zsapp brochure template list|add|delete ...
+zsapp brochure texts CODE [--name-en ...] [--summary-en ...] [--highlights ...] [--advantages ...]
+zsapp brochure url [URL | --clear]
 """
 
 from __future__ import annotations
@@ -18,18 +18,33 @@ from zsapp.cli import CliError, print_json
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "brochure", help="生成推介册 PDF（含二维码）、查看生成记录、管理推介模板",
+        "brochure",
+        help="生成推介册 PDF（含二维码）、查看生成记录、管理推介模板",
         description="生成推介册：--projects 指定项目编号（逗号分隔），或 --for-company 按企业产业自动挑选项目。",
     )
-    parser.add_argument("--projects", metavar="CODE,CODE", help="项目编号，逗号分隔（按此顺序编排）")
-    parser.add_argument("--for-company", metavar="ID", dest="company",
-                        help="致某企业：封面写“致 企业名称”；未给 --projects 时按企业所属产业自动挑选项目")
-    parser.add_argument("--lang", choices=("zh", "zh-en"), default=None, help="zh 中文（默认）或 zh-en 中英双语")
-    parser.add_argument("--template", metavar="NAME", help="推介模板名称（标题、推介说明、封面图片、语言）")
+    parser.add_argument(
+        "--projects", metavar="CODE,CODE", help="项目编号，逗号分隔（按此顺序编排）"
+    )
+    parser.add_argument(
+        "--for-company",
+        metavar="ID",
+        dest="company",
+        help="致某企业：封面写“致 企业名称”；未给 --projects 时按企业所属产业自动挑选项目",
+    )
+    parser.add_argument(
+        "--lang", choices=("zh", "zh-en"), default=None, help="zh 中文（默认）或 zh-en 中英双语"
+    )
+    parser.add_argument(
+        "--template", metavar="NAME", help="推介模板名称（标题、推介说明、封面图片、语言）"
+    )
     parser.add_argument("--title", help="推介册标题（覆盖模板）")
-    parser.add_argument("--intro-file", type=Path, metavar="FILE", help="推介说明文字（UTF-8 文本文件，覆盖模板）")
+    parser.add_argument(
+        "--intro-file", type=Path, metavar="FILE", help="推介说明文字（UTF-8 文本文件，覆盖模板）"
+    )
     parser.add_argument("--cover", type=Path, metavar="IMAGE", help="封面图片（覆盖模板）")
-    parser.add_argument("--page", action="store_true", help="生成单项目推介页（仅一个项目，无封面和目录）")
+    parser.add_argument(
+        "--page", action="store_true", help="生成单项目推介页（仅一个项目，无封面和目录）"
+    )
     parser.add_argument("-o", "--output", type=Path, metavar="FILE.pdf", help="输出 PDF 文件")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     parser.add_argument("--quiet", "-q", action="store_true", help="不显示进度")
@@ -106,7 +121,9 @@ def cmd_generate(args, store) -> int:
     from zsapp.brochure import BrochureError, history
 
     if args.output is None:
-        raise CliError("请用 -o 指定输出的 PDF 文件，例如：zsapp brochure --projects KM-2026-0001 -o 推介册.pdf")
+        raise CliError(
+            "请用 -o 指定输出的 PDF 文件，例如：zsapp brochure --projects KM-2026-0001 -o 推介册.pdf"
+        )
     if not args.projects and not args.company:
         raise CliError("请用 --projects 指定项目编号，或用 --for-company 指定企业以自动挑选项目")
     if args.projects is not None and not args.projects.strip(" ,，"):
@@ -114,9 +131,17 @@ def cmd_generate(args, store) -> int:
     intro = _read_text(args.intro_file)
     try:
         gen = history.generate(
-            store, args.output, codes=args.projects, company_ref=args.company, language=args.lang,
-            template_ref=args.template, title=args.title, intro=intro, cover_image=args.cover,
-            single_page=args.page, progress=_progress(args.quiet or args.json),
+            store,
+            args.output,
+            codes=args.projects,
+            company_ref=args.company,
+            language=args.lang,
+            template_ref=args.template,
+            title=args.title,
+            intro=intro,
+            cover_image=args.cover,
+            single_page=args.page,
+            progress=_progress(args.quiet or args.json),
         )
     except BrochureError as exc:
         raise CliError(str(exc)) from exc
@@ -140,7 +165,9 @@ def cmd_history(args, store) -> int:
     if args.limit < 1:
         raise CliError("--limit 必须是正整数")
     try:
-        rows = history.list_history(store, company_ref=args.company, text=args.search, limit=args.limit)
+        rows = history.list_history(
+            store, company_ref=args.company, text=args.search, limit=args.limit
+        )
     except BrochureError as exc:
         raise CliError(str(exc)) from exc
     if args.json:
@@ -152,8 +179,10 @@ def cmd_history(args, store) -> int:
     for r in rows:
         who = r["company_name"] or "（未指定企业）"
         missing = "" if r["file_exists"] else "  〔文件已不在〕"
-        print(f"{r['generated_at'].replace('T', ' ')}  {r['kind']}  致 {who}  {r['pages']} 页  "
-              f"{'、'.join(r['projects'])}\n    {r['file_path']}{missing}")
+        print(
+            f"{r['generated_at'].replace('T', ' ')}  {r['kind']}  致 {who}  {r['pages']} 页  "
+            f"{'、'.join(r['projects'])}\n    {r['file_path']}{missing}"
+        )
     return 0
 
 
@@ -167,8 +196,10 @@ def cmd_template_list(args, store) -> int:
     if not items:
         print("还没有推介模板（用 zsapp brochure template add 名称 --title … 新建）")
     for t in items:
-        print(f"{t.name}  〔{'中英双语' if t.language == 'zh-en' else '中文'}〕  {t.title or '（默认标题）'}"
-              + (f"  封面：{t.cover_image}" if t.cover_image else ""))
+        print(
+            f"{t.name}  〔{'中英双语' if t.language == 'zh-en' else '中文'}〕  {t.title or '（默认标题）'}"
+            + (f"  封面：{t.cover_image}" if t.cover_image else "")
+        )
     return 0
 
 
@@ -215,8 +246,11 @@ def cmd_texts(args, store) -> int:
 
     try:
         row = source.resolve_projects(store, [args.project])[0]
-        changes = {k: getattr(args, k) for k in ("name_en", "summary_en", "highlights", "advantages")
-                   if getattr(args, k) is not None}
+        changes = {
+            k: getattr(args, k)
+            for k in ("name_en", "summary_en", "highlights", "advantages")
+            if getattr(args, k) is not None
+        }
         if changes:
             source.set_promo(store, row["id"], **changes)
         texts = source.promo(store, row["id"])
@@ -226,7 +260,12 @@ def cmd_texts(args, store) -> int:
         print_json({"code": row["code"], "name": row["name"], **texts})
         return 0
     print(f"{row['code']}  {row['name']}")
-    labels = {"name_en": "英文名称", "summary_en": "英文简介", "highlights": "项目亮点", "advantages": "优势与政策"}
+    labels = {
+        "name_en": "英文名称",
+        "summary_en": "英文简介",
+        "highlights": "项目亮点",
+        "advantages": "优势与政策",
+    }
     for k, label in labels.items():
         print(f"  {label}：{texts[k] or '（未填写）'}")
     return 0

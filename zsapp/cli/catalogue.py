@@ -33,11 +33,26 @@ def cmd_search(args, store) -> int:
         raise CliError("--limit 必须是正整数")
     hits = catalogue.search_catalogue(store, args.query, args.limit)
     if args.json:
-        hits = [{"id": h.id, "kind": h.kind, "industry": h.industry, "item": h.item, "term": h.term,
-                 "path": h.path, "matched": h.matched, "score": h.score} for h in hits]
+        hits = [
+            {
+                "id": h.id,
+                "kind": h.kind,
+                "industry": h.industry,
+                "item": h.item,
+                "term": h.term,
+                "path": h.path,
+                "matched": h.matched,
+                "score": h.score,
+            }
+            for h in hits
+        ]
     return print_search_results(
-        hits, args.json, args.query, "条目",
-        lambda h: f"{h.id:<12} {catalogue.PATH_SEPARATOR.join(h.path)}  〔{h.matched}〕")
+        hits,
+        args.json,
+        args.query,
+        "条目",
+        lambda h: f"{h.id:<12} {catalogue.PATH_SEPARATOR.join(h.path)}  〔{h.matched}〕",
+    )
 
 
 def cmd_show(args, store) -> int:
@@ -57,11 +72,21 @@ def cmd_show(args, store) -> int:
 def cmd_list(args, store) -> int:
     inds = catalogue.industries(store)
     if args.json:
-        print_json([
-            {"id": i.id, "no": i.no, "name": i.name, "name_en": i.name_en,
-             "items": [{"id": it.id, "no": it.no, "name": it.name, "terms": it.terms} for it in i.items]}
-            for i in inds
-        ])
+        print_json(
+            [
+                {
+                    "id": i.id,
+                    "no": i.no,
+                    "name": i.name,
+                    "name_en": i.name_en,
+                    "items": [
+                        {"id": it.id, "no": it.no, "name": it.name, "terms": it.terms}
+                        for it in i.items
+                    ],
+                }
+                for i in inds
+            ]
+        )
         return 0
     for industry in inds:
         print(f"（{industry.no}）{industry.name}")

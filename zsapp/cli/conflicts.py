@@ -30,8 +30,10 @@ def cmd_list(args, store) -> int:
     if not rows:
         print("没有未处理的冲突")
     for c in rows:
-        print(f"{c['id'][:8]}  {c['kind_label']}  {c['table_name']}.{c['field']}  "
-              f"当前：{c['winner_value']!r}（{c['winner_officer']}）  被覆盖：{c['loser_value']!r}（{c['loser_officer']}）")
+        print(
+            f"{c['id'][:8]}  {c['kind_label']}  {c['table_name']}.{c['field']}  "
+            f"当前：{c['winner_value']!r}（{c['winner_officer']}）  被覆盖：{c['loser_value']!r}（{c['loser_officer']}）"
+        )
     return 0
 
 

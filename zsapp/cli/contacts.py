@@ -11,26 +11,49 @@ from zsapp.contacts import attachments, companies, exporter, importer, merge, pe
 from zsapp.contacts.validation import display_phone
 
 COMPANY_OPTIONS = {  # option -> (field, help)
-    "name": ("name", "企业名称"), "short-name": ("short_name", "简称"), "uscc": ("uscc", "统一社会信用代码"),
-    "location": ("registered_location", "注册地"), "province": ("origin_province", "来源省份"),
-    "city": ("origin_city", "来源城市"), "region": ("region_tag", "区域：京津冀/长三角/粤港澳大湾区/成渝/境外"),
-    "country": ("country", "国家/地区"), "ownership": ("ownership", "所有制：央企/国企/民营/外资/港澳台"),
-    "fortune500": ("is_fortune500", "世界500强 yes|no"), "china500": ("is_china500", "中国500强 yes|no"),
+    "name": ("name", "企业名称"),
+    "short-name": ("short_name", "简称"),
+    "uscc": ("uscc", "统一社会信用代码"),
+    "location": ("registered_location", "注册地"),
+    "province": ("origin_province", "来源省份"),
+    "city": ("origin_city", "来源城市"),
+    "region": ("region_tag", "区域：京津冀/长三角/粤港澳大湾区/成渝/境外"),
+    "country": ("country", "国家/地区"),
+    "ownership": ("ownership", "所有制：央企/国企/民营/外资/港澳台"),
+    "fortune500": ("is_fortune500", "世界500强 yes|no"),
+    "china500": ("is_china500", "中国500强 yes|no"),
     "giant": ("is_specialized_giant", "专精特新“小巨人” yes|no"),
-    "champion": ("is_single_champion", "制造业单项冠军 yes|no"), "listed": ("is_listed", "上市 yes|no"),
-    "board": ("listing_board", "上市板块"), "code": ("listing_code", "股票代码"),
-    "revenue": ("revenue_wan", "营收（万元，可写 1.2亿）"), "employees": ("employees", "员工人数"),
-    "website": ("website", "网址"), "notes": ("notes", "备注"), "tags": ("tags", "标签，逗号分隔"),
-    "dishonest": ("is_dishonest", "失信 yes|no"), "dishonest-date": ("dishonest_date", "列入失信日期"),
+    "champion": ("is_single_champion", "制造业单项冠军 yes|no"),
+    "listed": ("is_listed", "上市 yes|no"),
+    "board": ("listing_board", "上市板块"),
+    "code": ("listing_code", "股票代码"),
+    "revenue": ("revenue_wan", "营收（万元，可写 1.2亿）"),
+    "employees": ("employees", "员工人数"),
+    "website": ("website", "网址"),
+    "notes": ("notes", "备注"),
+    "tags": ("tags", "标签，逗号分隔"),
+    "dishonest": ("is_dishonest", "失信 yes|no"),
+    "dishonest-date": ("dishonest_date", "列入失信日期"),
     "dishonest-source": ("dishonest_source", "失信信息来源"),
 }
 PERSON_OPTIONS = {
-    "name": ("name", "姓名"), "company": ("company_id", "企业（id 或全称）"), "title": ("title", "职务"),
-    "mobile": ("mobile", "手机"), "landline": ("landline", "座机"), "email": ("email", "邮箱"),
-    "wechat": ("wechat", "微信"), "notes": ("notes", "备注"), "tags": ("tags", "标签，逗号分隔"),
+    "name": ("name", "姓名"),
+    "company": ("company_id", "企业（id 或全称）"),
+    "title": ("title", "职务"),
+    "mobile": ("mobile", "手机"),
+    "landline": ("landline", "座机"),
+    "email": ("email", "邮箱"),
+    "wechat": ("wechat", "微信"),
+    "notes": ("notes", "备注"),
+    "tags": ("tags", "标签，逗号分隔"),
 }
-FLAG_NAMES = {"fortune500": "is_fortune500", "china500": "is_china500", "giant": "is_specialized_giant",
-              "champion": "is_single_champion", "listed": "is_listed"}
+FLAG_NAMES = {
+    "fortune500": "is_fortune500",
+    "china500": "is_china500",
+    "giant": "is_specialized_giant",
+    "champion": "is_single_champion",
+    "listed": "is_listed",
+}
 
 
 def _add_field_options(parser, options) -> None:
@@ -58,7 +81,11 @@ def register(subparsers) -> None:
     p = sub.add_parser("export", help="导出为 xlsx、csv 或 vcf")
     p.add_argument("--format", choices=["xlsx", "csv", "vcf"], required=True)
     p.add_argument("-o", "--output", type=Path, required=True)
-    p.add_argument("--kind", choices=list(exporter.KINDS), help="csv 导出的数据（默认 companies）；xlsx 默认全部")
+    p.add_argument(
+        "--kind",
+        choices=list(exporter.KINDS),
+        help="csv 导出的数据（默认 companies）；xlsx 默认全部",
+    )
     p.add_argument("--person", action="append", default=[], help="vcf：只导出这些联系人（可重复）")
     p.set_defaults(handler=cmd_export)
 
@@ -78,7 +105,9 @@ def register(subparsers) -> None:
     p = sub.add_parser("update", help="修改企业字段，如 --notes 文本 --dishonest yes")
     p.add_argument("id")
     _add_field_options(p, COMPANY_OPTIONS)
-    p.add_argument("--item", action="append", default=None, help="行业：替换为这些目录条目（可重复）")
+    p.add_argument(
+        "--item", action="append", default=None, help="行业：替换为这些目录条目（可重复）"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_company_update)
     p = sub.add_parser("delete", help="删除企业")
@@ -108,8 +137,13 @@ def register(subparsers) -> None:
     p = sub.add_parser("merge", help="合并两家企业：保留 KEEP_ID，OTHER_ID 的人员、拜访、附件转入")
     p.add_argument("keep_id")
     p.add_argument("other_id")
-    p.add_argument("--take", action="append", default=[], metavar="FIELD",
-                   help="该字段取被合并企业的值（可重复）")
+    p.add_argument(
+        "--take",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="该字段取被合并企业的值（可重复）",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_company_merge)
     p = sub.add_parser("similar", help="查找名称相近的企业")
@@ -174,7 +208,9 @@ def register(subparsers) -> None:
     p.add_argument("--project", action="append", default=[], help="项目 id（可重复）")
     p.add_argument("--notes", default="")
     p.add_argument("--outcome", default="无", choices=visits.OUTCOMES)
-    p.add_argument("--followup", action="append", default=[], help="跟进事项：“内容@YYYY-MM-DD”（可重复）")
+    p.add_argument(
+        "--followup", action="append", default=[], help="跟进事项：“内容@YYYY-MM-DD”（可重复）"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_visit_add)
     p = sub.add_parser("show", help="显示拜访记录")
@@ -225,7 +261,9 @@ def _check_limit(args) -> None:
 # -- contacts import/export ------------------------------------------------------------
 def cmd_import(args, store) -> int:
     try:
-        report = importer.import_file(store, args.file, only_good=args.only_good, dry_run=args.dry_run)
+        report = importer.import_file(
+            store, args.file, only_good=args.only_good, dry_run=args.dry_run
+        )
     except importer.ImportRejected as exc:
         if args.json:
             print_json({**exc.report.as_json(), "message": str(exc)})
@@ -248,8 +286,14 @@ def cmd_export(args, store) -> int:
         count = exporter.export_csv(store, args.kind or "companies", args.output)
         print(f"已导出 {count} 条{exporter.KINDS[args.kind or 'companies']}到 {args.output}")
     elif args.format == "xlsx":
-        counts = exporter.export_xlsx(store, [args.kind] if args.kind else list(exporter.KINDS), args.output)
-        print("已导出 " + "、".join(f"{exporter.KINDS[k]} {n} 条" for k, n in counts.items()) + f" 到 {args.output}")
+        counts = exporter.export_xlsx(
+            store, [args.kind] if args.kind else list(exporter.KINDS), args.output
+        )
+        print(
+            "已导出 "
+            + "、".join(f"{exporter.KINDS[k]} {n} 条" for k, n in counts.items())
+            + f" 到 {args.output}"
+        )
     else:
         if args.kind and args.kind != "people":
             raise CliError("vcf 只能导出联系人")
@@ -263,8 +307,21 @@ def cmd_export(args, store) -> int:
 def _print_company(store, data) -> None:
     flags = [label for key, label in companies.FLAGS.items() if data[key]]
     print(f"{data['name']}  〔{data['id']}〕")
-    for key in ("short_name", "uscc", "registered_location", "origin_province", "origin_city", "region_tag",
-                "country", "ownership", "listing_board", "listing_code", "revenue_wan", "employees", "website"):
+    for key in (
+        "short_name",
+        "uscc",
+        "registered_location",
+        "origin_province",
+        "origin_city",
+        "region_tag",
+        "country",
+        "ownership",
+        "listing_board",
+        "listing_code",
+        "revenue_wan",
+        "employees",
+        "website",
+    ):
         if data.get(key) not in ("", None):
             print(f"  {companies.LABELS[key]}：{data[key]}")
     if flags:
@@ -280,7 +337,9 @@ def _print_company(store, data) -> None:
     for p in data.get("people", []):
         print(f"  联系人：{p['name']} {p['title']} {display_phone(p['mobile'])}  〔{p['id']}〕")
     for v in data.get("visits", []):
-        print(f"  拜访：{v['visited_at'].replace('T', ' ')} {v['kind']} {v['outcome']}  〔{v['id']}〕")
+        print(
+            f"  拜访：{v['visited_at'].replace('T', ' ')} {v['kind']} {v['outcome']}  〔{v['id']}〕"
+        )
     for a in data.get("attachments", []):
         print(f"  附件：{a['filename']} ({a['size']} 字节)")
 
@@ -288,7 +347,9 @@ def _print_company(store, data) -> None:
 def cmd_company_add(args, store) -> int:
     values = _field_values(args)
     try:
-        company_id = companies.create_company(store, values, items=args.item, allow_similar=args.force)
+        company_id = companies.create_company(
+            store, values, items=args.item, allow_similar=args.force
+        )
     except companies.DuplicateCompany as exc:
         raise CliError(f"{exc}（companies show {exc.existing_id}）") from exc
     except companies.SimilarCompanyWarning as exc:
@@ -340,21 +401,44 @@ def cmd_company_delete(args, store) -> int:
 
 
 def _company_line(row) -> str:
-    marks = "".join(m for key, m in (("is_fortune500", "〔世界500强〕"), ("is_china500", "〔中国500强〕"),
-                                     ("is_specialized_giant", "〔小巨人〕"), ("is_single_champion", "〔单项冠军〕"),
-                                     ("is_listed", "〔上市〕"), ("is_dishonest", "〔失信〕")) if row.get(key))
-    where = " ".join(x for x in (row.get("region_tag"), row.get("origin_province"), row.get("origin_city")) if x)
+    marks = "".join(
+        m
+        for key, m in (
+            ("is_fortune500", "〔世界500强〕"),
+            ("is_china500", "〔中国500强〕"),
+            ("is_specialized_giant", "〔小巨人〕"),
+            ("is_single_champion", "〔单项冠军〕"),
+            ("is_listed", "〔上市〕"),
+            ("is_dishonest", "〔失信〕"),
+        )
+        if row.get(key)
+    )
+    where = " ".join(
+        x for x in (row.get("region_tag"), row.get("origin_province"), row.get("origin_city")) if x
+    )
     return f"{row['id']}  {row['name']}  {where}{marks}"
 
 
 def cmd_company_list(args, store) -> int:
     _check_limit(args)
     flt = companies.CompanyFilter(
-        query=args.query, region_tag=args.region, province=args.province, ownership=args.ownership,
-        flags=[FLAG_NAMES[f] for f in args.flag], item=args.industry, tag=args.tag,
-        dishonest=None if args.dishonest is None else args.dishonest == "yes")
-    rows = companies.list_companies(store, flt, sort=args.sort if not args.query else "",
-                                    descending=args.desc, limit=args.limit, offset=args.offset)
+        query=args.query,
+        region_tag=args.region,
+        province=args.province,
+        ownership=args.ownership,
+        flags=[FLAG_NAMES[f] for f in args.flag],
+        item=args.industry,
+        tag=args.tag,
+        dishonest=None if args.dishonest is None else args.dishonest == "yes",
+    )
+    rows = companies.list_companies(
+        store,
+        flt,
+        sort=args.sort if not args.query else "",
+        descending=args.desc,
+        limit=args.limit,
+        offset=args.offset,
+    )
     if args.json:
         print_json([companies.as_json(store, companies.get_company(store, r["id"])) for r in rows])
     else:
@@ -368,14 +452,19 @@ def cmd_company_list(args, store) -> int:
 def cmd_company_search(args, store) -> int:
     _check_limit(args)
     rows = companies.search_companies(store, args.query, args.limit)
-    return print_search_results(rows, args.json, args.query, "企业",
-                                lambda row: f"{row['id']}  {row['name']}  〔{row['matched']}〕")
+    return print_search_results(
+        rows,
+        args.json,
+        args.query,
+        "企业",
+        lambda row: f"{row['id']}  {row['name']}  〔{row['matched']}〕",
+    )
 
 
 def cmd_company_merge(args, store) -> int:
     keep = companies.resolve(store, args.keep_id)
     other = companies.resolve(store, args.other_id)
-    result = merge.merge_companies(store, keep, other, {f: "other" for f in args.take})
+    result = merge.merge_companies(store, keep, other, dict.fromkeys(args.take, "other"))
     if args.json:
         print_json(result)
     else:
@@ -396,7 +485,11 @@ def cmd_company_similar(args, store) -> int:
 
 
 def cmd_attach(args, store, owner_table) -> int:
-    owner = companies.resolve(store, args.id) if owner_table == "companies" else visits.get_visit(store, args.id)["id"]
+    owner = (
+        companies.resolve(store, args.id)
+        if owner_table == "companies"
+        else visits.get_visit(store, args.id)["id"]
+    )
     attachment_id = attachments.add_attachment(store, owner_table, owner, args.file)
     if args.json:
         print_json({"id": attachment_id, "owner_id": owner})
@@ -437,7 +530,9 @@ def cmd_person_show(args, store) -> int:
         if data[key]:
             print(f"  {people.LABELS[key]}：{data[key]}")
     for job in data["employment"]:
-        print(f"  任职：{job['company_name']} {job['title']} {job['start_date']} ~ {job['end_date'] or '至今'}")
+        print(
+            f"  任职：{job['company_name']} {job['title']} {job['start_date']} ~ {job['end_date'] or '至今'}"
+        )
     for v in data["visits"]:
         print(f"  拜访：{v['visited_at'].replace('T', ' ')} {v['kind']}  〔{v['id']}〕")
     return 0
@@ -469,13 +564,19 @@ def _person_rows(store, rows, as_json: bool) -> None:
         print_json([{**r, "tags": __import__("json").loads(r["tags"] or "[]")} for r in rows])
     else:
         for r in rows:
-            print(f"{r['id']}  {r['name']}  {r['title']}  {r['company_name'] or ''}  {display_phone(r['mobile'])}")
+            print(
+                f"{r['id']}  {r['name']}  {r['title']}  {r['company_name'] or ''}  {display_phone(r['mobile'])}"
+            )
 
 
 def cmd_person_list(args, store) -> int:
     _check_limit(args)
     company_id = companies.resolve(store, args.company) if args.company else None
-    _person_rows(store, people.list_people(store, company_id=company_id, limit=args.limit, offset=args.offset), args.json)
+    _person_rows(
+        store,
+        people.list_people(store, company_id=company_id, limit=args.limit, offset=args.offset),
+        args.json,
+    )
     return 0
 
 
@@ -491,7 +592,7 @@ def cmd_person_search(args, store) -> int:
 def cmd_person_merge(args, store) -> int:
     keep = people.resolve(store, args.keep_id)
     other = people.resolve(store, args.other_id)
-    result = merge.merge_people(store, keep, other, {f: "other" for f in args.take})
+    result = merge.merge_people(store, keep, other, dict.fromkeys(args.take, "other"))
     if args.json:
         print_json(result)
     else:
@@ -501,15 +602,25 @@ def cmd_person_merge(args, store) -> int:
 
 # -- visits ----------------------------------------------------------------------------
 def cmd_visit_add(args, store) -> int:
-    values = {"kind": args.kind, "city": args.city, "place": args.place, "our_participants": args.ours,
-              "notes": args.notes, "outcome": args.outcome}
+    values = {
+        "kind": args.kind,
+        "city": args.city,
+        "place": args.place,
+        "our_participants": args.ours,
+        "notes": args.notes,
+        "outcome": args.outcome,
+    }
     if args.at:
         values["visited_at"] = args.at
     visit_id = visits.create_visit(
-        store, values,
+        store,
+        values,
         companies=[companies.resolve(store, c) for c in args.company],
         people=[people.resolve(store, p) for p in args.person],
-        items=args.item, projects=args.project, followups=args.followup)
+        items=args.item,
+        projects=args.project,
+        followups=args.followup,
+    )
     data = visits.as_json(store, visits.get_visit(store, visit_id))
     if args.json:
         print_json(data)
@@ -525,7 +636,9 @@ def cmd_visit_show(args, store) -> int:
     if args.json:
         print_json(data)
         return 0
-    print(f"{data['visited_at'].replace('T', ' ')}  {data['kind']}  {data['city']} {data['place']}  意向：{data['outcome']}")
+    print(
+        f"{data['visited_at'].replace('T', ' ')}  {data['kind']}  {data['city']} {data['place']}  意向：{data['outcome']}"
+    )
     print(f"  企业：{'、'.join(c['name'] for c in data['companies']) or '—'}")
     print(f"  对方人员：{'、'.join(p['name'] for p in data['people']) or '—'}")
     if data["our_participants"]:
@@ -544,12 +657,16 @@ def cmd_visit_list(args, store) -> int:
     if args.company:
         rows = visits.company_timeline(store, companies.resolve(store, args.company), args.limit)
     else:
-        rows = visits.list_visits(store, args.query, since=args.since, until=args.until, limit=args.limit)
+        rows = visits.list_visits(
+            store, args.query, since=args.since, until=args.until, limit=args.limit
+        )
     if args.json:
         print_json(rows)
     else:
         for r in rows:
-            print(f"{r['id']}  {r['visited_at'].replace('T', ' ')}  {r['kind']}  {r['companies'] or ''}  {r['outcome']}")
+            print(
+                f"{r['id']}  {r['visited_at'].replace('T', ' ')}  {r['kind']}  {r['companies'] or ''}  {r['outcome']}"
+            )
     return 0
 
 
@@ -563,7 +680,15 @@ def cmd_followups_list(args, store) -> int:
     if not rows:
         print("没有待办的跟进事项")
     for r in rows:
-        state = "已完成" if r["done"] else "已逾期" if r["overdue"] else "今天到期" if r["due_today"] else (r["due_date"] or "无期限")
+        state = (
+            "已完成"
+            if r["done"]
+            else "已逾期"
+            if r["overdue"]
+            else "今天到期"
+            if r["due_today"]
+            else (r["due_date"] or "无期限")
+        )
         print(f"{r['id']}  [{state}] {r['due_date']} {r['text']}  （{r['companies'] or '—'}）")
     return 0
 

@@ -16,7 +16,8 @@ def register(subparsers) -> None:
 
 def cmd_info(args, store) -> int:
     tables = [
-        r["name"] for r in store.query(
+        r["name"]
+        for r in store.query(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%updated_by%' ORDER BY name"
         )
     ]

@@ -11,13 +11,19 @@ from zsapp.cli import CliError, print_json
 
 
 def _office_url(args) -> str:
-    return args.office_db or os.environ.get("ZSAPP_OFFICE_DB") or str(paths.data_dir() / "office" / "office.sqlite3")
+    return (
+        args.office_db
+        or os.environ.get("ZSAPP_OFFICE_DB")
+        or str(paths.data_dir() / "office" / "office.sqlite3")
+    )
 
 
 def _open(args, init: bool = False):
     from zsapp.office.service import Office
 
-    office = Office(_office_url(args), blob_dir=Path(args.blobs) if getattr(args, "blobs", None) else None)
+    office = Office(
+        _office_url(args), blob_dir=Path(args.blobs) if getattr(args, "blobs", None) else None
+    )
     if init:
         office.init()
     else:
@@ -27,7 +33,11 @@ def _open(args, init: bool = False):
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("office", help="省招商办同步服务器与管理")
-    parser.add_argument("--db", dest="office_db", help="服务器数据库：SQLite 文件路径或 postgresql://… （默认在用户数据目录）")
+    parser.add_argument(
+        "--db",
+        dest="office_db",
+        help="服务器数据库：SQLite 文件路径或 postgresql://… （默认在用户数据目录）",
+    )
     parser.add_argument("--blobs", help="附件存放目录（默认在数据库旁）")
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
@@ -42,7 +52,9 @@ def register(subparsers) -> None:
     p.add_argument("--workers", type=int, default=1, help="工作进程数（无状态，可多进程）")
     p.set_defaults(handler=cmd_serve, needs_store=False)
 
-    officer = sub.add_parser("officer", help="招商干部账号").add_subparsers(dest="officer_action", required=True, metavar="ACTION")
+    officer = sub.add_parser("officer", help="招商干部账号").add_subparsers(
+        dest="officer_action", required=True, metavar="ACTION"
+    )
     p = officer.add_parser("add", help="添加干部")
     p.add_argument("name")
     p.add_argument("--unit", required=True, help="所属州市，例如 昆明市")
@@ -60,7 +72,9 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_enroll, needs_store=False)
 
-    device = sub.add_parser("device", help="已登记的设备").add_subparsers(dest="device_action", required=True, metavar="ACTION")
+    device = sub.add_parser("device", help="已登记的设备").add_subparsers(
+        dest="device_action", required=True, metavar="ACTION"
+    )
     p = device.add_parser("list", help="列出设备")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_device_list, needs_store=False)
@@ -68,7 +82,9 @@ def register(subparsers) -> None:
     p.add_argument("device_id")
     p.set_defaults(handler=cmd_device_revoke, needs_store=False)
 
-    cat = sub.add_parser("catalogue", help="发布指导目录").add_subparsers(dest="cat_action", required=True, metavar="ACTION")
+    cat = sub.add_parser("catalogue", help="发布指导目录").add_subparsers(
+        dest="cat_action", required=True, metavar="ACTION"
+    )
     p = cat.add_parser("publish", help="发布新版指导目录（以及园区、准入门槛清单）给所有设备")
     p.add_argument("file", type=Path, help="指导目录 JSON")
     p.add_argument("--parks", type=Path, help="园区清单 JSON")
@@ -109,7 +125,10 @@ def cmd_serve(args) -> int:
         raise CliError("--tls-cert 和 --tls-key 需要同时给出")
     office = _open(args, init=True)
     scheme = "https" if args.tls_cert else "http"
-    print(f"招商助手同步服务器：{scheme}://{args.host}:{args.port}  数据库：{_safe_url(_office_url(args))}", flush=True)
+    print(
+        f"招商助手同步服务器：{scheme}://{args.host}:{args.port}  数据库：{_safe_url(_office_url(args))}",
+        flush=True,
+    )
     serve(office, args.host, args.port, args.tls_cert, args.tls_key, workers=max(1, args.workers))
     return 0
 
@@ -119,7 +138,9 @@ def cmd_officer_add(args) -> int:
     if args.json:
         print_json(officer)
     else:
-        print(f"已添加干部 {officer['name']}（{officer['unit']}，{officer['role']}），编号 {officer['id']}")
+        print(
+            f"已添加干部 {officer['name']}（{officer['unit']}，{officer['role']}），编号 {officer['id']}"
+        )
     return 0
 
 
@@ -141,10 +162,16 @@ def cmd_enroll(args) -> int:
 
         qrcode.make(payload).save(args.qr_png)
     if args.json:
-        print_json({**result, "qr_payload": payload, "qr_png": str(args.qr_png) if args.qr_png else None})
+        print_json(
+            {**result, "qr_payload": payload, "qr_png": str(args.qr_png) if args.qr_png else None}
+        )
         return 0
-    print(f"干部 {result['officer']}（{result['unit']}）的一次性登记码：{result['code']}（{result['days']} 天内有效）")
-    print("在招商助手中：同步 → 登记本设备，填写服务器地址和此登记码；或运行 zsapp sync enroll URL CODE")
+    print(
+        f"干部 {result['officer']}（{result['unit']}）的一次性登记码：{result['code']}（{result['days']} 天内有效）"
+    )
+    print(
+        "在招商助手中：同步 → 登记本设备，填写服务器地址和此登记码；或运行 zsapp sync enroll URL CODE"
+    )
     try:
         import io
 
@@ -171,8 +198,10 @@ def cmd_device_list(args) -> int:
         print("还没有登记的设备")
     for r in rows:
         state = f"已撤销 {r['revoked_at']}" if r["revoked_at"] else "有效"
-        print(f"{r['id']}  {r['officer']}（{r['unit']}） {r['name']}  登记 {r['enrolled_at']}  "
-              f"最近 {r['last_seen'] or '-'}  {state}")
+        print(
+            f"{r['id']}  {r['officer']}（{r['unit']}） {r['name']}  登记 {r['enrolled_at']}  "
+            f"最近 {r['last_seen'] or '-'}  {state}"
+        )
     return 0
 
 
@@ -210,7 +239,9 @@ def cmd_log(args) -> int:
         return 0
     for r in rows:
         err = f"  错误：{r['error']}" if r["error"] else ""
-        print(f"{r['at']}  {r['device_id'][:12]}  {r['kind']:<7} 上传 {r['pushed']}  下载 {r['pulled']}  冲突 {r['conflicts']}{err}")
+        print(
+            f"{r['at']}  {r['device_id'][:12]}  {r['kind']:<7} 上传 {r['pushed']}  下载 {r['pulled']}  冲突 {r['conflicts']}{err}"
+        )
     return 0
 
 

@@ -7,8 +7,15 @@ from dataclasses import asdict, fields
 from zsapp import profile
 from zsapp.cli import print_json
 
-_LABELS = {"name": "姓名", "title": "职务", "phone": "电话", "email": "邮箱", "unit": "单位",
-           "prefecture": "州市", "park": "园区"}
+_LABELS = {
+    "name": "姓名",
+    "title": "职务",
+    "phone": "电话",
+    "email": "邮箱",
+    "unit": "单位",
+    "prefecture": "州市",
+    "park": "园区",
+}
 
 
 def register(subparsers) -> None:

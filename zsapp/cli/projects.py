@@ -29,7 +29,9 @@ def register(subparsers) -> None:
     p.add_argument("--category", default="产业类", help="产业类/房地产/基础设施/金融类")
     p.add_argument("--summary", default=None)
     p.add_argument("--content", default="", help="建设内容")
-    p.add_argument("--investor", action="append", default=[], help="投资方（企业名称或 id）[:签约主体]")
+    p.add_argument(
+        "--investor", action="append", default=[], help="投资方（企业名称或 id）[:签约主体]"
+    )
     p.add_argument("--direction", action="append", default=[], help="重点招商方向 D1…D6")
     p.add_argument("--way", action="append", default=[], help="招商方式 W1…W4")
     p.add_argument("--source", default="", help="项目来源 S1…S6")
@@ -79,8 +81,12 @@ def register(subparsers) -> None:
     p.add_argument("--amount-wan", required=True, help="金额（万元，整数）")
     p.add_argument("--inside", action="store_true", help="省内资金（默认省外）")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--industrial", dest="industrial", action="store_true", default=None, help="计入产业类")
-    group.add_argument("--non-industrial", dest="industrial", action="store_false", help="不计入产业类")
+    group.add_argument(
+        "--industrial", dest="industrial", action="store_true", default=None, help="计入产业类"
+    )
+    group.add_argument(
+        "--non-industrial", dest="industrial", action="store_false", help="不计入产业类"
+    )
     p.add_argument("--replace", action="store_true", help="替换该月同类金额（而非累加）")
     p.add_argument("--note", default="")
     p.set_defaults(handler=cmd_funds)
@@ -136,7 +142,9 @@ def register(subparsers) -> None:
     p.set_defaults(handler=cmd_threshold)
 
     p = sub.add_parser("keywords", help="准入关键词清单（禁止/限制/淘汰/产能过剩/污染/危化）")
-    p.add_argument("--import", dest="import_path", type=Path, help="导入本单位采用的关键词清单（JSON）")
+    p.add_argument(
+        "--import", dest="import_path", type=Path, help="导入本单位采用的关键词清单（JSON）"
+    )
     p.add_argument("--reset", action="store_true", help="恢复为随程序发布的清单")
     p.set_defaults(handler=cmd_keywords)
 
@@ -168,14 +176,20 @@ def cmd_add(args, store) -> int:
 
     investors = []
     for spec in args.investor:
-        ref, _, role = spec.rpartition(":") if spec.endswith((":意向", ":签约主体")) else (spec, "", "")
+        ref, _, role = (
+            spec.rpartition(":") if spec.endswith((":意向", ":签约主体")) else (spec, "", "")
+        )
         investors.append((companies.resolve(store, ref), role or "意向"))
     item_ids = list(dict.fromkeys([*values.pop("item_ids", []), *args.item]))
     fields = {
         "summary": args.summary if args.summary is not None else values.get("summary", ""),
-        "construction_content": args.content, "category": args.category,
-        "directions": args.direction or values.get("directions", []), "ways": args.way,
-        "source_id": args.source, "leader": args.leader, "is_provincial_major": args.major,
+        "construction_content": args.content,
+        "category": args.category,
+        "directions": args.direction or values.get("directions", []),
+        "ways": args.way,
+        "source_id": args.source,
+        "leader": args.leader,
+        "is_provincial_major": args.major,
     }
     if args.owner is not None:
         fields["owner_officer"] = args.owner
@@ -189,16 +203,24 @@ def cmd_add(args, store) -> int:
         fields["expected_jobs"] = args.jobs
     name = args.name
     pid = P.create_project(
-        store, name=name, item_ids=item_ids, investors=investors,
-        prefecture_key=args.prefecture or values.get("prefecture_key", ""), county_key=args.county,
-        park_key=args.park or (values.get("park_key", "") if not args.prefecture else ""), year=args.year, **fields,
+        store,
+        name=name,
+        item_ids=item_ids,
+        investors=investors,
+        prefecture_key=args.prefecture or values.get("prefecture_key", ""),
+        county_key=args.county,
+        park_key=args.park or (values.get("park_key", "") if not args.prefecture else ""),
+        year=args.year,
+        **fields,
     )
     project = P.get_project(store, pid)
     if args.json:
         print_json(project)
     else:
         print(f"已新建项目 {project['code']}  {project['name']}（{project['location']}）")
-        print(f"准入预审：{project['precheck']['summary']}（详见 zsapp projects check {project['code']}）")
+        print(
+            f"准入预审：{project['precheck']['summary']}（详见 zsapp projects check {project['code']}）"
+        )
     return 0
 
 
@@ -214,8 +236,10 @@ def cmd_show(args, store) -> int:
     print(f"{p['code']}  {p['name']}")
     print(f"阶段：{p['stage']}（{p['stage_on']}）{'  ⚠ 疑似停滞' if p['stalled'] else ''}")
     print(f"所在地：{p['location']}")
-    print(f"总投资：{_money(p['total_investment_wan'])}  用地：{p['land_mu'] or '—'} 亩  "
-          f"投资强度：{p['intensity_wan_per_mu'] or '—'} 万元/亩  亩均税收：{p['tax_per_mu_wan'] or '—'} 万元/亩")
+    print(
+        f"总投资：{_money(p['total_investment_wan'])}  用地：{p['land_mu'] or '—'} 亩  "
+        f"投资强度：{p['intensity_wan_per_mu'] or '—'} 万元/亩  亩均税收：{p['tax_per_mu_wan'] or '—'} 万元/亩"
+    )
     if p["items"]:
         print("产业：" + "；".join(f"{i['industry']} › {i['name']}" for i in p["items"]))
     if p["investors"]:
@@ -224,7 +248,9 @@ def cmd_show(args, store) -> int:
     for o in p["overrides"]:
         print(f"  放行 {o['rule']}：{o['reason']}（{o['decided_by']}，{o['decided_on']}）")
     t = p["funds_totals"]
-    print(f"到位资金：合计 {t['total_wan']} 万元，其中省外产业类 {t['outside_industrial_wan']} 万元")
+    print(
+        f"到位资金：合计 {t['total_wan']} 万元，其中省外产业类 {t['outside_industrial_wan']} 万元"
+    )
     print("阶段记录：")
     for s in p["stage_history"]:
         print(f"  {s['changed_on']}  {s['stage']}  {s['note']}")
@@ -252,9 +278,16 @@ def cmd_list(args, store) -> int:
         park_id = park["id"]
     if args.stage and args.stage not in stages.STAGES:
         raise CliError(f"未知的阶段“{args.stage}”")
-    f = P.ProjectFilter(stage=args.stage, prefecture_code=pref, park_id=park_id, industry_id=args.industry,
-                        big_only=args.big, fortune500_only=args.fortune500, admission=args.admission,
-                        stalled_only=args.stalled)
+    f = P.ProjectFilter(
+        stage=args.stage,
+        prefecture_code=pref,
+        park_id=park_id,
+        industry_id=args.industry,
+        big_only=args.big,
+        fortune500_only=args.fortune500,
+        admission=args.admission,
+        stalled_only=args.stalled,
+    )
     rows = P.list_projects(store, f, sort=args.sort, descending=args.desc, limit=args.limit)
     if args.json:
         print_json(rows)
@@ -263,15 +296,22 @@ def cmd_list(args, store) -> int:
         print("没有符合条件的项目")
     for r in rows:
         flag = "  ⚠疑似停滞" if r["stalled"] else ""
-        print(f"{r['code']:<14} {r['stage'] or '':<4} {_money(r['total_investment_wan']):<12} {r['name']}  "
-              f"〔{r['prefecture'] or '未定'}{' › ' + r['park'] if r['park'] else ''}〕 预审:{r['admission']}{flag}")
+        print(
+            f"{r['code']:<14} {r['stage'] or '':<4} {_money(r['total_investment_wan']):<12} {r['name']}  "
+            f"〔{r['prefecture'] or '未定'}{' › ' + r['park'] if r['park'] else ''}〕 预审:{r['admission']}{flag}"
+        )
     return 0
 
 
 def cmd_search(args, store) -> int:
     hits = P.search_projects(store, args.query, args.limit)
-    return print_search_results(hits, args.json, args.query, "项目",
-                                lambda h: f"{h['code']:<14} {h['name']}  〔{h['matched']}〕")
+    return print_search_results(
+        hits,
+        args.json,
+        args.query,
+        "项目",
+        lambda h: f"{h['code']:<14} {h['name']}  〔{h['matched']}〕",
+    )
 
 
 def cmd_stage(args, store) -> int:
@@ -283,11 +323,21 @@ def cmd_stage(args, store) -> int:
 
 def cmd_funds(args, store) -> int:
     p = _project(store, args.code)
-    funds.add_funds(store, p["id"], args.month, args.amount_wan, outside_province=not args.inside,
-                    industrial=args.industrial, note=args.note, replace=args.replace)
+    funds.add_funds(
+        store,
+        p["id"],
+        args.month,
+        args.amount_wan,
+        outside_province=not args.inside,
+        industrial=args.industrial,
+        note=args.note,
+        replace=args.replace,
+    )
     t = funds.totals(store, p["id"])
-    print(f"已登记 {p['code']} {args.month} 到位资金 {args.amount_wan} 万元；"
-          f"累计 {t['total_wan']} 万元，其中省外产业类 {t['outside_industrial_wan']} 万元")
+    print(
+        f"已登记 {p['code']} {args.month} 到位资金 {args.amount_wan} 万元；"
+        f"累计 {t['total_wan']} 万元，其中省外产业类 {t['outside_industrial_wan']} 万元"
+    )
     return 0
 
 
@@ -304,7 +354,9 @@ def cmd_check(args, store) -> int:
         print(f"    规则：{r.rule_text}")
         print(f"    理由：{r.reason}")
         if r.override:
-            print(f"    已放行：{r.override['reason']}（{r.override['decided_by']}，{r.override['decided_on']}）")
+            print(
+                f"    已放行：{r.override['reason']}（{r.override['decided_by']}，{r.override['decided_on']}）"
+            )
     return 0
 
 
@@ -327,8 +379,16 @@ def cmd_override(args, store) -> int:
 
 def cmd_transfer(args, store) -> int:
     p = _project(store, args.code)
-    P.transfer(store, p["id"], reason=args.reason, prefecture_key=args.prefecture, county_key=args.county,
-               park_key=args.park, decided_by=args.by, on=args.date)
+    P.transfer(
+        store,
+        p["id"],
+        reason=args.reason,
+        prefecture_key=args.prefecture,
+        county_key=args.county,
+        park_key=args.park,
+        decided_by=args.by,
+        on=args.date,
+    )
     after = P.get_project(store, p["id"])
     print(f"{p['code']} 已流转至 {after['location']}")
     return 0
@@ -354,11 +414,18 @@ def cmd_dashboard(args, store) -> int:
     if args.json:
         print_json(data)
         return 0
-    print(f"{data['year']} 年  项目 {data['projects']} 个：" + "，".join(f"{k} {v}" for k, v in data["by_stage"].items()))
-    print(f"10 亿元以上 {data['big_projects']} 个；世界500强投资方 {data['fortune500_investors']} 家")
+    print(
+        f"{data['year']} 年  项目 {data['projects']} 个："
+        + "，".join(f"{k} {v}" for k, v in data["by_stage"].items())
+    )
+    print(
+        f"10 亿元以上 {data['big_projects']} 个；世界500强投资方 {data['fortune500_investors']} 家"
+    )
     target = data["funds_target_wan"]
-    print(f"到位资金 {data['funds_year_wan']} 万元（省外产业类 {data['funds_year_outside_industrial_wan']} 万元）"
-          + (f"，目标 {target} 万元" if target is not None else ""))
+    print(
+        f"到位资金 {data['funds_year_wan']} 万元（省外产业类 {data['funds_year_outside_industrial_wan']} 万元）"
+        + (f"，目标 {target} 万元" if target is not None else "")
+    )
     print(f"逾期跟进 {data['overdue_followups']} 项；疑似停滞 {data['stalled_count']} 个")
     return 0
 
@@ -378,8 +445,15 @@ def cmd_threshold(args, store) -> int:
         if not park:
             raise CliError(f"未知的园区“{args.park}”")
         park_id = park["id"]
-    admission.set_threshold(store, prefecture_code=pref, park_id=park_id, industry_id=args.industry,
-                            min_intensity_wan=args.min_intensity, min_tax_wan=args.min_tax, source=args.source)
+    admission.set_threshold(
+        store,
+        prefecture_code=pref,
+        park_id=park_id,
+        industry_id=args.industry,
+        min_intensity_wan=args.min_intensity,
+        min_tax_wan=args.min_tax,
+        source=args.source,
+    )
     print("已保存准入阈值")
     return 0
 
@@ -406,7 +480,9 @@ def cmd_export(args, store) -> int:
         rows = P.list_projects(store, sort="code", descending=False, limit=1_000_000)
         data = [P.get_project(store, r["id"]) for r in rows]
         try:
-            args.output.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+            args.output.write_text(
+                json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+            )
         except OSError as exc:
             raise CliError(f"无法写入文件 {args.output}：{exc}") from exc
         count = len(data)

@@ -55,12 +55,14 @@ def register(subparsers) -> None:
 
 def cmd_enroll(args, store) -> int:
     if args.url.startswith("zsapp-enroll:") and "#" in args.url:  # scanned QR payload
-        args.url = args.url[len("zsapp-enroll:"):].split("#", 1)[0]
+        args.url = args.url[len("zsapp-enroll:") :].split("#", 1)[0]
     info = client.enroll(store, args.url, args.code, ca_file=args.ca, device_name=args.name)
     if args.json:
         print_json(info)
     else:
-        print(f"已登记：{info['officer']}（{info['unit']}），服务器 {info['server']}，设备 {info['device_id']}")
+        print(
+            f"已登记：{info['officer']}（{info['unit']}），服务器 {info['server']}，设备 {info['device_id']}"
+        )
     return 0
 
 
@@ -69,7 +71,9 @@ def cmd_now(args, store) -> int:
     if args.json:
         print_json(result.as_json())
     else:
-        print(f"同步完成：上传 {result.pushed}，下载 {result.pulled}，新冲突 {result.conflicts}（{result.seconds:.1f} 秒）")
+        print(
+            f"同步完成：上传 {result.pushed}，下载 {result.pulled}，新冲突 {result.conflicts}（{result.seconds:.1f} 秒）"
+        )
         for w in result.warnings:
             print(f"注意：{w}")
     return 0
@@ -83,8 +87,12 @@ def cmd_status(args, store) -> int:
     if not st["enrolled"]:
         print("本设备尚未登记到服务器（zsapp sync enroll URL CODE）")
     else:
-        print(f"服务器：{st['server']}\n干部：{st['officer']}（{st['unit']}）\n设备：{st['device_id']}")
-    print(f"上次成功同步：{st['last_sync'] or '从未'}\n待同步修改：{st['pending']} 条\n未处理冲突：{st['open_conflicts']} 条")
+        print(
+            f"服务器：{st['server']}\n干部：{st['officer']}（{st['unit']}）\n设备：{st['device_id']}"
+        )
+    print(
+        f"上次成功同步：{st['last_sync'] or '从未'}\n待同步修改：{st['pending']} 条\n未处理冲突：{st['open_conflicts']} 条"
+    )
     if st["last_error"]:
         print(f"上次错误：{st['last_error']}")
     return 0
@@ -99,7 +107,9 @@ def cmd_log(args, store) -> int:
         return 0
     for r in rows:
         result = "成功" if r["ok"] else f"失败：{r['error']}"
-        print(f"{r['started_at']}  上传 {r['pushed']}  下载 {r['pulled']}  冲突 {r['conflicts']}  {result}")
+        print(
+            f"{r['started_at']}  上传 {r['pushed']}  下载 {r['pulled']}  冲突 {r['conflicts']}  {result}"
+        )
     return 0
 
 

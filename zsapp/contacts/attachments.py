@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from zsapp import paths
-from zsapp.store import RecordNotFound, Store
 from zsapp.contacts.validation import ContactsError
+from zsapp.store import RecordNotFound, Store
 
 OWNERS = {"companies": "企业", "visits": "拜访记录", "people": "联系人"}
 MAX_SIZE = 200 * 1024 * 1024
@@ -23,8 +23,9 @@ def blob_path(sha256: str) -> Path:
     return paths.data_dir() / "attachments" / sha256[:2] / sha256
 
 
-def add_attachment(store: Store, owner_table: str, owner_id: str, source: Path | str,
-                   filename: str | None = None) -> str:
+def add_attachment(
+    store: Store, owner_table: str, owner_id: str, source: Path | str, filename: str | None = None
+) -> str:
     if owner_table not in OWNERS:
         raise ContactsError(f"不能给 {owner_table} 添加附件")
     if not store.scalar(f"SELECT 1 FROM [{owner_table}] WHERE id = ? AND deleted = 0", (owner_id,)):
@@ -53,14 +54,25 @@ def add_attachment(store: Store, owner_table: str, owner_id: str, source: Path |
             raise
     name = filename or source.name
     mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return store.insert("attachments", {"owner_table": owner_table, "owner_id": owner_id, "sha256": sha,
-                                        "filename": name, "mime": mime, "size": size})
+    return store.insert(
+        "attachments",
+        {
+            "owner_table": owner_table,
+            "owner_id": owner_id,
+            "sha256": sha,
+            "filename": name,
+            "mime": mime,
+            "size": size,
+        },
+    )
 
 
 def list_attachments(store: Store, owner_table: str, owner_id: str) -> list[dict[str, Any]]:
     rows = store.query(
         "SELECT id, sha256, filename, mime, size, created_at FROM attachments "
-        "WHERE owner_table = ? AND owner_id = ? AND deleted = 0 ORDER BY created_at", (owner_table, owner_id))
+        "WHERE owner_table = ? AND owner_id = ? AND deleted = 0 ORDER BY created_at",
+        (owner_table, owner_id),
+    )
     for row in rows:
         row["path"] = str(blob_path(row["sha256"]))
         row["available"] = blob_path(row["sha256"]).exists()

@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from zsapp import search
+from zsapp.contacts.validation import (
+    ContactsError,
+    normalise_uscc,
+    parse_date,
+    parse_flag,
+    parse_int,
+    parse_tags,
+    parse_wan,
+    require_choice,
+    resolve_reference,
+    tags_json,
+)
 from zsapp.search import Document
 from zsapp.store import RecordNotFound, Store, new_id, on_record_change
-from zsapp.contacts.validation import (
-    resolve_reference,
-    ContactsError, normalise_uscc, parse_date, parse_flag, parse_int, parse_tags, parse_wan,
-    require_choice, tags_json,
-)
 
 KIND = "companies"
 REGION_TAGS = ["", "京津冀", "长三角", "粤港澳大湾区", "成渝", "境外"]
@@ -28,28 +36,75 @@ FLAGS = {
     "is_listed": "上市",
 }
 TEXT_FIELDS = [
-    "name", "short_name", "registered_location", "origin_province", "origin_city", "country",
-    "listing_board", "listing_code", "website", "notes", "dishonest_source",
+    "name",
+    "short_name",
+    "registered_location",
+    "origin_province",
+    "origin_city",
+    "country",
+    "listing_board",
+    "listing_code",
+    "website",
+    "notes",
+    "dishonest_source",
 ]
 FIELDS = [
-    "name", "short_name", "uscc", "registered_location", "origin_province", "origin_city",
-    "region_tag", "country", "ownership", *FLAGS, "listing_board", "listing_code",
-    "revenue_wan", "employees", "website", "notes", "tags", "is_dishonest", "dishonest_date",
+    "name",
+    "short_name",
+    "uscc",
+    "registered_location",
+    "origin_province",
+    "origin_city",
+    "region_tag",
+    "country",
+    "ownership",
+    *FLAGS,
+    "listing_board",
+    "listing_code",
+    "revenue_wan",
+    "employees",
+    "website",
+    "notes",
+    "tags",
+    "is_dishonest",
+    "dishonest_date",
     "dishonest_source",
 ]
 LABELS = {
-    "name": "企业名称", "short_name": "简称", "uscc": "统一社会信用代码",
-    "registered_location": "注册地", "origin_province": "来源省份", "origin_city": "来源城市",
-    "region_tag": "区域", "country": "国家/地区", "ownership": "所有制", **FLAGS,
-    "listing_board": "上市板块", "listing_code": "股票代码", "revenue_wan": "营收（万元）",
-    "employees": "员工人数", "website": "网址", "notes": "备注", "tags": "标签",
-    "is_dishonest": "失信", "dishonest_date": "列入失信日期", "dishonest_source": "失信信息来源",
+    "name": "企业名称",
+    "short_name": "简称",
+    "uscc": "统一社会信用代码",
+    "registered_location": "注册地",
+    "origin_province": "来源省份",
+    "origin_city": "来源城市",
+    "region_tag": "区域",
+    "country": "国家/地区",
+    "ownership": "所有制",
+    **FLAGS,
+    "listing_board": "上市板块",
+    "listing_code": "股票代码",
+    "revenue_wan": "营收（万元）",
+    "employees": "员工人数",
+    "website": "网址",
+    "notes": "备注",
+    "tags": "标签",
+    "is_dishonest": "失信",
+    "dishonest_date": "列入失信日期",
+    "dishonest_source": "失信信息来源",
 }
 PROVINCE_REGION = {
-    "北京": "京津冀", "天津": "京津冀", "河北": "京津冀",
-    "上海": "长三角", "江苏": "长三角", "浙江": "长三角", "安徽": "长三角",
-    "广东": "粤港澳大湾区", "香港": "粤港澳大湾区", "澳门": "粤港澳大湾区",
-    "四川": "成渝", "重庆": "成渝",
+    "北京": "京津冀",
+    "天津": "京津冀",
+    "河北": "京津冀",
+    "上海": "长三角",
+    "江苏": "长三角",
+    "浙江": "长三角",
+    "安徽": "长三角",
+    "广东": "粤港澳大湾区",
+    "香港": "粤港澳大湾区",
+    "澳门": "粤港澳大湾区",
+    "四川": "成渝",
+    "重庆": "成渝",
 }
 
 
@@ -96,9 +151,8 @@ def clean(values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]
             out[key] = tags_json(parse_tags(value))
         elif key == "dishonest_date":
             out[key] = parse_date(value, "列入失信日期")
-    if not partial or "name" in out:
-        if not out.get("name"):
-            raise ContactsError("企业名称不能为空")
+    if (not partial or "name" in out) and not out.get("name"):
+        raise ContactsError("企业名称不能为空")
     if out.get("origin_province") and not out.get("region_tag") and "region_tag" not in values:
         for prefix, tag in PROVINCE_REGION.items():
             if out["origin_province"].startswith(prefix):
@@ -136,7 +190,9 @@ def _distance(a: str, b: str, cap: int = 2) -> int:
     return prev[-1]
 
 
-def find_similar(store: Store, name: str, exclude_id: str | None = None, limit: int = 5) -> list[dict[str, Any]]:
+def find_similar(
+    store: Store, name: str, exclude_id: str | None = None, limit: int = 5
+) -> list[dict[str, Any]]:
     """Live companies whose name is the same after removing legal-form noise, or whose
     pinyin is the same or one letter away (华为技术 / 华伟技术)."""
     key = name_key(name)
@@ -155,7 +211,10 @@ def find_similar(store: Store, name: str, exclude_id: str | None = None, limit: 
     candidates.pop(exclude_id, None)
     found = []
     for row_id in candidates:
-        row = store.query_one("SELECT id, name, short_name, uscc FROM companies WHERE id = ? AND deleted = 0", (row_id,))
+        row = store.query_one(
+            "SELECT id, name, short_name, uscc FROM companies WHERE id = ? AND deleted = 0",
+            (row_id,),
+        )
         if not row:
             continue
         other = name_key(row["name"])
@@ -189,7 +248,8 @@ def _check_uscc_unique(store: Store, uscc: str, exclude_id: str | None) -> None:
     if existing:
         raise DuplicateCompany(
             f"统一社会信用代码 {uscc} 已属于“{existing['name']}”（{existing['id']}），"
-            "不能重复建档，可直接打开该企业", existing["id"],
+            "不能重复建档，可直接打开该企业",
+            existing["id"],
         )
 
 
@@ -203,15 +263,25 @@ def _valid_items(store: Store, item_ids) -> list[str]:
 
 
 def item_ids(store: Store, company_id: str) -> list[str]:
-    return [r["item_id"] for r in store.query(
-        "SELECT item_id FROM company_items WHERE company_id = ? AND deleted = 0 ORDER BY item_id", (company_id,))]
+    return [
+        r["item_id"]
+        for r in store.query(
+            "SELECT item_id FROM company_items WHERE company_id = ? AND deleted = 0 ORDER BY item_id",
+            (company_id,),
+        )
+    ]
 
 
 def set_items(store: Store, company_id: str, items) -> None:
     wanted = _valid_items(store, items)
     with store.transaction():
-        current = {r["item_id"]: r["id"] for r in store.query(
-            "SELECT id, item_id FROM company_items WHERE company_id = ? AND deleted = 0", (company_id,))}
+        current = {
+            r["item_id"]: r["id"]
+            for r in store.query(
+                "SELECT id, item_id FROM company_items WHERE company_id = ? AND deleted = 0",
+                (company_id,),
+            )
+        }
         for item_id, link_id in current.items():
             if item_id not in wanted:
                 store.delete("company_items", link_id)
@@ -221,8 +291,14 @@ def set_items(store: Store, company_id: str, items) -> None:
 
 
 # -- CRUD ----------------------------------------------------------------------------------
-def create_company(store: Store, values: Mapping[str, Any], *, items=(), allow_similar: bool = False,
-                   cleaned: bool = False) -> str:
+def create_company(
+    store: Store,
+    values: Mapping[str, Any],
+    *,
+    items=(),
+    allow_similar: bool = False,
+    cleaned: bool = False,
+) -> str:
     """New company; ``cleaned=True`` when ``values`` already went through :func:`clean`."""
     row = dict(values) if cleaned else clean(values)
     with store.transaction():
@@ -231,7 +307,9 @@ def create_company(store: Store, values: Mapping[str, Any], *, items=(), allow_s
             similar = find_similar(store, row["name"])
             if similar:
                 names = "、".join(f"“{s['name']}”" for s in similar)
-                raise SimilarCompanyWarning(f"已有名称相近的企业：{names}，请确认不是同一家企业", similar)
+                raise SimilarCompanyWarning(
+                    f"已有名称相近的企业：{names}，请确认不是同一家企业", similar
+                )
         # Only non-empty values: defaults come from the schema (smaller outbox).
         stored = {k: v for k, v in row.items() if v not in ("", None, 0, "[]")}
         stored.setdefault("name", row["name"])
@@ -242,7 +320,9 @@ def create_company(store: Store, values: Mapping[str, Any], *, items=(), allow_s
     return company_id
 
 
-def update_company(store: Store, company_id: str, changes: Mapping[str, Any], *, items=None) -> dict[str, Any]:
+def update_company(
+    store: Store, company_id: str, changes: Mapping[str, Any], *, items=None
+) -> dict[str, Any]:
     get_company(store, company_id)
     row = clean(changes, partial=True)
     with store.transaction():
@@ -275,7 +355,10 @@ def as_json(store: Store, row: dict[str, Any], *, detail: bool = False) -> dict[
     if detail:
         from zsapp.contacts import attachments, people, visits
 
-        out["people"] = [people.as_json(store, p) for p in people.list_people(store, company_id=row["id"], limit=500)]
+        out["people"] = [
+            people.as_json(store, p)
+            for p in people.list_people(store, company_id=row["id"], limit=500)
+        ]
         out["visits"] = visits.company_timeline(store, row["id"], limit=200)
         out["attachments"] = attachments.list_attachments(store, "companies", row["id"])
     return out
@@ -293,20 +376,27 @@ class CompanyFilter:
     region_tag: str = ""
     province: str = ""
     ownership: str = ""
-    flags: list[str] = field(default_factory=list)   # column names from FLAGS
-    item: str = ""          # catalogue item id (I02-04) or industry id prefix (I02)
+    flags: list[str] = field(default_factory=list)  # column names from FLAGS
+    item: str = ""  # catalogue item id (I02-04) or industry id prefix (I02)
     tag: str = ""
     dishonest: bool | None = None
 
 
 SORTS = {
-    "name": "c.name", "updated_at": "c.updated_at", "revenue_wan": "c.revenue_wan",
-    "employees": "c.employees", "origin_province": "c.origin_province", "region_tag": "c.region_tag",
-    "ownership": "c.ownership", "uscc": "c.uscc",
+    "name": "c.name",
+    "updated_at": "c.updated_at",
+    "revenue_wan": "c.revenue_wan",
+    "employees": "c.employees",
+    "origin_province": "c.origin_province",
+    "region_tag": "c.region_tag",
+    "ownership": "c.ownership",
+    "uscc": "c.uscc",
 }
 
 
-def filter_sql(store: Store, flt: CompanyFilter, search_limit: int = 2000) -> tuple[str, list[Any], str | None]:
+def filter_sql(
+    store: Store, flt: CompanyFilter, search_limit: int = 2000
+) -> tuple[str, list[Any], str | None]:
     """(FROM+WHERE clause, params, rank expression or None) for live companies matching."""
     where, params = ["c.deleted = 0"], []
     rank = None
@@ -336,7 +426,9 @@ def filter_sql(store: Store, flt: CompanyFilter, search_limit: int = 2000) -> tu
         where.append(f"c.{flag} = 1")
     if flt.item:
         op = "=" if "-" in flt.item else "LIKE"
-        where.append(f"EXISTS (SELECT 1 FROM company_items ci WHERE ci.company_id = c.id AND ci.deleted = 0 AND ci.item_id {op} ?)")
+        where.append(
+            f"EXISTS (SELECT 1 FROM company_items ci WHERE ci.company_id = c.id AND ci.deleted = 0 AND ci.item_id {op} ?)"
+        )
         params.append(flt.item if op == "=" else flt.item + "-%")
     if flt.tag:
         where.append("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = ?)")
@@ -347,10 +439,12 @@ def filter_sql(store: Store, flt: CompanyFilter, search_limit: int = 2000) -> tu
     return f"{from_sql} WHERE {' AND '.join(where)}", params, rank
 
 
-LIST_COLUMNS = ("c.id, c.name, c.short_name, c.uscc, c.region_tag, c.origin_province, c.origin_city, "
-                "c.country, c.ownership, c.is_fortune500, c.is_china500, c.is_specialized_giant, "
-                "c.is_single_champion, c.is_listed, c.revenue_wan, c.employees, c.tags, c.is_dishonest, "
-                "c.updated_at")
+LIST_COLUMNS = (
+    "c.id, c.name, c.short_name, c.uscc, c.region_tag, c.origin_province, c.origin_city, "
+    "c.country, c.ownership, c.is_fortune500, c.is_china500, c.is_specialized_giant, "
+    "c.is_single_champion, c.is_listed, c.revenue_wan, c.employees, c.tags, c.is_dishonest, "
+    "c.updated_at"
+)
 
 
 def order_sql(sort: str, descending: bool, rank: str | None) -> str:
@@ -365,8 +459,17 @@ def order_sql(sort: str, descending: bool, rank: str | None) -> str:
 def _search_limit(flt: CompanyFilter, wanted: int) -> int:
     """How many search hits to rank: just the page asked for, unless other filters may
     drop some of them (then the best 2000)."""
-    narrowed = any((flt.region_tag, flt.province, flt.ownership, flt.flags, flt.item, flt.tag,
-                    flt.dishonest is not None))
+    narrowed = any(
+        (
+            flt.region_tag,
+            flt.province,
+            flt.ownership,
+            flt.flags,
+            flt.item,
+            flt.tag,
+            flt.dishonest is not None,
+        )
+    )
     return 2000 if narrowed else max(wanted, 50)
 
 
@@ -375,9 +478,16 @@ def _search_limit(flt: CompanyFilter, wanted: int) -> int:
 KEYSET_SORTS = {"name", "updated_at", "origin_province", "region_tag", "ownership", "uscc"}
 
 
-def list_companies(store: Store, flt: CompanyFilter | None = None, *, sort: str = "",
-                   descending: bool = False, limit: int = 100, offset: int = 0,
-                   after: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def list_companies(
+    store: Store,
+    flt: CompanyFilter | None = None,
+    *,
+    sort: str = "",
+    descending: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+    after: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """A page of companies. ``after`` (the last row of the previous page) continues a
     list sorted by a KEYSET_SORTS column without OFFSET."""
     flt = flt or CompanyFilter()
@@ -394,7 +504,9 @@ def list_companies(store: Store, flt: CompanyFilter | None = None, *, sort: str 
     )
 
 
-def count_companies(store: Store, flt: CompanyFilter | None = None, search_limit: int = 2000) -> int:
+def count_companies(
+    store: Store, flt: CompanyFilter | None = None, search_limit: int = 2000
+) -> int:
     """Matching companies; with a search query at most ``search_limit`` are counted."""
     body, params, _ = filter_sql(store, flt or CompanyFilter(), search_limit)
     return store.scalar(f"SELECT count(*) FROM {body}", params)
@@ -403,16 +515,24 @@ def count_companies(store: Store, flt: CompanyFilter | None = None, search_limit
 def search_companies(store: Store, query: str, limit: int = 20) -> list[dict[str, Any]]:
     out = []
     for hit in search.search(store.conn, KIND, query, limit=limit):
-        row = store.query_one("SELECT id, name, short_name, uscc, origin_province, origin_city FROM companies WHERE id = ? AND deleted = 0", (hit.entity_id,))
+        row = store.query_one(
+            "SELECT id, name, short_name, uscc, origin_province, origin_city FROM companies WHERE id = ? AND deleted = 0",
+            (hit.entity_id,),
+        )
         if row:
             out.append({**row, "matched": hit.matched, "field": hit.field, "score": hit.score})
     return out
 
 
 def all_tags(store: Store, limit: int = 200) -> list[str]:
-    return [r["value"] for r in store.query(
-        "SELECT json_each.value AS value, count(*) AS n FROM companies, json_each(companies.tags) "
-        "WHERE companies.deleted = 0 AND companies.tags <> '[]' GROUP BY 1 ORDER BY n DESC LIMIT ?", (limit,))]
+    return [
+        r["value"]
+        for r in store.query(
+            "SELECT json_each.value AS value, count(*) AS n FROM companies, json_each(companies.tags) "
+            "WHERE companies.deleted = 0 AND companies.tags <> '[]' GROUP BY 1 ORDER BY n DESC LIMIT ?",
+            (limit,),
+        )
+    ]
 
 
 # -- search index --------------------------------------------------------------------------
@@ -429,6 +549,8 @@ def documents(row: dict[str, Any]) -> list[Document]:
 
 @on_record_change("companies")
 def _reindex(store: Store, row_id: str) -> None:
-    row = store.query_one("SELECT id, name, short_name, uscc, tags, deleted FROM companies WHERE id = ?", (row_id,))
+    row = store.query_one(
+        "SELECT id, name, short_name, uscc, tags, deleted FROM companies WHERE id = ?", (row_id,)
+    )
     live = row is not None and not row["deleted"]
     search.reindex_entity(store.conn, KIND, row_id, documents(row) if live else [])

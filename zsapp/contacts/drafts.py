@@ -16,7 +16,11 @@ def save_draft(store: Store, key: str, payload: dict[str, Any]) -> None:
         store.conn.execute(
             "INSERT INTO drafts (key, payload, saved_at) VALUES (?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET payload = excluded.payload, saved_at = excluded.saved_at",
-            (key, json.dumps(payload, ensure_ascii=False), datetime.now().isoformat(timespec="seconds")),
+            (
+                key,
+                json.dumps(payload, ensure_ascii=False),
+                datetime.now().isoformat(timespec="seconds"),
+            ),
         )
 
 

@@ -7,35 +7,58 @@ import csv
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from zsapp.store import Store
 from zsapp.contacts import companies as companies_mod
 from zsapp.contacts.validation import ContactsError, display_phone
+from zsapp.store import Store
 
 KINDS = {"companies": "企业", "people": "联系人", "visits": "拜访记录"}
 _YESNO = lambda v: "是" if v else "否"  # noqa: E731
 
 COMPANY_COLUMNS = [(f, companies_mod.LABELS[f]) for f in companies_mod.FIELDS]
-COMPANY_COLUMNS = [(f, "企业备注" if f == "notes" else "企业标签" if f == "tags" else label)
-                   for f, label in COMPANY_COLUMNS] + [("items", "行业（目录条目编号）"), ("id", "编号")]
-PEOPLE_COLUMNS = [("name", "联系人"), ("company_name", "企业名称"), ("title", "联系人职务"),
-                  ("mobile", "联系人手机"), ("landline", "联系人座机"), ("email", "联系人邮箱"),
-                  ("wechat", "联系人微信"), ("notes", "联系人备注"), ("tags", "联系人标签"), ("id", "编号")]
-VISIT_COLUMNS = [("visited_at", "拜访时间"), ("kind", "方式"), ("city", "城市"), ("place", "地点"),
-                 ("companies", "企业"), ("people", "对方人员"), ("our_participants", "我方人员"),
-                 ("outcome", "意向程度"), ("notes", "纪要"), ("followups", "跟进事项"), ("id", "编号")]
+COMPANY_COLUMNS = [
+    (f, "企业备注" if f == "notes" else "企业标签" if f == "tags" else label)
+    for f, label in COMPANY_COLUMNS
+] + [("items", "行业（目录条目编号）"), ("id", "编号")]
+PEOPLE_COLUMNS = [
+    ("name", "联系人"),
+    ("company_name", "企业名称"),
+    ("title", "联系人职务"),
+    ("mobile", "联系人手机"),
+    ("landline", "联系人座机"),
+    ("email", "联系人邮箱"),
+    ("wechat", "联系人微信"),
+    ("notes", "联系人备注"),
+    ("tags", "联系人标签"),
+    ("id", "编号"),
+]
+VISIT_COLUMNS = [
+    ("visited_at", "拜访时间"),
+    ("kind", "方式"),
+    ("city", "城市"),
+    ("place", "地点"),
+    ("companies", "企业"),
+    ("people", "对方人员"),
+    ("our_participants", "我方人员"),
+    ("outcome", "意向程度"),
+    ("notes", "纪要"),
+    ("followups", "跟进事项"),
+    ("id", "编号"),
+]
 
 
 def _company_rows(store: Store) -> Iterator[list[Any]]:
     cursor = store.conn.execute(
         "SELECT c.*, (SELECT group_concat(item_id, '、') FROM (SELECT item_id FROM company_items "
         "WHERE company_id = c.id AND deleted = 0 ORDER BY item_id)) AS items "
-        "FROM companies c WHERE c.deleted = 0 ORDER BY c.name, c.id")
+        "FROM companies c WHERE c.deleted = 0 ORDER BY c.name, c.id"
+    )
     names = [d[0] for d in cursor.description]
     for values in cursor:
-        row = dict(zip(names, values))
+        row = dict(zip(names, values, strict=False))
         out = []
         for f, _ in COMPANY_COLUMNS:
             v = row.get(f)
@@ -50,10 +73,11 @@ def _company_rows(store: Store) -> Iterator[list[Any]]:
 def _people_rows(store: Store) -> Iterator[list[Any]]:
     cursor = store.conn.execute(
         "SELECT p.*, c.name AS company_name FROM people p LEFT JOIN companies c ON c.id = p.company_id "
-        "WHERE p.deleted = 0 ORDER BY p.name, p.id")
+        "WHERE p.deleted = 0 ORDER BY p.name, p.id"
+    )
     names = [d[0] for d in cursor.description]
     for values in cursor:
-        row = dict(zip(names, values))
+        row = dict(zip(names, values, strict=False))
         out = []
         for f, _ in PEOPLE_COLUMNS:
             v = row.get(f) or ""
@@ -75,12 +99,15 @@ def _visit_rows(store: Store) -> Iterator[list[Any]]:
         "(SELECT group_concat(f.text || CASE WHEN f.due_date <> '' THEN '（' || f.due_date || '）' ELSE '' END "
         "   || CASE WHEN f.done THEN '✓' ELSE '' END, '；') FROM followups f "
         " WHERE f.visit_id = v.id AND f.deleted = 0) AS followups "
-        "FROM visits v WHERE v.deleted = 0 ORDER BY v.visited_at DESC, v.id")
+        "FROM visits v WHERE v.deleted = 0 ORDER BY v.visited_at DESC, v.id"
+    )
     names = [d[0] for d in cursor.description]
     for values in cursor:
-        row = dict(zip(names, values))
-        yield [(row.get(f) or "").replace("T", " ") if f == "visited_at" else (row.get(f) or "")
-               for f, _ in VISIT_COLUMNS]
+        row = dict(zip(names, values, strict=False))
+        yield [
+            (row.get(f) or "").replace("T", " ") if f == "visited_at" else (row.get(f) or "")
+            for f, _ in VISIT_COLUMNS
+        ]
 
 
 def table(store: Store, kind: str) -> tuple[list[str], Iterator[list[Any]]]:
@@ -154,8 +181,28 @@ def export_xlsx(store: Store, kinds: list[str], path: Path | str) -> dict[str, i
     return counts
 
 
-COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙",
-                     "令狐", "夏侯", "轩辕", "宇文", "司徒", "端木", "西门", "独孤", "南宫", "万俟")
+COMPOUND_SURNAMES = (
+    "欧阳",
+    "司马",
+    "诸葛",
+    "上官",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "长孙",
+    "令狐",
+    "夏侯",
+    "轩辕",
+    "宇文",
+    "司徒",
+    "端木",
+    "西门",
+    "独孤",
+    "南宫",
+    "万俟",
+)
 
 
 def split_chinese_name(name: str) -> tuple[str, str]:
@@ -201,8 +248,10 @@ def vcard(person: dict[str, Any]) -> str:
 
 
 def export_vcf(store: Store, path: Path | str, person_ids: list[str] | None = None) -> int:
-    sql = ("SELECT p.*, c.name AS company_name FROM people p LEFT JOIN companies c ON c.id = p.company_id "
-           "WHERE p.deleted = 0")
+    sql = (
+        "SELECT p.*, c.name AS company_name FROM people p LEFT JOIN companies c ON c.id = p.company_id "
+        "WHERE p.deleted = 0"
+    )
     params: list[Any] = []
     if person_ids:
         sql += f" AND p.id IN ({', '.join('?' for _ in person_ids)})"

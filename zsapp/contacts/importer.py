@@ -14,28 +14,47 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from zsapp.store import Store
 from zsapp.contacts import companies as companies_mod
 from zsapp.contacts import people as people_mod
 from zsapp.contacts.validation import ContactsError, normalise_phone
+from zsapp.store import Store
 
 # Import targets: "company.<field>", "company.items", "person.<field>".
 TARGETS: dict[str, str] = {
     **{f"company.{f}": companies_mod.LABELS[f] for f in companies_mod.FIELDS},
     "company.items": "行业（目录条目编号）",
-    **{f"person.{f}": "联系人" + people_mod.LABELS[f] for f in people_mod.FIELDS if f != "company_id"},
+    **{
+        f"person.{f}": "联系人" + people_mod.LABELS[f]
+        for f in people_mod.FIELDS
+        if f != "company_id"
+    },
 }
 TARGETS["company.notes"] = "企业备注"
 TARGETS["company.tags"] = "企业标签"
 TARGETS["person.name"] = "联系人"
 
 ALIASES: dict[str, list[str]] = {
-    "company.name": ["企业名称", "公司名称", "企业", "公司", "单位名称", "单位", "名称", "客商名称", "客商",
-                     "company", "companyname", "organization", "org", "机构名称"],
+    "company.name": [
+        "企业名称",
+        "公司名称",
+        "企业",
+        "公司",
+        "单位名称",
+        "单位",
+        "名称",
+        "客商名称",
+        "客商",
+        "company",
+        "companyname",
+        "organization",
+        "org",
+        "机构名称",
+    ],
     "company.short_name": ["简称", "企业简称", "公司简称", "shortname"],
     "company.uscc": ["统一社会信用代码", "信用代码", "社会信用代码", "uscc", "统一代码"],
     "company.registered_location": ["注册地", "注册地址", "地址", "企业地址"],
@@ -74,7 +93,7 @@ ALIASES: dict[str, list[str]] = {
 class ImportRejected(ContactsError):
     """Nothing was imported because some rows are bad (all-or-nothing)."""
 
-    def __init__(self, message: str, report: "ImportReport") -> None:
+    def __init__(self, message: str, report: ImportReport) -> None:
         super().__init__(message)
         self.report = report
 
@@ -82,9 +101,9 @@ class ImportRejected(ContactsError):
 @dataclass
 class SourceTable:
     headers: list[str]
-    rows: list[tuple[int, list[str]]]      # (line number in the file, cells)
+    rows: list[tuple[int, list[str]]]  # (line number in the file, cells)
     encoding: str = ""
-    format: str = "csv"                     # csv | xlsx | vcf
+    format: str = "csv"  # csv | xlsx | vcf
 
 
 @dataclass
@@ -110,17 +129,24 @@ class ImportReport:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "total": self.total, "good": self.good,
+            "total": self.total,
+            "good": self.good,
             "errors": [{"line": line, "reason": reason} for line, reason in self.errors],
-            "companies_created": self.companies_created, "companies_updated": self.companies_updated,
-            "people_created": self.people_created, "people_updated": self.people_updated,
-            "unchanged": self.unchanged, "written": self.written, "encoding": self.encoding,
+            "companies_created": self.companies_created,
+            "companies_updated": self.companies_updated,
+            "people_created": self.people_created,
+            "people_updated": self.people_updated,
+            "unchanged": self.unchanged,
+            "written": self.written,
+            "encoding": self.encoding,
         }
 
     def summary(self) -> str:
-        text = (f"共 {self.total} 行，有效 {self.good} 行；企业新建 {self.companies_created}、更新 "
-                f"{self.companies_updated}；联系人新建 {self.people_created}、更新 {self.people_updated}；"
-                f"无变化 {self.unchanged}")
+        text = (
+            f"共 {self.total} 行，有效 {self.good} 行；企业新建 {self.companies_created}、更新 "
+            f"{self.companies_updated}；联系人新建 {self.people_created}、更新 {self.people_updated}；"
+            f"无变化 {self.unchanged}"
+        )
         if self.errors:
             text += f"；错误 {len(self.errors)} 行"
         return text
@@ -143,7 +169,9 @@ def decode(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
-        raise ContactsError("无法识别文件编码（支持 UTF-8、GBK/GB18030、UTF-16），请另存为 UTF-8 CSV 后重试") from exc
+        raise ContactsError(
+            "无法识别文件编码（支持 UTF-8、GBK/GB18030、UTF-16），请另存为 UTF-8 CSV 后重试"
+        ) from exc
 
 
 def _cell(value: Any) -> str:
@@ -152,7 +180,11 @@ def _cell(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if hasattr(value, "isoformat") and not isinstance(value, str):
-        return value.isoformat()[:10] if getattr(value, "hour", 0) == 0 and getattr(value, "minute", 0) == 0 else value.isoformat(timespec="minutes")
+        return (
+            value.isoformat()[:10]
+            if getattr(value, "hour", 0) == 0 and getattr(value, "minute", 0) == 0
+            else value.isoformat(timespec="minutes")
+        )
     return str(value).strip()
 
 
@@ -169,7 +201,7 @@ def read_csv_text(text: str, encoding: str = "") -> SourceTable:
     try:
         for cells in reader:
             line = start
-            start = reader.line_num + 1   # a quoted cell may span several physical lines
+            start = reader.line_num + 1  # a quoted cell may span several physical lines
             if headers is None:
                 if any(c.strip() for c in cells):
                     headers = [c.strip() for c in cells]
@@ -177,7 +209,9 @@ def read_csv_text(text: str, encoding: str = "") -> SourceTable:
             if any(c.strip() for c in cells):
                 rows.append((line, [c.strip() for c in cells]))
     except csv.Error as exc:  # NUL bytes: not a text file
-        raise ContactsError(f"无法按 CSV 读取（第 {reader.line_num} 行）：请确认选择的是 CSV 文本文件") from exc
+        raise ContactsError(
+            f"无法按 CSV 读取（第 {reader.line_num} 行）：请确认选择的是 CSV 文本文件"
+        ) from exc
     if headers is None:
         raise ContactsError("文件是空的，没有表头")
     return SourceTable(headers, rows, encoding, "csv")
@@ -211,13 +245,24 @@ def read_xlsx(path: Path) -> SourceTable:
     return SourceTable(headers, rows, "xlsx", "xlsx")
 
 
-VCARD_HEADERS = ["联系人", "联系人职务", "企业名称", "联系人手机", "联系人座机", "联系人邮箱", "联系人微信", "联系人备注"]
+VCARD_HEADERS = [
+    "联系人",
+    "联系人职务",
+    "企业名称",
+    "联系人手机",
+    "联系人座机",
+    "联系人邮箱",
+    "联系人微信",
+    "联系人备注",
+]
 
 
 def read_vcard_text(text: str) -> SourceTable:
     import vobject
 
-    begins = [n for n, line in enumerate(text.splitlines(), 1) if line.strip().upper() == "BEGIN:VCARD"]
+    begins = [
+        n for n, line in enumerate(text.splitlines(), 1) if line.strip().upper() == "BEGIN:VCARD"
+    ]
     rows = []
     try:
         cards = list(vobject.readComponents(text, ignoreUnreadable=True))
@@ -230,7 +275,7 @@ def read_vcard_text(text: str) -> SourceTable:
 
 
 def _vcard_values(card, name: str) -> list[Any]:
-    return [c for c in card.contents.get(name, [])]
+    return list(card.contents.get(name, []))
 
 
 def _vcard_cells(card) -> list[str]:
@@ -244,8 +289,11 @@ def _vcard_cells(card) -> list[str]:
     name = first("fn")
     if not name and _vcard_values(card, "n"):
         n = card.contents["n"][0].value
-        name = f"{n.family}{n.given}".strip() if re.search(r"[\u4e00-\u9fff]", f"{n.family}{n.given}") \
+        name = (
+            f"{n.family}{n.given}".strip()
+            if re.search(r"[\u4e00-\u9fff]", f"{n.family}{n.given}")
             else f"{n.given} {n.family}".strip()
+        )
     org = _vcard_values(card, "org")
     company = ""
     if org:
@@ -256,7 +304,9 @@ def _vcard_cells(card) -> list[str]:
         number = re.sub(r"^tel:", "", str(tel.value).strip(), flags=re.I)
         types = {t.lower() for t in tel.params.get("TYPE", [])}
         types |= {t.lower() for v in tel.params.get("TYPE", []) for t in str(v).split(",")}
-        (mobiles if types & {"cell", "mobile", "iphone"} or _is_mobile(number) else others).append(number)
+        (mobiles if types & {"cell", "mobile", "iphone"} or _is_mobile(number) else others).append(
+            number
+        )
     emails = [str(e.value).strip() for e in _vcard_values(card, "email") if str(e.value).strip()]
     extra = []
     phones = mobiles + others
@@ -275,7 +325,16 @@ def _vcard_cells(card) -> list[str]:
     for key in ("x-wechat", "x-weixin"):
         if _vcard_values(card, key):
             wechat = first(key)
-    return [name, first("title"), company, mobile, landline, emails[0] if emails else "", wechat, notes]
+    return [
+        name,
+        first("title"),
+        company,
+        mobile,
+        landline,
+        emails[0] if emails else "",
+        wechat,
+        notes,
+    ]
 
 
 def _is_mobile(number: str) -> bool:
@@ -285,8 +344,10 @@ def _is_mobile(number: str) -> bool:
         parsed = phonenumbers.parse(number, "CN")
     except phonenumbers.NumberParseException:
         return False
-    return phonenumbers.number_type(parsed) in (phonenumbers.PhoneNumberType.MOBILE,
-                                                 phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    return phonenumbers.number_type(parsed) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
 
 
 def _is_cn_mobile_only(number: str) -> bool:
@@ -349,12 +410,19 @@ def auto_mapping(headers: list[str]) -> dict[int, str]:
 def preview(table: SourceTable, mapping: dict[int, str], limit: int = 20) -> list[dict[str, str]]:
     out = []
     for line, cells in table.rows[:limit]:
-        out.append({"_line": str(line), **{TARGETS[t]: (cells[i] if i < len(cells) else "") for i, t in mapping.items()}})
+        out.append(
+            {
+                "_line": str(line),
+                **{TARGETS[t]: (cells[i] if i < len(cells) else "") for i, t in mapping.items()},
+            }
+        )
     return out
 
 
 # -- planning and applying -------------------------------------------------------------------
-def plan_import(store: Store, table: SourceTable, mapping: dict[int, str]) -> tuple[list[RowPlan], ImportReport]:
+def plan_import(
+    store: Store, table: SourceTable, mapping: dict[int, str]
+) -> tuple[list[RowPlan], ImportReport]:
     unknown = set(mapping.values()) - set(TARGETS)
     if unknown:
         raise ContactsError(f"未知的导入字段：{'、'.join(sorted(unknown))}")
@@ -390,10 +458,18 @@ def plan_import(store: Store, table: SourceTable, mapping: dict[int, str]) -> tu
                 plan.person = people_mod.clean(store, values["person"], partial=True)
                 person = plan.person
                 # A fixed-line number in the mobile column belongs in 座机 (and vice versa).
-                if person.get("mobile") and not person.get("landline") and not _is_mobile(person["mobile"]):
+                if (
+                    person.get("mobile")
+                    and not person.get("landline")
+                    and not _is_mobile(person["mobile"])
+                ):
                     person["landline"], person["mobile"] = person["mobile"], ""
-                elif person.get("landline") and not person.get("mobile") and _is_mobile(person["landline"]) \
-                        and _is_cn_mobile_only(person["landline"]):
+                elif (
+                    person.get("landline")
+                    and not person.get("mobile")
+                    and _is_mobile(person["landline"])
+                    and _is_cn_mobile_only(person["landline"])
+                ):
                     person["mobile"], person["landline"] = person["landline"], ""
             if plan.company is None and plan.person is None:
                 raise ContactsError("没有可导入的内容")
@@ -412,7 +488,10 @@ class _DryRun(Exception):
 def _live_emails(store: Store) -> set[str]:
     """Lower-cased e-mails of live people: an e-mail not in it matches nobody, so the
     duplicate check can skip its (unindexed) e-mail lookup."""
-    return {r[0].lower() for r in store.conn.execute("SELECT email FROM people WHERE email <> '' AND deleted = 0")}
+    return {
+        r[0].lower()
+        for r in store.conn.execute("SELECT email FROM people WHERE email <> '' AND deleted = 0")
+    }
 
 
 def _apply_row(store: Store, plan: RowPlan, report: ImportReport, emails: set[str]) -> None:
@@ -420,22 +499,41 @@ def _apply_row(store: Store, plan: RowPlan, report: ImportReport, emails: set[st
     company_id = None
     if plan.company is not None:
         row = plan.company
-        existing = companies_mod.find_by_uscc(store, row.get("uscc", "")) if row.get("uscc") else None
+        existing = (
+            companies_mod.find_by_uscc(store, row.get("uscc", "")) if row.get("uscc") else None
+        )
         if existing is None:
-            existing = store.query_one("SELECT id, uscc FROM companies WHERE name = ? AND deleted = 0 LIMIT 1", (row["name"],))
-            if existing and row.get("uscc") and existing["uscc"] and existing["uscc"] != row["uscc"]:
+            existing = store.query_one(
+                "SELECT id, uscc FROM companies WHERE name = ? AND deleted = 0 LIMIT 1",
+                (row["name"],),
+            )
+            if (
+                existing
+                and row.get("uscc")
+                and existing["uscc"]
+                and existing["uscc"] != row["uscc"]
+            ):
                 existing = None  # same name, different registered entity
         if existing:
             company_id = existing["id"]
             before = store.scalar("SELECT updated_at FROM companies WHERE id = ?", (company_id,))
             companies_mod.update_company(store, company_id, row)
             if plan.items:
-                companies_mod.set_items(store, company_id, sorted(set(companies_mod.item_ids(store, company_id)) | set(plan.items)))
-            if store.scalar("SELECT updated_at FROM companies WHERE id = ?", (company_id,)) != before:
+                companies_mod.set_items(
+                    store,
+                    company_id,
+                    sorted(set(companies_mod.item_ids(store, company_id)) | set(plan.items)),
+                )
+            if (
+                store.scalar("SELECT updated_at FROM companies WHERE id = ?", (company_id,))
+                != before
+            ):
                 report.companies_updated += 1
                 changed = True
         else:
-            company_id = companies_mod.create_company(store, row, items=plan.items, allow_similar=True, cleaned=True)
+            company_id = companies_mod.create_company(
+                store, row, items=plan.items, allow_similar=True, cleaned=True
+            )
             report.companies_created += 1
             changed = True
     if plan.person is not None:
@@ -443,8 +541,13 @@ def _apply_row(store: Store, plan: RowPlan, report: ImportReport, emails: set[st
         if company_id:
             row["company_id"] = company_id
         email = row.get("email", "")
-        existing = people_mod.find_duplicate(store, row["name"], row.get("mobile", ""), row.get("company_id"),
-                                             email if email.lower() in emails else "")
+        existing = people_mod.find_duplicate(
+            store,
+            row["name"],
+            row.get("mobile", ""),
+            row.get("company_id"),
+            email if email.lower() in emails else "",
+        )
         if existing:
             before = existing["updated_at"]
             updated = people_mod.update_person(store, existing["id"], row)
@@ -462,14 +565,23 @@ def _apply_row(store: Store, plan: RowPlan, report: ImportReport, emails: set[st
         report.unchanged += 1
 
 
-def apply_import(store: Store, plans: list[RowPlan], report: ImportReport, *, only_good: bool = False,
-                 dry_run: bool = False, progress: Callable[[int, int], None] | None = None) -> ImportReport:
+def apply_import(
+    store: Store,
+    plans: list[RowPlan],
+    report: ImportReport,
+    *,
+    only_good: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
     """Write the planned rows in one transaction. With errors and not ``only_good`` nothing is
     written (ImportRejected). ``dry_run`` computes the same report and rolls back."""
     if report.errors and not only_good and not dry_run:
         first = "；".join(f"第 {line} 行：{reason}" for line, reason in report.errors[:5])
         more = f" 等 {len(report.errors)} 行" if len(report.errors) > 5 else ""
-        raise ImportRejected(f"有 {len(report.errors)} 行数据有误，未导入任何数据。{first}{more}", report)
+        raise ImportRejected(
+            f"有 {len(report.errors)} 行数据有误，未导入任何数据。{first}{more}", report
+        )
     try:
         with store.transaction():
             # A row that fails only while writing (e.g. its USCC belongs to another company)
@@ -485,7 +597,9 @@ def apply_import(store: Store, plans: list[RowPlan], report: ImportReport, *, on
                     report.errors.append((plan.line, str(exc)))
                     report.good -= 1
                     if not savepoints:
-                        raise ImportRejected(f"第 {plan.line} 行：{exc}。未导入任何数据。", report) from exc
+                        raise ImportRejected(
+                            f"第 {plan.line} 行：{exc}。未导入任何数据。", report
+                        ) from exc
                     store.conn.execute("ROLLBACK TO import_row")
                     store.conn.execute("RELEASE import_row")
                     continue
@@ -505,12 +619,30 @@ def apply_import(store: Store, plans: list[RowPlan], report: ImportReport, *, on
     return report
 
 
-def import_file(store: Store, path: Path | str, *, mapping: dict[int, str] | None = None, only_good: bool = False,
-                dry_run: bool = False, progress=None) -> ImportReport:
+def import_file(
+    store: Store,
+    path: Path | str,
+    *,
+    mapping: dict[int, str] | None = None,
+    only_good: bool = False,
+    dry_run: bool = False,
+    progress=None,
+) -> ImportReport:
     table = read_source(path)
-    plans, report = plan_import(store, table, mapping if mapping is not None else auto_mapping(table.headers))
-    return apply_import(store, plans, report, only_good=only_good, dry_run=dry_run, progress=progress)
+    plans, report = plan_import(
+        store, table, mapping if mapping is not None else auto_mapping(table.headers)
+    )
+    return apply_import(
+        store, plans, report, only_good=only_good, dry_run=dry_run, progress=progress
+    )
 
 
-__all__ = ["read_source", "auto_mapping", "plan_import", "apply_import", "import_file", "ImportRejected",
-           "normalise_phone"]
+__all__ = [
+    "ImportRejected",
+    "apply_import",
+    "auto_mapping",
+    "import_file",
+    "normalise_phone",
+    "plan_import",
+    "read_source",
+]

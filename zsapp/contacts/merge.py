@@ -9,20 +9,21 @@ person; other modules (projects) append theirs with :func:`register_reference`. 
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from zsapp.store import Store
 from zsapp.contacts import companies as companies_mod
 from zsapp.contacts import people as people_mod
 from zsapp.contacts.validation import ContactsError
+from zsapp.store import Store
 
 REFERENCES: list[tuple[str, str, str]] = [
     ("people", "company_id", "companies"),
     ("person_employment", "company_id", "companies"),
     ("company_items", "company_id", "companies"),
     ("visit_companies", "company_id", "companies"),
-    ("attachments", "owner_id", "companies"),     # only rows with owner_table = 'companies'
-    ("companies", "merged_into", "companies"),    # earlier merges into the loser follow it
+    ("attachments", "owner_id", "companies"),  # only rows with owner_table = 'companies'
+    ("companies", "merged_into", "companies"),  # earlier merges into the loser follow it
     ("visit_people", "person_id", "people"),
     ("person_employment", "person_id", "people"),
     ("attachments", "owner_id", "people"),
@@ -38,7 +39,9 @@ LINK_KEYS: dict[str, tuple[str, str]] = {
 }
 
 
-def register_reference(table: str, column: str, target_table: str, link_key: tuple[str, str] | None = None) -> None:
+def register_reference(
+    table: str, column: str, target_table: str, link_key: tuple[str, str] | None = None
+) -> None:
     if (table, column, target_table) not in REFERENCES:
         REFERENCES.append((table, column, target_table))
     if link_key:
@@ -46,7 +49,9 @@ def register_reference(table: str, column: str, target_table: str, link_key: tup
 
 
 def _table_exists(store: Store, table: str) -> bool:
-    return bool(store.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)))
+    return bool(
+        store.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+    )
 
 
 def repoint_references(store: Store, target_table: str, old_id: str, new_id: str) -> int:
@@ -69,7 +74,8 @@ def repoint_references(store: Store, target_table: str, old_id: str, new_id: str
                     other = key[0] if key[1] == column else key[1]
                     dup = store.scalar(
                         f"SELECT 1 FROM [{table}] WHERE [{column}] = ? AND [{other}] = ? AND deleted = 0",
-                        (new_id, row[other]))
+                        (new_id, row[other]),
+                    )
                     if dup:
                         store.delete(table, row["id"])
                         moved += 1
@@ -79,15 +85,22 @@ def repoint_references(store: Store, target_table: str, old_id: str, new_id: str
     return moved
 
 
-def _merged_values(keep: Mapping[str, Any], other: Mapping[str, Any], fields: list[str],
-                   choices: Mapping[str, Any] | None) -> dict[str, Any]:
+def _merged_values(
+    keep: Mapping[str, Any],
+    other: Mapping[str, Any],
+    fields: list[str],
+    choices: Mapping[str, Any] | None,
+) -> dict[str, Any]:
     """Default: the survivor's value, or the other's where the survivor's is empty; tags are
     united, notes concatenated. ``choices`` maps field -> 'keep' | 'other' | explicit value."""
     out: dict[str, Any] = {}
     for f in fields:
         a, b = keep.get(f), other.get(f)
         if f == "tags":
-            out[f] = json.dumps(list(dict.fromkeys(json.loads(a or "[]") + json.loads(b or "[]"))), ensure_ascii=False)
+            out[f] = json.dumps(
+                list(dict.fromkeys(json.loads(a or "[]") + json.loads(b or "[]"))),
+                ensure_ascii=False,
+            )
         elif f == "notes" and a and b and a != b:
             out[f] = f"{a}\n{b}"
         elif a in (None, "", 0) and b not in (None, "", 0):
@@ -105,8 +118,16 @@ def merge_preview(store: Store, table: str, keep_id: str, other_id: str) -> list
     """Field-by-field comparison for the merge dialog."""
     keep, other, fields, labels = _load(store, table, keep_id, other_id)
     default = _merged_values(keep, other, fields, None)
-    return [{"field": f, "label": labels.get(f, f), "keep": keep.get(f), "other": other.get(f),
-             "merged": default[f]} for f in fields]
+    return [
+        {
+            "field": f,
+            "label": labels.get(f, f),
+            "keep": keep.get(f),
+            "other": other.get(f),
+            "merged": default[f],
+        }
+        for f in fields
+    ]
 
 
 def _load(store: Store, table: str, keep_id: str, other_id: str):
@@ -119,7 +140,7 @@ def _load(store: Store, table: str, keep_id: str, other_id: str):
     if table == "people":
         keep = people_mod.get_person(store, keep_id)
         other = people_mod.get_person(store, other_id)
-        return keep, other, [f for f in people_mod.FIELDS], people_mod.LABELS
+        return keep, other, list(people_mod.FIELDS), people_mod.LABELS
     raise ContactsError(f"不支持合并 {table}")
 
 
@@ -129,8 +150,11 @@ def _merge(store: Store, table: str, keep_id: str, other_id: str, choices) -> di
         values = _merged_values(keep, other, fields, choices)
         # Tombstone the other first so uniqueness checks (USCC) see only the survivor.
         store.update(table, other_id, {"deleted": 1, "merged_into": keep_id})
-        cleaned = (companies_mod.clean(values, partial=True) if table == "companies"
-                   else people_mod.clean(store, {k: v for k, v in values.items()}, partial=True))
+        cleaned = (
+            companies_mod.clean(values, partial=True)
+            if table == "companies"
+            else people_mod.clean(store, dict(values.items()), partial=True)
+        )
         if table == "companies" and cleaned.get("uscc"):
             companies_mod._check_uscc_unique(store, cleaned["uscc"], keep_id)
         store.update(table, keep_id, cleaned)
@@ -138,9 +162,13 @@ def _merge(store: Store, table: str, keep_id: str, other_id: str, choices) -> di
         return {"kept": keep_id, "merged": other_id, "references_moved": moved}
 
 
-def merge_companies(store: Store, keep_id: str, other_id: str, choices: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def merge_companies(
+    store: Store, keep_id: str, other_id: str, choices: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     return _merge(store, "companies", keep_id, other_id, choices)
 
 
-def merge_people(store: Store, keep_id: str, other_id: str, choices: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def merge_people(
+    store: Store, keep_id: str, other_id: str, choices: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     return _merge(store, "people", keep_id, other_id, choices)

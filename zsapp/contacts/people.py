@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from zsapp import search
+from zsapp.contacts.validation import (
+    ContactsError,
+    display_phone,
+    normalise_email,
+    normalise_phone,
+    parse_tags,
+    resolve_reference,
+    tags_json,
+)
 from zsapp.search import Document
 from zsapp.store import RecordNotFound, Store, new_id, on_record_change
-from zsapp.contacts.validation import (
-    resolve_reference,
-    ContactsError, display_phone, normalise_email, normalise_phone, parse_tags, tags_json,
-)
 
 KIND = "people"
 FIELDS = ["name", "company_id", "title", "mobile", "landline", "email", "wechat", "notes", "tags"]
-LABELS = {"name": "姓名", "company_id": "企业", "title": "职务", "mobile": "手机", "landline": "座机",
-          "email": "邮箱", "wechat": "微信", "notes": "备注", "tags": "标签"}
+LABELS = {
+    "name": "姓名",
+    "company_id": "企业",
+    "title": "职务",
+    "mobile": "手机",
+    "landline": "座机",
+    "email": "邮箱",
+    "wechat": "微信",
+    "notes": "备注",
+    "tags": "标签",
+}
 
 
 def clean(store: Store, values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
@@ -39,17 +54,19 @@ def clean(store: Store, values: Mapping[str, Any], *, partial: bool = False) -> 
             out[key] = tags_json(parse_tags(value))
         elif key == "company_id":
             company_id = (value or "").strip() or None
-            if company_id and not store.scalar("SELECT 1 FROM companies WHERE id = ? AND deleted = 0", (company_id,)):
+            if company_id and not store.scalar(
+                "SELECT 1 FROM companies WHERE id = ? AND deleted = 0", (company_id,)
+            ):
                 raise ContactsError(f"找不到企业 {company_id}")
             out[key] = company_id
-    if not partial or "name" in out:
-        if not out.get("name"):
-            raise ContactsError("联系人姓名不能为空")
+    if (not partial or "name" in out) and not out.get("name"):
+        raise ContactsError("联系人姓名不能为空")
     return out
 
 
-def create_person(store: Store, values: Mapping[str, Any], *, since: str | None = None,
-                  cleaned: bool = False) -> str:
+def create_person(
+    store: Store, values: Mapping[str, Any], *, since: str | None = None, cleaned: bool = False
+) -> str:
     """New person; ``cleaned=True`` when ``values`` already went through :func:`clean`."""
     row = dict(values) if cleaned else clean(store, values)
     with store.transaction():
@@ -58,14 +75,21 @@ def create_person(store: Store, values: Mapping[str, Any], *, since: str | None 
         person_id = new_id()
         store.insert("people", {"id": person_id, **stored})
         if row.get("company_id"):
-            store.insert("person_employment", {
-                "person_id": person_id, "company_id": row["company_id"], "title": row.get("title", ""),
-                "start_date": since or date.today().isoformat(),
-            })
+            store.insert(
+                "person_employment",
+                {
+                    "person_id": person_id,
+                    "company_id": row["company_id"],
+                    "title": row.get("title", ""),
+                    "start_date": since or date.today().isoformat(),
+                },
+            )
     return person_id
 
 
-def update_person(store: Store, person_id: str, changes: Mapping[str, Any], *, on: str | None = None) -> dict[str, Any]:
+def update_person(
+    store: Store, person_id: str, changes: Mapping[str, Any], *, on: str | None = None
+) -> dict[str, Any]:
     """Update; a change of company closes the current employment and opens a new one."""
     current = get_person(store, person_id)
     row = clean(store, changes, partial=True)
@@ -75,15 +99,21 @@ def update_person(store: Store, person_id: str, changes: Mapping[str, Any], *, o
         moved = "company_id" in row and row["company_id"] != current["company_id"]
         open_jobs = store.query(
             "SELECT id, company_id FROM person_employment WHERE person_id = ? AND deleted = 0 AND end_date = ''",
-            (person_id,))
+            (person_id,),
+        )
         if moved:
             for job in open_jobs:
                 store.update("person_employment", job["id"], {"end_date": today})
             if row["company_id"]:
-                store.insert("person_employment", {
-                    "person_id": person_id, "company_id": row["company_id"],
-                    "title": updated.get("title", ""), "start_date": today,
-                })
+                store.insert(
+                    "person_employment",
+                    {
+                        "person_id": person_id,
+                        "company_id": row["company_id"],
+                        "title": updated.get("title", ""),
+                        "start_date": today,
+                    },
+                )
         elif "title" in row and row["title"] != current["title"]:
             for job in open_jobs:
                 store.update("person_employment", job["id"], {"title": row["title"]})
@@ -106,13 +136,17 @@ def employment(store: Store, person_id: str) -> list[dict[str, Any]]:
     return store.query(
         "SELECT e.id, e.company_id, c.name AS company_name, e.title, e.start_date, e.end_date "
         "FROM person_employment e LEFT JOIN companies c ON c.id = e.company_id "
-        "WHERE e.person_id = ? AND e.deleted = 0 ORDER BY e.start_date, e.created_at", (person_id,))
+        "WHERE e.person_id = ? AND e.deleted = 0 ORDER BY e.start_date, e.created_at",
+        (person_id,),
+    )
 
 
 def as_json(store: Store, row: dict[str, Any], *, detail: bool = False) -> dict[str, Any]:
     out = {k: row.get(k) for k in ("id", *FIELDS, "merged_into", "updated_at")}
     out["tags"] = json.loads(row.get("tags") or "[]")
-    out["company_name"] = store.scalar("SELECT name FROM companies WHERE id = ?", (row.get("company_id"),)) or ""
+    out["company_name"] = (
+        store.scalar("SELECT name FROM companies WHERE id = ?", (row.get("company_id"),)) or ""
+    )
     if detail:
         from zsapp.contacts import visits
 
@@ -126,13 +160,22 @@ def resolve(store: Store, ref: str) -> str:
     return resolve_reference(store, "people", ref, "联系人", "位")
 
 
-PERSON_COLUMNS = ("p.id, p.name, p.company_id, c.name AS company_name, p.title, p.mobile, p.landline, "
-                  "p.email, p.wechat, p.tags, p.updated_at")
-SORTS = {"name": "p.name", "company_name": "c.name", "title": "p.title", "mobile": "p.mobile",
-         "updated_at": "p.updated_at"}
+PERSON_COLUMNS = (
+    "p.id, p.name, p.company_id, c.name AS company_name, p.title, p.mobile, p.landline, "
+    "p.email, p.wechat, p.tags, p.updated_at"
+)
+SORTS = {
+    "name": "p.name",
+    "company_name": "c.name",
+    "title": "p.title",
+    "mobile": "p.mobile",
+    "updated_at": "p.updated_at",
+}
 
 
-def filter_sql(store: Store, query: str = "", company_id: str | None = None, search_limit: int = 2000):
+def filter_sql(
+    store: Store, query: str = "", company_id: str | None = None, search_limit: int = 2000
+):
     where, params, rank = ["p.deleted = 0"], [], None
     from_sql = "people p LEFT JOIN companies c ON c.id = p.company_id"
     if query.strip():
@@ -151,10 +194,19 @@ def filter_sql(store: Store, query: str = "", company_id: str | None = None, sea
     return f"{from_sql} WHERE {' AND '.join(where)}", params, rank
 
 
-def list_people(store: Store, query: str = "", *, company_id: str | None = None, sort: str = "",
-                descending: bool = False, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-    body, params, rank = filter_sql(store, query, company_id,
-                                    2000 if company_id else max(offset + limit, 50))
+def list_people(
+    store: Store,
+    query: str = "",
+    *,
+    company_id: str | None = None,
+    sort: str = "",
+    descending: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    body, params, rank = filter_sql(
+        store, query, company_id, 2000 if company_id else max(offset + limit, 50)
+    )
     if rank and not sort:
         order = f"ORDER BY {rank}"
     else:
@@ -162,19 +214,25 @@ def list_people(store: Store, query: str = "", *, company_id: str | None = None,
         if column is None:
             raise ContactsError(f"不能按“{sort}”排序")
         order = f"ORDER BY {column} {'DESC' if descending else 'ASC'}, p.id"
-    return store.query(f"SELECT {PERSON_COLUMNS} FROM {body} {order} LIMIT ? OFFSET ?", [*params, limit, offset])
+    return store.query(
+        f"SELECT {PERSON_COLUMNS} FROM {body} {order} LIMIT ? OFFSET ?", [*params, limit, offset]
+    )
 
 
 def search_people(store: Store, query: str, limit: int = 20) -> list[dict[str, Any]]:
     return list_people(store, query, limit=limit)
 
 
-def find_duplicate(store: Store, name: str, mobile: str = "", company_id: str | None = None,
-                   email: str = "") -> dict[str, Any] | None:
+def find_duplicate(
+    store: Store, name: str, mobile: str = "", company_id: str | None = None, email: str = ""
+) -> dict[str, Any] | None:
     """An existing live person that is surely the same: same mobile, or the same name with
     the same e-mail or at the same company."""
     if mobile:
-        row = store.query_one("SELECT * FROM people WHERE mobile = ? AND mobile <> '' AND +deleted = 0 LIMIT 1", (mobile,))
+        row = store.query_one(
+            "SELECT * FROM people WHERE mobile = ? AND mobile <> '' AND +deleted = 0 LIMIT 1",
+            (mobile,),
+        )
         if row:
             return row
     if not name:
@@ -182,23 +240,42 @@ def find_duplicate(store: Store, name: str, mobile: str = "", company_id: str | 
     # The same name at the same company (or both without one), else the same name and
     # e-mail. Separate lookups: one query with OR … ORDER BY read and sorted every namesake.
     if company_id:
-        row = store.query_one("SELECT * FROM people WHERE company_id = ? AND deleted = 0 AND +name = ? LIMIT 1",
-                              (company_id, name))
+        row = store.query_one(
+            "SELECT * FROM people WHERE company_id = ? AND deleted = 0 AND +name = ? LIMIT 1",
+            (company_id, name),
+        )
     else:
-        row = store.query_one("SELECT * FROM people WHERE deleted = 0 AND name = ? AND +company_id IS NULL LIMIT 1",
-                              (name,))
+        row = store.query_one(
+            "SELECT * FROM people WHERE deleted = 0 AND name = ? AND +company_id IS NULL LIMIT 1",
+            (name,),
+        )
     if row is None and email:
-        row = store.query_one("SELECT * FROM people WHERE deleted = 0 AND name = ? AND lower(email) = lower(?) LIMIT 1",
-                              (name, email))
+        row = store.query_one(
+            "SELECT * FROM people WHERE deleted = 0 AND name = ? AND lower(email) = lower(?) LIMIT 1",
+            (name, email),
+        )
     return row
 
 
 def documents(row: dict[str, Any]) -> list[Document]:
     docs = [Document(row["id"], "name", row["name"], 30, person_name=True)]
-    for field_name, weight in (("mobile", 12), ("landline", 8), ("email", 8), ("wechat", 8), ("title", 4)):
+    for field_name, weight in (
+        ("mobile", 12),
+        ("landline", 8),
+        ("email", 8),
+        ("wechat", 8),
+        ("title", 4),
+    ):
         value = row.get(field_name) or ""
         if value:
-            docs.append(Document(row["id"], field_name, value.lstrip("+") if field_name in ("mobile", "landline") else value, weight))
+            docs.append(
+                Document(
+                    row["id"],
+                    field_name,
+                    value.lstrip("+") if field_name in ("mobile", "landline") else value,
+                    weight,
+                )
+            )
     if row.get("mobile", "").startswith("+86"):
         docs.append(Document(row["id"], "mobile", row["mobile"][3:], 12))
     for tag in json.loads(row.get("tags") or "[]"):
@@ -208,9 +285,12 @@ def documents(row: dict[str, Any]) -> list[Document]:
 
 @on_record_change("people")
 def _reindex(store: Store, row_id: str) -> None:
-    row = store.query_one("SELECT id, name, mobile, landline, email, wechat, title, tags, deleted FROM people WHERE id = ?", (row_id,))
+    row = store.query_one(
+        "SELECT id, name, mobile, landline, email, wechat, title, tags, deleted FROM people WHERE id = ?",
+        (row_id,),
+    )
     live = row is not None and not row["deleted"]
     search.reindex_entity(store.conn, KIND, row_id, documents(row) if live else [])
 
 
-__all__ = ["create_person", "update_person", "delete_person", "get_person", "display_phone"]
+__all__ = ["create_person", "delete_person", "display_phone", "get_person", "update_person"]

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any
 
 import phonenumbers
 
@@ -26,7 +28,9 @@ def resolve_reference(store, table: str, ref: str, noun: str, measure: str) -> s
     if len(rows) == 1:
         return rows[0]["id"]
     if len(ref) >= 6 and re.fullmatch(r"[0-9a-f-]+", ref):
-        rows = store.query(f"SELECT id FROM [{table}] WHERE id LIKE ? AND deleted = 0 LIMIT 2", (ref + "%",))
+        rows = store.query(
+            f"SELECT id FROM [{table}] WHERE id LIKE ? AND deleted = 0 LIMIT 2", (ref + "%",)
+        )
         if len(rows) == 1:
             return rows[0]["id"]
     if len(rows) > 1:
@@ -44,7 +48,7 @@ _USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
 
 
 def uscc_check_char(first17: str) -> str:
-    total = sum(USCC_CHARSET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
+    total = sum(USCC_CHARSET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=False))
     return USCC_CHARSET[(31 - total % 31) % 31]
 
 
@@ -90,8 +94,11 @@ def display_phone(e164: str) -> str:
         number = phonenumbers.parse(e164, "CN")
     except phonenumbers.NumberParseException:
         return e164
-    fmt = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 86
-           else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 86
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
     return phonenumbers.format_number(number, fmt)
 
 
@@ -110,7 +117,7 @@ _FALSE = {"0", "false", "no", "n", "否", "无", "", "不是", "-"}
 
 
 def parse_flag(value: Any, label: str = "标记") -> int:
-    if isinstance(value, bool) or isinstance(value, int):
+    if isinstance(value, (bool, int)):
         return int(bool(value))
     text = unicodedata.normalize("NFKC", str(value or "")).strip().lower()
     if text in _TRUE:
@@ -130,7 +137,13 @@ def parse_wan(value: Any, label: str = "营收") -> int | None:
     if not text:
         return None
     factor = Decimal(1)
-    for suffix, f in (("亿元", 10000), ("亿", 10000), ("万元", 1), ("万", 1), ("元", Decimal("0.0001"))):
+    for suffix, f in (
+        ("亿元", 10000),
+        ("亿", 10000),
+        ("万元", 1),
+        ("万", 1),
+        ("元", Decimal("0.0001")),
+    ):
         if text.endswith(suffix):
             text, factor = text[: -len(suffix)].strip(), Decimal(f)
             break
@@ -168,10 +181,8 @@ def parse_tags(value: Any) -> list[str]:
     if isinstance(value, str):
         stripped = value.strip()
         if stripped.startswith("["):
-            try:
+            with contextlib.suppress(ValueError):
                 value = json.loads(stripped)
-            except ValueError:
-                pass
     if isinstance(value, str):
         value = re.split(r"[,，;；、\s]+", value)
     tags: list[str] = []
@@ -223,5 +234,7 @@ def require_choice(value: Any, choices: Iterable[str], label: str) -> str:
     text = str(value or "").strip()
     options = list(choices)
     if text not in options:
-        raise ContactsError(f"{label}“{value}”无效，可选：{'、'.join(o for o in options if o) or '（空）'}")
+        raise ContactsError(
+            f"{label}“{value}”无效，可选：{'、'.join(o for o in options if o) or '（空）'}"
+        )
     return text

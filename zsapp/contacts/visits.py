@@ -3,13 +3,14 @@ follow-ups (跟进事项)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from zsapp import search
+from zsapp.contacts.validation import ContactsError, parse_date, parse_datetime, require_choice
 from zsapp.search import Document
 from zsapp.store import RecordNotFound, Store, new_id, on_record_change
-from zsapp.contacts.validation import ContactsError, parse_date, parse_datetime, require_choice
 
 KIND = "visits"
 _BUILDING: set[str] = set()  # visits being created: indexed once when complete
@@ -51,13 +52,15 @@ def now_minute() -> str:
 
 
 def _check_targets(store: Store, table: str, ids: Iterable[str]) -> list[str]:
-    column, target = LINKS[table]
+    _column, target = LINKS[table]
     wanted = list(dict.fromkeys(i for i in ids if i))
     if target:
         live = "" if target == "catalogue_items" else " AND deleted = 0"
         for target_id in wanted:
             if not store.scalar(f"SELECT 1 FROM {target} WHERE id = ?{live}", (target_id,)):
-                label = {"companies": "企业", "people": "联系人", "catalogue_items": "目录条目"}[target]
+                label = {"companies": "企业", "people": "联系人", "catalogue_items": "目录条目"}[
+                    target
+                ]
                 raise ContactsError(f"找不到{label} {target_id}")
     return wanted
 
@@ -66,8 +69,13 @@ def set_links(store: Store, visit_id: str, table: str, ids: Iterable[str]) -> No
     column = LINKS[table][0]
     wanted = _check_targets(store, table, ids)
     with store.transaction():
-        current = {r["target"]: r["id"] for r in store.query(
-            f"SELECT id, {column} AS target FROM {table} WHERE visit_id = ? AND deleted = 0", (visit_id,))}
+        current = {
+            r["target"]: r["id"]
+            for r in store.query(
+                f"SELECT id, {column} AS target FROM {table} WHERE visit_id = ? AND deleted = 0",
+                (visit_id,),
+            )
+        }
         for target_id, link_id in current.items():
             if target_id not in wanted:
                 store.delete(table, link_id)
@@ -83,13 +91,23 @@ def clean_followup(item: Mapping[str, Any] | str) -> dict[str, Any]:
     text = str(item.get("text") or "").strip()
     if not text:
         raise ContactsError("跟进事项内容不能为空")
-    return {"text": text, "due_date": parse_date(item.get("due_date"), "跟进截止日期"),
-            "done": int(bool(item.get("done")))}
+    return {
+        "text": text,
+        "due_date": parse_date(item.get("due_date"), "跟进截止日期"),
+        "done": int(bool(item.get("done"))),
+    }
 
 
-def create_visit(store: Store, values: Mapping[str, Any], *, companies: Iterable[str] = (),
-                 people: Iterable[str] = (), items: Iterable[str] = (), projects: Iterable[str] = (),
-                 followups: Iterable[Mapping[str, Any] | str] = ()) -> str:
+def create_visit(
+    store: Store,
+    values: Mapping[str, Any],
+    *,
+    companies: Iterable[str] = (),
+    people: Iterable[str] = (),
+    items: Iterable[str] = (),
+    projects: Iterable[str] = (),
+    followups: Iterable[Mapping[str, Any] | str] = (),
+) -> str:
     row = clean(values)
     todo = [clean_followup(f) for f in followups]
     visit_id = new_id()
@@ -106,24 +124,41 @@ def create_visit(store: Store, values: Mapping[str, Any], *, companies: Iterable
 
 
 def _create_children(store, visit_id, companies, people, items, projects, todo) -> None:
-    for table, ids in (("visit_companies", companies), ("visit_people", people),
-                       ("visit_items", items), ("visit_projects", projects)):
+    for table, ids in (
+        ("visit_companies", companies),
+        ("visit_people", people),
+        ("visit_items", items),
+        ("visit_projects", projects),
+    ):
         ids = list(ids)
         if ids:
             set_links(store, visit_id, table, ids)
     for f in todo:
-        store.insert("followups", {"visit_id": visit_id, **f,
-                                   "done_at": now_minute() if f["done"] else ""})
+        store.insert(
+            "followups", {"visit_id": visit_id, **f, "done_at": now_minute() if f["done"] else ""}
+        )
 
 
-def update_visit(store: Store, visit_id: str, changes: Mapping[str, Any], *, companies=None,
-                 people=None, items=None, projects=None) -> dict[str, Any]:
+def update_visit(
+    store: Store,
+    visit_id: str,
+    changes: Mapping[str, Any],
+    *,
+    companies=None,
+    people=None,
+    items=None,
+    projects=None,
+) -> dict[str, Any]:
     get_visit(store, visit_id)
     row = clean(changes, partial=True)
     with store.transaction():
         updated = store.update("visits", visit_id, row)
-        for table, ids in (("visit_companies", companies), ("visit_people", people),
-                           ("visit_items", items), ("visit_projects", projects)):
+        for table, ids in (
+            ("visit_companies", companies),
+            ("visit_people", people),
+            ("visit_items", items),
+            ("visit_projects", projects),
+        ):
             if ids is not None:
                 set_links(store, visit_id, table, ids)
         _reindex(store, visit_id)
@@ -146,22 +181,35 @@ def linked(store: Store, visit_id: str) -> dict[str, list[dict[str, Any]]]:
     return {
         "companies": store.query(
             "SELECT c.id, c.name FROM visit_companies l JOIN companies c ON c.id = l.company_id "
-            "WHERE l.visit_id = ? AND l.deleted = 0 ORDER BY l.created_at", (visit_id,)),
+            "WHERE l.visit_id = ? AND l.deleted = 0 ORDER BY l.created_at",
+            (visit_id,),
+        ),
         "people": store.query(
             "SELECT p.id, p.name, p.title FROM visit_people l JOIN people p ON p.id = l.person_id "
-            "WHERE l.visit_id = ? AND l.deleted = 0 ORDER BY l.created_at", (visit_id,)),
+            "WHERE l.visit_id = ? AND l.deleted = 0 ORDER BY l.created_at",
+            (visit_id,),
+        ),
         "items": store.query(
             "SELECT i.id, i.name FROM visit_items l JOIN catalogue_items i ON i.id = l.item_id "
-            "WHERE l.visit_id = ? AND l.deleted = 0 ORDER BY i.id", (visit_id,)),
-        "projects": [{"id": r["project_id"]} for r in store.query(
-            "SELECT project_id FROM visit_projects WHERE visit_id = ? AND deleted = 0", (visit_id,))],
+            "WHERE l.visit_id = ? AND l.deleted = 0 ORDER BY i.id",
+            (visit_id,),
+        ),
+        "projects": [
+            {"id": r["project_id"]}
+            for r in store.query(
+                "SELECT project_id FROM visit_projects WHERE visit_id = ? AND deleted = 0",
+                (visit_id,),
+            )
+        ],
     }
 
 
 def visit_followups(store: Store, visit_id: str) -> list[dict[str, Any]]:
     return store.query(
         "SELECT id, text, due_date, done, done_at FROM followups WHERE visit_id = ? AND deleted = 0 "
-        "ORDER BY due_date = '', due_date, created_at", (visit_id,))
+        "ORDER BY due_date = '', due_date, created_at",
+        (visit_id,),
+    )
 
 
 def as_json(store: Store, row: dict[str, Any], *, detail: bool = True) -> dict[str, Any]:
@@ -188,18 +236,32 @@ def _summary_sql(where: str) -> str:
 
 def company_timeline(store: Store, company_id: str, limit: int = 100) -> list[dict[str, Any]]:
     return store.query(
-        _summary_sql("v.id IN (SELECT visit_id FROM visit_companies WHERE company_id = ? AND deleted = 0)")
-        + " ORDER BY v.visited_at DESC LIMIT ?", (company_id, limit))
+        _summary_sql(
+            "v.id IN (SELECT visit_id FROM visit_companies WHERE company_id = ? AND deleted = 0)"
+        )
+        + " ORDER BY v.visited_at DESC LIMIT ?",
+        (company_id, limit),
+    )
 
 
 def person_timeline(store: Store, person_id: str, limit: int = 100) -> list[dict[str, Any]]:
     return store.query(
-        _summary_sql("v.id IN (SELECT visit_id FROM visit_people WHERE person_id = ? AND deleted = 0)")
-        + " ORDER BY v.visited_at DESC LIMIT ?", (person_id, limit))
+        _summary_sql(
+            "v.id IN (SELECT visit_id FROM visit_people WHERE person_id = ? AND deleted = 0)"
+        )
+        + " ORDER BY v.visited_at DESC LIMIT ?",
+        (person_id, limit),
+    )
 
 
-def visit_filter_sql(store: Store, query: str = "", since: str = "", until: str = "", kind: str = "",
-                     search_limit: int = 2000):
+def visit_filter_sql(
+    store: Store,
+    query: str = "",
+    since: str = "",
+    until: str = "",
+    kind: str = "",
+    search_limit: int = 2000,
+):
     where, params = ["1"], []
     if query.strip():
         hits = search.search(store.conn, KIND, query, limit=search_limit)
@@ -218,13 +280,30 @@ def visit_filter_sql(store: Store, query: str = "", since: str = "", until: str 
     return " AND ".join(where), params
 
 
-def list_visits(store: Store, query: str = "", *, since: str = "", until: str = "", kind: str = "",
-                limit: int = 100, offset: int = 0, descending: bool = True) -> list[dict[str, Any]]:
-    where, params = visit_filter_sql(store, query, since, until, kind,
-                                     2000 if (since or until or kind) else max(offset + limit, 50))
+def list_visits(
+    store: Store,
+    query: str = "",
+    *,
+    since: str = "",
+    until: str = "",
+    kind: str = "",
+    limit: int = 100,
+    offset: int = 0,
+    descending: bool = True,
+) -> list[dict[str, Any]]:
+    where, params = visit_filter_sql(
+        store,
+        query,
+        since,
+        until,
+        kind,
+        2000 if (since or until or kind) else max(offset + limit, 50),
+    )
     return store.query(
-        _summary_sql(where) + f" ORDER BY v.visited_at {'DESC' if descending else 'ASC'}, v.id LIMIT ? OFFSET ?",
-        [*params, limit, offset])
+        _summary_sql(where)
+        + f" ORDER BY v.visited_at {'DESC' if descending else 'ASC'}, v.id LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
 
 
 def period_bounds(period: str, today: date | None = None) -> tuple[str, str]:
@@ -243,8 +322,10 @@ def period_bounds(period: str, today: date | None = None) -> tuple[str, str]:
 
 
 def count_visits(store: Store, since: str, until: str) -> int:
-    return store.scalar("SELECT count(*) FROM visits WHERE deleted = 0 AND visited_at >= ? AND visited_at < ?",
-                        (since, until))
+    return store.scalar(
+        "SELECT count(*) FROM visits WHERE deleted = 0 AND visited_at >= ? AND visited_at < ?",
+        (since, until),
+    )
 
 
 # -- follow-ups ----------------------------------------------------------------------------
@@ -258,13 +339,17 @@ def set_followup_done(store: Store, followup_id: str, done: bool = True) -> dict
     row = store.get("followups", followup_id)
     if row is None:
         raise RecordNotFound(f"找不到跟进事项 {followup_id}")
-    return store.update("followups", followup_id, {"done": int(done), "done_at": now_minute() if done else ""})
+    return store.update(
+        "followups", followup_id, {"done": int(done), "done_at": now_minute() if done else ""}
+    )
 
 
 def resolve_followup(store: Store, ref: str) -> str:
     ref = (ref or "").strip()
-    rows = store.query("SELECT id FROM followups WHERE (id = ? OR id LIKE ?) AND deleted = 0 LIMIT 2",
-                       (ref, ref + "%" if len(ref) >= 6 else ref))
+    rows = store.query(
+        "SELECT id FROM followups WHERE (id = ? OR id LIKE ?) AND deleted = 0 LIMIT 2",
+        (ref, ref + "%" if len(ref) >= 6 else ref),
+    )
     if len(rows) == 1:
         return rows[0]["id"]
     if len(rows) > 1:
@@ -272,8 +357,14 @@ def resolve_followup(store: Store, ref: str) -> str:
     raise RecordNotFound(f"找不到跟进事项“{ref}”")
 
 
-def list_followups(store: Store, *, due_within: int | None = None, include_done: bool = False,
-                   today: date | None = None, limit: int = 500) -> list[dict[str, Any]]:
+def list_followups(
+    store: Store,
+    *,
+    due_within: int | None = None,
+    include_done: bool = False,
+    today: date | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
     """Open follow-ups (oldest due first). ``due_within=0``: due today or overdue;
     ``due_within=7``: also the next 7 days. Each row has ``overdue`` and the visit context."""
     today = today or date.today()
@@ -289,10 +380,17 @@ def list_followups(store: Store, *, due_within: int | None = None, include_done:
         " WHERE l.visit_id = v.id AND l.deleted = 0) AS companies "
         f"FROM followups f JOIN visits v ON v.id = f.visit_id WHERE {' AND '.join(where)} "
         # open ones with a due date: index order (deleted, done, due_date), stops at LIMIT
-        + ("ORDER BY f.due_date LIMIT ?" if due_within is not None and not include_done
-           else "ORDER BY f.done, f.due_date = '', f.due_date, f.created_at LIMIT ?"), [*params, limit])
+        + (
+            "ORDER BY f.due_date LIMIT ?"
+            if due_within is not None and not include_done
+            else "ORDER BY f.done, f.due_date = '', f.due_date, f.created_at LIMIT ?"
+        ),
+        [*params, limit],
+    )
     for row in rows:
-        row["overdue"] = bool(not row["done"] and row["due_date"] and row["due_date"] < today.isoformat())
+        row["overdue"] = bool(
+            not row["done"] and row["due_date"] and row["due_date"] < today.isoformat()
+        )
         row["due_today"] = row["due_date"] == today.isoformat()
     return rows
 
@@ -302,12 +400,16 @@ def documents(store: Store, row: dict[str, Any]) -> list[Document]:
     vid = row["id"]
     docs = []
     for name in store.query(
-            "SELECT c.name FROM visit_companies l JOIN companies c ON c.id = l.company_id "
-            "WHERE l.visit_id = ? AND l.deleted = 0", (vid,)):
+        "SELECT c.name FROM visit_companies l JOIN companies c ON c.id = l.company_id "
+        "WHERE l.visit_id = ? AND l.deleted = 0",
+        (vid,),
+    ):
         docs.append(Document(vid, "company", name["name"], 20))
     for name in store.query(
-            "SELECT p.name FROM visit_people l JOIN people p ON p.id = l.person_id "
-            "WHERE l.visit_id = ? AND l.deleted = 0", (vid,)):
+        "SELECT p.name FROM visit_people l JOIN people p ON p.id = l.person_id "
+        "WHERE l.visit_id = ? AND l.deleted = 0",
+        (vid,),
+    ):
         docs.append(Document(vid, "person", name["name"], 18, person_name=True))
     for field_name, weight in (("city", 10), ("place", 10), ("our_participants", 6), ("notes", 4)):
         if row.get(field_name):
@@ -328,7 +430,11 @@ def _reindex(store: Store, row_id: str) -> None:
 
 def _reindex_link(store: Store, link_id: str, table: str) -> None:
     visit_id = store.scalar(f"SELECT visit_id FROM {table} WHERE id = ?", (link_id,))
-    if visit_id and visit_id not in _BUILDING and store.scalar("SELECT 1 FROM visits WHERE id = ?", (visit_id,)):
+    if (
+        visit_id
+        and visit_id not in _BUILDING
+        and store.scalar("SELECT 1 FROM visits WHERE id = ?", (visit_id,))
+    ):
         _reindex(store, visit_id)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -10,13 +10,15 @@ from sqlalchemy.engine import Connection, Engine
 metadata = sa.MetaData()
 
 meta = sa.Table(
-    "office_meta", metadata,
+    "office_meta",
+    metadata,
     sa.Column("key", sa.String(100), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
 
 officers = sa.Table(
-    "officers", metadata,
+    "officers",
+    metadata,
     sa.Column("id", sa.String(40), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("unit", sa.String(100), nullable=False),
@@ -25,7 +27,8 @@ officers = sa.Table(
 )
 
 enrollments = sa.Table(
-    "enrollments", metadata,
+    "enrollments",
+    metadata,
     sa.Column("code_hash", sa.String(64), primary_key=True),
     sa.Column("officer_id", sa.String(40), nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
@@ -34,7 +37,8 @@ enrollments = sa.Table(
 )
 
 devices = sa.Table(
-    "devices", metadata,
+    "devices",
+    metadata,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("officer_id", sa.String(40), nullable=False),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
@@ -49,7 +53,8 @@ devices = sa.Table(
 # One counter row per space: the server sequence is assigned under this row's lock, so it
 # follows commit order (a reader never sees seq n+1 before n is committed).
 spaces = sa.Table(
-    "spaces", metadata,
+    "spaces",
+    metadata,
     sa.Column("name", sa.String(120), primary_key=True),
     sa.Column("seq", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("count", sa.BigInteger, nullable=False, server_default="0"),
@@ -58,7 +63,8 @@ spaces = sa.Table(
 )
 
 records = sa.Table(
-    "records", metadata,
+    "records",
+    metadata,
     sa.Column("tbl", sa.String(100), primary_key=True),
     sa.Column("row_id", sa.String(64), primary_key=True),
     sa.Column("space", sa.String(120), nullable=False),
@@ -69,7 +75,8 @@ records = sa.Table(
 
 # The current value and version of every field of every record (per-field LWW state).
 fields = sa.Table(
-    "fields", metadata,
+    "fields",
+    metadata,
     sa.Column("tbl", sa.String(100), primary_key=True),
     sa.Column("row_id", sa.String(64), primary_key=True),
     sa.Column("field", sa.String(100), primary_key=True),
@@ -82,7 +89,8 @@ fields = sa.Table(
 )
 
 batches = sa.Table(
-    "batches", metadata,
+    "batches",
+    metadata,
     sa.Column("device_id", sa.String(64), primary_key=True),
     sa.Column("batch_id", sa.String(120), primary_key=True),
     sa.Column("last_seq", sa.BigInteger, nullable=False),
@@ -92,8 +100,14 @@ batches = sa.Table(
 )
 
 sync_log = sa.Table(
-    "sync_log", metadata,
-    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    "sync_log",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
     sa.Column("device_id", sa.String(64), nullable=False),
     sa.Column("at", sa.String(40), nullable=False),
     sa.Column("kind", sa.String(20), nullable=False),
@@ -105,7 +119,8 @@ sync_log = sa.Table(
 
 # Office-published read-only snapshots: catalogue, parks, thresholds.
 published = sa.Table(
-    "published", metadata,
+    "published",
+    metadata,
     sa.Column("kind", sa.String(40), primary_key=True),
     sa.Column("version", sa.String(80), nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
@@ -117,7 +132,8 @@ published = sa.Table(
 # Live shares (device table ``record_shares``): record (tbl, row_id) is shown to the devices
 # of another unit through the space ``shared:<unit>``. One row per live share record.
 shares = sa.Table(
-    "shares", metadata,
+    "shares",
+    metadata,
     sa.Column("share_id", sa.String(64), primary_key=True),
     sa.Column("tbl", sa.String(100), nullable=False),
     sa.Column("row_id", sa.String(64), nullable=False),
@@ -129,7 +145,8 @@ shares = sa.Table(
 # space's own sequence numbers (a record lives in one owner space; its shared copies are
 # re-emitted here on every write while the share is live, and frozen once it is not).
 shared_fields = sa.Table(
-    "shared_fields", metadata,
+    "shared_fields",
+    metadata,
     sa.Column("space", sa.String(120), primary_key=True),
     sa.Column("tbl", sa.String(100), primary_key=True),
     sa.Column("row_id", sa.String(64), primary_key=True),
@@ -150,8 +167,33 @@ def _v2(conn: Connection) -> None:
     shared_fields.create(conn, checkfirst=True)
 
 
-# Server migrations, applied in order; schema changes are additive.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+def _v3_hardening(conn: Connection) -> None:
+    """Reserved: request hardening, audit log (issue 12)."""
+
+
+def _v4_security(conn: Connection) -> None:
+    """Reserved: device key rotation, remote wipe, erasure (issue 14)."""
+
+
+def _v5_console(conn: Connection) -> None:
+    """Reserved: console read model and staff accounts (issue 15)."""
+
+
+def _v6_trips(conn: Connection) -> None:
+    """Reserved: trips and leads on the office side (issue 16)."""
+
+
+# Server migrations, applied in order; schema changes are additive. Tables added to
+# ``metadata`` are created by _v1 on a fresh database; the later step creates them
+# (checkfirst) on an existing one.
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _v1,
+    _v2,
+    _v3_hardening,
+    _v4_security,
+    _v5_console,
+    _v6_trips,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -174,5 +216,7 @@ def migrate(engine: Engine) -> int:
             if number == 1 and current_version(conn) == 0:
                 conn.execute(sa.insert(meta).values(key="schema_version", value="1"))
             else:
-                conn.execute(sa.update(meta).where(meta.c.key == "schema_version").values(value=str(number)))
+                conn.execute(
+                    sa.update(meta).where(meta.c.key == "schema_version").values(value=str(number))
+                )
     return SCHEMA_VERSION

@@ -14,18 +14,38 @@ from zsapp.office.app import create_app
 from zsapp.office.service import Office
 
 
-def _config(office: Office, host: str, port: int, tls_cert: Path | None = None, tls_key: Path | None = None,
-            log_level: str = "warning") -> uvicorn.Config:
+def _config(
+    office: Office,
+    host: str,
+    port: int,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
+    log_level: str = "warning",
+) -> uvicorn.Config:
     kwargs = {}
     if tls_cert and tls_key:
         kwargs = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)}
     # access_log off: request lines carry no secrets, but keep logs quiet and small.
-    return uvicorn.Config(create_app(office), host=host, port=port, log_level=log_level, access_log=False,
-                          lifespan="off", timeout_keep_alive=30, **kwargs)
+    return uvicorn.Config(
+        create_app(office),
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        timeout_keep_alive=30,
+        **kwargs,
+    )
 
 
-def serve(office: Office, host: str = "127.0.0.1", port: int = 8765, tls_cert: Path | None = None,
-          tls_key: Path | None = None, workers: int = 1) -> None:
+def serve(
+    office: Office,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
+    workers: int = 1,
+) -> None:
     if workers <= 1:
         uvicorn.Server(_config(office, host, port, tls_cert, tls_key, log_level="info")).run()
         return
@@ -33,9 +53,20 @@ def serve(office: Office, host: str = "127.0.0.1", port: int = 8765, tls_cert: P
     os.environ["ZSAPP_OFFICE_DB"] = office.url
     os.environ["ZSAPP_OFFICE_BLOBS"] = str(office.blob_dir)
     office.close()
-    kwargs = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)} if tls_cert and tls_key else {}
-    uvicorn.run("zsapp.office.server:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="info", access_log=False, lifespan="off", **kwargs)
+    kwargs = (
+        {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)} if tls_cert and tls_key else {}
+    )
+    uvicorn.run(
+        "zsapp.office.server:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+        lifespan="off",
+        **kwargs,
+    )
 
 
 def app_from_env():
@@ -53,8 +84,14 @@ def free_port(host: str = "127.0.0.1") -> int:
 class ServerThread:
     """A real uvicorn server on loopback in a background thread (tests, benchmarks)."""
 
-    def __init__(self, office: Office, host: str = "127.0.0.1", port: int | None = None,
-                 tls_cert: Path | None = None, tls_key: Path | None = None) -> None:
+    def __init__(
+        self,
+        office: Office,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        tls_cert: Path | None = None,
+        tls_key: Path | None = None,
+    ) -> None:
         self.office = office
         self.host, self.port = host, port or free_port(host)
         self.server = uvicorn.Server(_config(office, self.host, self.port, tls_cert, tls_key))
@@ -66,7 +103,7 @@ class ServerThread:
     def url(self) -> str:
         return f"{self.scheme}://{self.host}:{self.port}"
 
-    def start(self) -> "ServerThread":
+    def start(self) -> ServerThread:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
@@ -79,7 +116,7 @@ class ServerThread:
         self.server.should_exit = True
         self.thread.join(10)
 
-    def __enter__(self) -> "ServerThread":
+    def __enter__(self) -> ServerThread:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -4,10 +4,11 @@ Importing this package registers the change hooks (search index, derived status,
 collisions); bootstrap imports it through ``DOMAIN_MODULES``.
 """
 
+# A merge of two companies (here or synced from another device) moves project investors too.
+from zsapp.contacts import merge as _merge
 from zsapp.projects import codes, status  # noqa: F401  (registers change hooks)
 from zsapp.projects.common import ProjectError, ProjectNotFound  # noqa: F401
 
-# A merge of two companies (here or synced from another device) moves project investors too.
-from zsapp.contacts import merge as _merge  # noqa: E402
-
-_merge.register_reference("project_investors", "company_id", "companies", ("project_id", "company_id"))
+_merge.register_reference(
+    "project_investors", "company_id", "companies", ("project_id", "company_id")
+)

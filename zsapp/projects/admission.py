@@ -19,14 +19,23 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from zsapp import catalogue, paths, search
-from zsapp.store import Store
 from zsapp.projects.common import (
-    ProjectError, ProjectNotFound, decimal_text, json_dict, parse_date, parse_decimal, prefecture_name, today,
+    ProjectError,
+    ProjectNotFound,
+    decimal_text,
+    json_dict,
+    parse_date,
+    parse_decimal,
+    prefecture_name,
+    today,
 )
+from zsapp.store import Store
 
 PASS, FAIL, REVIEW = "通过", "不通过", "需人工确认"
 ANSWERS = ("是", "否")
-KEYWORDS_SETTING = "admission.keywords"  # an office-published keyword document overrides the bundled one
+KEYWORDS_SETTING = (
+    "admission.keywords"  # an office-published keyword document overrides the bundled one
+)
 DEFAULT_QUESTIONS = {
     "R5": "项目是否危害国家安全、生态安全，或侵害社会公共利益？",
 }
@@ -35,13 +44,13 @@ DEFAULT_QUESTIONS = {
 @dataclass
 class RuleResult:
     rule_id: str
-    group: str            # 准入管理 / 总体要求
-    label: str            # 第1条 / 不招 / 慎招 …
-    verdict: str          # the catalogue's wording: 一律不招 / 不招 / 慎招
+    group: str  # 准入管理 / 总体要求
+    label: str  # 第1条 / 不招 / 慎招 …
+    verdict: str  # the catalogue's wording: 一律不招 / 不招 / 慎招
     rule_text: str
-    result: str           # 通过 / 不通过 / 需人工确认
+    result: str  # 通过 / 不通过 / 需人工确认
     reason: str
-    check: str            # industry_keywords / investment_thresholds / investor_dishonest / question
+    check: str  # industry_keywords / investment_thresholds / investor_dishonest / question
     question: str = ""
     answer: str = ""
     override: dict[str, Any] | None = None
@@ -81,7 +90,8 @@ class Precheck:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "project_id": self.project_id, "summary": self.summary,
+            "project_id": self.project_id,
+            "summary": self.summary,
             "blocking": [r.rule_id for r in self.blocking],
             "rules": [r.as_json() for r in self.rules],
         }
@@ -96,7 +106,10 @@ def catalogue_rules(store: Store) -> tuple[list[dict[str, Any]], list[dict[str, 
     digest = store.scalar("SELECT sha256 FROM catalogue_versions WHERE is_current = 1") or ""
     if digest not in _RULES_CACHE:
         _RULES_CACHE.clear()
-        _RULES_CACHE[digest] = (catalogue.admission_rules(store), catalogue.general_conditions(store))
+        _RULES_CACHE[digest] = (
+            catalogue.admission_rules(store),
+            catalogue.general_conditions(store),
+        )
     return _RULES_CACHE[digest]
 
 
@@ -145,8 +158,14 @@ def list_thresholds(store: Store) -> list[dict[str, Any]]:
 
 
 def set_threshold(
-    store: Store, *, prefecture_code: str = "", park_id: str = "", industry_id: str = "",
-    min_intensity_wan: Any = None, min_tax_wan: Any = None, source: str = "",
+    store: Store,
+    *,
+    prefecture_code: str = "",
+    park_id: str = "",
+    industry_id: str = "",
+    min_intensity_wan: Any = None,
+    min_tax_wan: Any = None,
+    source: str = "",
 ) -> str:
     intensity = parse_decimal(min_intensity_wan, "投资强度下限（万元/亩）")
     tax = parse_decimal(min_tax_wan, "亩均税收下限（万元/亩）")
@@ -155,7 +174,8 @@ def set_threshold(
     if not (source or "").strip():
         raise ProjectError("请注明阈值的来源文件，便于核对")
     values = {
-        "min_intensity_wan": decimal_text(intensity), "min_tax_wan": decimal_text(tax),
+        "min_intensity_wan": decimal_text(intensity),
+        "min_tax_wan": decimal_text(tax),
         "source": source.strip(),
     }
     with store.transaction():
@@ -167,10 +187,15 @@ def set_threshold(
         if existing:
             store.update("admission_thresholds", existing["id"], values)
             return existing["id"]
-        return store.insert("admission_thresholds", {
-            "prefecture_code": prefecture_code or "", "park_id": park_id or "", "industry_id": industry_id or "",
-            **values,
-        })
+        return store.insert(
+            "admission_thresholds",
+            {
+                "prefecture_code": prefecture_code or "",
+                "park_id": park_id or "",
+                "industry_id": industry_id or "",
+                **values,
+            },
+        )
 
 
 def delete_threshold(store: Store, threshold_id: str) -> None:
@@ -178,7 +203,11 @@ def delete_threshold(store: Store, threshold_id: str) -> None:
 
 
 def _applicable_threshold(
-    candidates: list[dict[str, Any]], field_name: str, prefecture_code: str, park_id: str, industries: set[str],
+    candidates: list[dict[str, Any]],
+    field_name: str,
+    prefecture_code: str,
+    park_id: str,
+    industries: set[str],
 ) -> dict[str, Any] | None:
     best: tuple | None = None
     chosen = None
@@ -192,8 +221,16 @@ def _applicable_threshold(
             continue
         if row.get("industry_id") and row["industry_id"] not in industries:
             continue
-        specificity = 4 * bool(row.get("park_id")) + 2 * bool(row.get("industry_id")) + bool(row.get("prefecture_code"))
-        key = (specificity, int(bool(row.get("id"))), Decimal(value))  # stored rows win over bundled defaults; strictest
+        specificity = (
+            4 * bool(row.get("park_id"))
+            + 2 * bool(row.get("industry_id"))
+            + bool(row.get("prefecture_code"))
+        )
+        key = (
+            specificity,
+            int(bool(row.get("id"))),
+            Decimal(value),
+        )  # stored rows win over bundled defaults; strictest
         if best is None or key > best:
             best, chosen = key, row
     return chosen
@@ -204,15 +241,25 @@ def _scope_text(store: Store, project: dict[str, Any], industries: set[str]) -> 
     if project["park_id"]:
         park = store.get("parks", project["park_id"])
         parts.append(park["name"] if park else "园区")
-    names = [r["name"] for r in store.query(
-        f"SELECT name FROM catalogue_industries WHERE id IN ({','.join('?' * len(industries))})", tuple(industries)
-    )] if industries else []
+    names = (
+        [
+            r["name"]
+            for r in store.query(
+                f"SELECT name FROM catalogue_industries WHERE id IN ({','.join('?' * len(industries))})",
+                tuple(industries),
+            )
+        ]
+        if industries
+        else []
+    )
     parts.append("、".join(names) or "未选产业")
     return " / ".join(parts)
 
 
 # -- the checks --------------------------------------------------------------------------
-def _keywords_check(store: Store, rule: dict[str, Any], project: dict[str, Any]) -> tuple[str, str, dict]:
+def _keywords_check(
+    store: Store, rule: dict[str, Any], project: dict[str, Any]
+) -> tuple[str, str, dict]:
     text = "\n".join([project["name"], project["summary"], project["construction_content"]])
     norm = search.normalise(text)
     doc = keyword_document(store)
@@ -222,30 +269,46 @@ def _keywords_check(store: Store, rule: dict[str, Any], project: dict[str, Any])
     for category in categories:
         for keyword in category.get("keywords", []):
             if search.normalise(keyword) and search.normalise(keyword) in norm:
-                hits.append({"keyword": keyword, "category": category["name"], "verdict": category["verdict"],
-                             "source": category.get("source", "")})
+                hits.append(
+                    {
+                        "keyword": keyword,
+                        "category": category["name"],
+                        "verdict": category["verdict"],
+                        "source": category.get("source", ""),
+                    }
+                )
     if hits:
         worst = FAIL if any(h["verdict"] == FAIL for h in hits) else REVIEW
         shown = [h for h in hits if h["verdict"] == worst]
-        reason = "；".join(f"命中{h['category']}关键词“{h['keyword']}”（{h['source']}）" for h in shown)
+        reason = "；".join(
+            f"命中{h['category']}关键词“{h['keyword']}”（{h['source']}）" for h in shown
+        )
         if worst == REVIEW:
             reason += "，须人工核实是否符合准入条件"
         return worst, reason, {"hits": hits}
     if count == 0:
         return REVIEW, "本机没有该条规则的关键词清单，请人工核对", {"hits": []}
     names = "、".join(c["name"] for c in categories)
-    return PASS, (
-        f"项目名称、简介和建设内容未命中{names}关键词（本机清单 {count} 个词，版本 {doc.get('version', '')}）"
-    ), {"hits": []}
+    return (
+        PASS,
+        (
+            f"项目名称、简介和建设内容未命中{names}关键词（本机清单 {count} 个词，版本 {doc.get('version', '')}）"
+        ),
+        {"hits": []},
+    )
 
 
-def _thresholds_check(store: Store, project: dict[str, Any], industries: set[str]) -> tuple[str, str, dict]:
+def _thresholds_check(
+    store: Store, project: dict[str, Any], industries: set[str]
+) -> tuple[str, str, dict]:
     candidates = list_thresholds(store) + default_thresholds()
     details: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
     total = project["total_investment_wan"]
     land = parse_decimal(project["land_mu"], "用地") if project["land_mu"] else None
-    tax = parse_decimal(project["tax_per_mu_wan"], "亩均税收") if project["tax_per_mu_wan"] else None
+    tax = (
+        parse_decimal(project["tax_per_mu_wan"], "亩均税收") if project["tax_per_mu_wan"] else None
+    )
     scope = _scope_text(store, project, industries)
     intensity = None
     if total is not None and land:
@@ -255,19 +318,39 @@ def _thresholds_check(store: Store, project: dict[str, Any], industries: set[str
         ("min_intensity_wan", "投资强度", intensity, "缺少总投资或用地面积，无法计算投资强度"),
         ("min_tax_wan", "预期亩均税收", tax, "未填写预期亩均税收"),
     ):
-        threshold = _applicable_threshold(candidates, field_name, project["prefecture_code"], project["park_id"], industries)
+        threshold = _applicable_threshold(
+            candidates, field_name, project["prefecture_code"], project["park_id"], industries
+        )
         if value is None:
             problems.append((REVIEW, missing))
             continue
         if threshold is None:
-            problems.append((REVIEW, f"{label} {decimal_text(value)} 万元/亩：没有适用于（{scope}）的{label}下限，需人工确认"))
+            problems.append(
+                (
+                    REVIEW,
+                    f"{label} {decimal_text(value)} 万元/亩：没有适用于（{scope}）的{label}下限，需人工确认",
+                )
+            )
             continue
         minimum = Decimal(threshold[field_name])
-        details[field_name] = {"minimum": decimal_text(minimum), "source": threshold.get("source", "")}
+        details[field_name] = {
+            "minimum": decimal_text(minimum),
+            "source": threshold.get("source", ""),
+        }
         if value < minimum:
-            problems.append((FAIL, f"{label} {decimal_text(value)} 万元/亩，低于下限 {decimal_text(minimum)} 万元/亩（{threshold.get('source', '')}）"))
+            problems.append(
+                (
+                    FAIL,
+                    f"{label} {decimal_text(value)} 万元/亩，低于下限 {decimal_text(minimum)} 万元/亩（{threshold.get('source', '')}）",
+                )
+            )
         else:
-            problems.append((PASS, f"{label} {decimal_text(value)} 万元/亩，不低于下限 {decimal_text(minimum)} 万元/亩（{threshold.get('source', '')}）"))
+            problems.append(
+                (
+                    PASS,
+                    f"{label} {decimal_text(value)} 万元/亩，不低于下限 {decimal_text(minimum)} 万元/亩（{threshold.get('source', '')}）",
+                )
+            )
     results = [p[0] for p in problems]
     verdict = FAIL if FAIL in results else REVIEW if REVIEW in results else PASS
     return verdict, "；".join(p[1] for p in problems), details
@@ -294,7 +377,9 @@ def _dishonest_check(store: Store, project_id: str) -> tuple[str, str, dict]:
     return PASS, f"投资方 {names} 均未标记为失信主体（以客商资料中的失信标记为准）", details
 
 
-def _question_check(rule_id: str, verdict: str, question: str, answers: dict[str, str]) -> tuple[str, str, dict]:
+def _question_check(
+    rule_id: str, verdict: str, question: str, answers: dict[str, str]
+) -> tuple[str, str, dict]:
     answer = answers.get(rule_id, "")
     if answer == "否":
         return PASS, f"已答：否（{question}）", {}
@@ -314,7 +399,12 @@ def overrides(store: Store, project_id: str) -> list[dict[str, Any]]:
 
 
 def record_override(
-    store: Store, project_id: str, rule_id: str, reason: str, decided_by: str, on: str | dt.date | None = None,
+    store: Store,
+    project_id: str,
+    rule_id: str,
+    reason: str,
+    decided_by: str,
+    on: str | dt.date | None = None,
 ) -> str:
     reason, decided_by = (reason or "").strip(), (decided_by or "").strip()
     if not reason:
@@ -325,13 +415,21 @@ def record_override(
     with store.transaction():
         if not store.get("projects", project_id):
             raise ProjectNotFound("找不到该项目")
-        known = {r["id"] for r in catalogue.admission_rules(store)} | {c["id"] for c in catalogue.general_conditions(store)}
+        known = {r["id"] for r in catalogue.admission_rules(store)} | {
+            c["id"] for c in catalogue.general_conditions(store)
+        }
         if rule_id not in known:
             raise ProjectError(f"没有编号为“{rule_id}”的准入规则，可选：{'、'.join(sorted(known))}")
-        return store.insert("admission_overrides", {
-            "project_id": project_id, "rule_id": rule_id, "reason": reason, "decided_by": decided_by,
-            "decided_on": day.isoformat(),
-        })
+        return store.insert(
+            "admission_overrides",
+            {
+                "project_id": project_id,
+                "rule_id": rule_id,
+                "reason": reason,
+                "decided_by": decided_by,
+                "decided_on": day.isoformat(),
+            },
+        )
 
 
 def revoke_override(store: Store, override_id: str) -> None:
@@ -350,7 +448,11 @@ def set_answer(store: Store, project_id: str, rule_id: str, answer: str) -> None
             answers[rule_id] = answer
         else:
             answers.pop(rule_id, None)
-        store.update("projects", project_id, {"answers": json.dumps(answers, ensure_ascii=False, sort_keys=True)})
+        store.update(
+            "projects",
+            project_id,
+            {"answers": json.dumps(answers, ensure_ascii=False, sort_keys=True)},
+        )
 
 
 def questions(store: Store) -> list[dict[str, str]]:
@@ -358,10 +460,22 @@ def questions(store: Store) -> list[dict[str, str]]:
     out = []
     for rule in catalogue.admission_rules(store):
         if rule.get("check") == "manual_question":
-            out.append({"rule_id": rule["id"], "question": rule.get("question") or DEFAULT_QUESTIONS.get(rule["id"], rule["text"]),
-                        "verdict": rule["verdict"]})
+            out.append(
+                {
+                    "rule_id": rule["id"],
+                    "question": rule.get("question")
+                    or DEFAULT_QUESTIONS.get(rule["id"], rule["text"]),
+                    "verdict": rule["verdict"],
+                }
+            )
     for cond in catalogue.general_conditions(store):
-        out.append({"rule_id": cond["id"], "question": cond.get("question") or cond["text"], "verdict": cond["verdict"]})
+        out.append(
+            {
+                "rule_id": cond["id"],
+                "question": cond.get("question") or cond["text"],
+                "verdict": cond["verdict"],
+            }
+        )
     return out
 
 
@@ -369,10 +483,14 @@ def evaluate(store: Store, project_id: str) -> Precheck:
     project = store.get("projects", project_id)
     if not project:
         raise ProjectNotFound("找不到该项目")
-    industries = {r["industry_id"] for r in store.query(
-        "SELECT DISTINCT ci.industry_id FROM project_items pi JOIN catalogue_items ci ON ci.id = pi.item_id "
-        "WHERE pi.project_id = ? AND pi.deleted = 0", (project_id,),
-    )}
+    industries = {
+        r["industry_id"]
+        for r in store.query(
+            "SELECT DISTINCT ci.industry_id FROM project_items pi JOIN catalogue_items ci ON ci.id = pi.item_id "
+            "WHERE pi.project_id = ? AND pi.deleted = 0",
+            (project_id,),
+        )
+    }
     answers = json_dict(project["answers"])
     latest_override: dict[str, dict[str, Any]] = {}
     for row in overrides(store, project_id):
@@ -392,17 +510,41 @@ def evaluate(store: Store, project_id: str) -> Precheck:
             check = "question"
             question = rule.get("question") or DEFAULT_QUESTIONS.get(rule["id"], rule["text"])
             result, reason, details = _question_check(rule["id"], "不招", question, answers)
-        results.append(RuleResult(
-            rule["id"], "准入管理", f"第{rule['no']}条", rule["verdict"], rule["text"], result, reason, check,
-            question, answers.get(rule["id"], ""), latest_override.get(rule["id"]), details,
-        ))
+        results.append(
+            RuleResult(
+                rule["id"],
+                "准入管理",
+                f"第{rule['no']}条",
+                rule["verdict"],
+                rule["text"],
+                result,
+                reason,
+                check,
+                question,
+                answers.get(rule["id"], ""),
+                latest_override.get(rule["id"]),
+                details,
+            )
+        )
     for index, cond in enumerate(conditions, start=1):
         question = cond.get("question") or cond["text"]
         result, reason, details = _question_check(cond["id"], cond["verdict"], question, answers)
-        results.append(RuleResult(
-            cond["id"], "总体要求", f"第{index}项", cond["verdict"], cond["text"], result, reason, "question",
-            question, answers.get(cond["id"], ""), latest_override.get(cond["id"]), details,
-        ))
+        results.append(
+            RuleResult(
+                cond["id"],
+                "总体要求",
+                f"第{index}项",
+                cond["verdict"],
+                cond["text"],
+                result,
+                reason,
+                "question",
+                question,
+                answers.get(cond["id"], ""),
+                latest_override.get(cond["id"]),
+                details,
+            )
+        )
     return Precheck(project_id, results)
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import re
 
-from zsapp.store import Store, on_record_change
 from zsapp.projects.common import CODE_PREFIXES, PROVINCE_PREFIX, json_list
+from zsapp.store import Store, on_record_change
 
 CODE_RE = re.compile(r"^([A-Z]{2})-(\d{4})-(\d{4,})$")
 
@@ -41,7 +41,9 @@ def next_code(store: Store, prefecture_code: str, year: int) -> str:
 
 @on_record_change("projects")
 def resolve_code_collision(store: Store, row_id: str) -> None:
-    row = store.query_one("SELECT id, code, created_at, deleted, former_codes FROM projects WHERE id = ?", (row_id,))
+    row = store.query_one(
+        "SELECT id, code, created_at, deleted, former_codes FROM projects WHERE id = ?", (row_id,)
+    )
     if not row or row["deleted"] or not row["code"]:
         return
     others = store.query(
@@ -56,10 +58,16 @@ def resolve_code_collision(store: Store, row_id: str) -> None:
         match = CODE_RE.match(row["code"])
         prefix, year = (match.group(1), int(match.group(2))) if match else (PROVINCE_PREFIX, 0)
         code_of_prefix = next((c for c, p in CODE_PREFIXES.items() if p == prefix), "")
-        new_code = next_code(store, code_of_prefix, year) if match else f"{row['code']}-{loser['id'][:4]}"
+        new_code = (
+            next_code(store, code_of_prefix, year) if match else f"{row['code']}-{loser['id'][:4]}"
+        )
         current = store.query_one("SELECT former_codes FROM projects WHERE id = ?", (loser["id"],))
         former = json_list(current["former_codes"] if current else "[]")
         if row["code"] not in former:
             former.append(row["code"])
-        store.update("projects", loser["id"], {"code": new_code, "former_codes": json.dumps(former, ensure_ascii=False)})
+        store.update(
+            "projects",
+            loser["id"],
+            {"code": new_code, "former_codes": json.dumps(former, ensure_ascii=False)},
+        )
     del keeper

@@ -17,9 +17,21 @@ INVESTOR_ROLES = ("意向", "签约主体")
 
 # Project code prefixes per 州市 (GB/T 2260 code → two letters); "YN" for province-level.
 CODE_PREFIXES: dict[str, str] = {
-    "530100": "KM", "530300": "QJ", "530400": "YX", "530500": "BS", "530600": "ZT",
-    "530700": "LJ", "530800": "PE", "530900": "LC", "532300": "CX", "532500": "HH",
-    "532600": "WS", "532800": "BN", "532900": "DL", "533100": "DH", "533300": "NJ",
+    "530100": "KM",
+    "530300": "QJ",
+    "530400": "YX",
+    "530500": "BS",
+    "530600": "ZT",
+    "530700": "LJ",
+    "530800": "PE",
+    "530900": "LC",
+    "532300": "CX",
+    "532500": "HH",
+    "532600": "WS",
+    "532800": "BN",
+    "532900": "DL",
+    "533100": "DH",
+    "533300": "NJ",
     "533400": "DQ",
 }
 PROVINCE_PREFIX = "YN"
@@ -55,7 +67,9 @@ def parse_month(text: str) -> str:
     return value.strftime("%Y-%m")
 
 
-def parse_decimal(text: Any, what: str, *, allow_blank: bool = True, places: int = 4) -> Decimal | None:
+def parse_decimal(
+    text: Any, what: str, *, allow_blank: bool = True, places: int = 4
+) -> Decimal | None:
     """A non-negative decimal from user text (全角 digits and 千分位 commas accepted)."""
     if text is None or (isinstance(text, str) and not text.strip()):
         if allow_blank:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from zsapp.store import Store
 from zsapp.projects.common import ProjectError, ProjectNotFound, parse_decimal, parse_month
+from zsapp.store import Store
 
 
 def parse_amount_wan(value: Any) -> int:
@@ -21,8 +21,15 @@ def parse_amount_wan(value: Any) -> int:
 
 
 def add_funds(
-    store: Store, project_id: str, month: str, amount_wan: Any, *, outside_province: bool = True,
-    industrial: bool | None = None, note: str = "", replace: bool = False,
+    store: Store,
+    project_id: str,
+    month: str,
+    amount_wan: Any,
+    *,
+    outside_province: bool = True,
+    industrial: bool | None = None,
+    note: str = "",
+    replace: bool = False,
 ) -> str:
     """Record money that arrived in ``month``. ``industrial`` defaults to the project's
     category (产业类). With ``replace``, earlier rows of the same month and flags are
@@ -42,11 +49,17 @@ def add_funds(
                 (project_id, month, int(outside_province), int(industrial)),
             ):
                 store.delete("project_funds", row["id"])
-        return store.insert("project_funds", {
-            "project_id": project_id, "month": month, "amount_wan": amount,
-            "outside_province": int(outside_province), "industrial": int(bool(industrial)),
-            "note": (note or "").strip(),
-        })
+        return store.insert(
+            "project_funds",
+            {
+                "project_id": project_id,
+                "month": month,
+                "amount_wan": amount,
+                "outside_province": int(outside_province),
+                "industrial": int(bool(industrial)),
+                "note": (note or "").strip(),
+            },
+        )
 
 
 def delete_funds(store: Store, funds_id: str) -> None:

@@ -7,8 +7,8 @@ import uuid
 from typing import Any
 
 from zsapp import regions
-from zsapp.store import Store
 from zsapp.projects.common import ProjectError, prefecture
+from zsapp.store import Store
 
 _SEED_NAMESPACE = uuid.UUID("6f1d3c2e-8a7b-4c5d-9e0f-112233445566")
 
@@ -34,7 +34,15 @@ def ensure_seeded(store: Store) -> int:
             store.conn.execute(
                 "INSERT INTO parks (id, created_at, updated_at, updated_by, deleted, name, prefecture_code, "
                 "seed_id, notes) VALUES (?, ?, ?, 'seed', 0, ?, ?, ?, ?)",
-                (park_id, SEED_HLC, SEED_HLC, park["name"], park["prefecture_code"], park["id"], park.get("source", "")),
+                (
+                    park_id,
+                    SEED_HLC,
+                    SEED_HLC,
+                    park["name"],
+                    park["prefecture_code"],
+                    park["id"],
+                    park.get("source", ""),
+                ),
             )
             added += 1
     return added
@@ -78,7 +86,9 @@ def find_park(store: Store, key: str, prefecture_code: str = "") -> dict[str, An
     return rows[0] if rows else None
 
 
-def add_park(store: Store, name: str, prefecture_code: str, leading_industries: list[str] | None = None) -> str:
+def add_park(
+    store: Store, name: str, prefecture_code: str, leading_industries: list[str] | None = None
+) -> str:
     name = (name or "").strip()
     if not name:
         raise ProjectError("请填写园区名称")
@@ -87,7 +97,11 @@ def add_park(store: Store, name: str, prefecture_code: str, leading_industries: 
         raise ProjectError(f"未知的州市“{prefecture_code}”")
     if store.scalar("SELECT 1 FROM parks WHERE deleted = 0 AND name = ?", (name,)):
         raise ProjectError(f"园区“{name}”已存在")
-    return store.insert("parks", {
-        "name": name, "prefecture_code": p["code"],
-        "leading_industries": json.dumps(leading_industries or [], ensure_ascii=False),
-    })
+    return store.insert(
+        "parks",
+        {
+            "name": name,
+            "prefecture_code": p["code"],
+            "leading_industries": json.dumps(leading_industries or [], ensure_ascii=False),
+        },
+    )

@@ -3,9 +3,9 @@ labels ``"<code> <name>"`` for type-ahead, and tokens resolved back to project i
 
 from __future__ import annotations
 
-from zsapp.store import Store
 from zsapp.projects import projects as P
 from zsapp.projects.common import ProjectNotFound
+from zsapp.store import Store
 
 
 def labels(store: Store, query: str, limit: int = 10) -> list[str]:
@@ -23,9 +23,13 @@ def resolve(store: Store, tokens: list[str]) -> list[str]:
         try:
             project = P.find_project(store, code)
         except ProjectNotFound:
-            row = store.query_one("SELECT id FROM projects WHERE deleted = 0 AND name = ? LIMIT 1", (token,))
+            row = store.query_one(
+                "SELECT id FROM projects WHERE deleted = 0 AND name = ? LIMIT 1", (token,)
+            )
             if row is None:
-                raise ProjectNotFound(f"找不到项目“{token}”，请从提示列表中选择（输入编号、名称或拼音）") from None
+                raise ProjectNotFound(
+                    f"找不到项目“{token}”，请从提示列表中选择（输入编号、名称或拼音）"
+                ) from None
             project = {"id": row["id"]}
         if project["id"] not in ids:
             ids.append(project["id"])

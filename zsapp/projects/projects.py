@@ -4,23 +4,46 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from zsapp import catalogue, profile, search
-from zsapp.store import Store
 from zsapp.projects import codes, parks, stages
 from zsapp.projects.common import (
-    BIG_PROJECT_WAN, CATEGORIES, INVESTOR_ROLES, ProjectError, ProjectNotFound, county, county_name,
-    decimal_text, json_dict, json_list, parse_date, parse_decimal, prefecture, prefecture_name, today, yi_to_wan,
+    BIG_PROJECT_WAN,
+    CATEGORIES,
+    INVESTOR_ROLES,
+    ProjectError,
+    ProjectNotFound,
+    county,
+    county_name,
+    decimal_text,
+    json_dict,
+    json_list,
+    parse_date,
+    parse_decimal,
+    prefecture,
+    prefecture_name,
+    today,
+    yi_to_wan,
 )
+from zsapp.store import Store
 
 INDEX = "projects"
 STALLED_DAYS_SETTING = "projects.stalled_days"
 DEFAULT_STALLED_DAYS = 90
 LOCATION_FIELDS = ("prefecture_code", "county_code", "park_id")
-TEXT_FIELDS = ("name", "summary", "construction_content", "owner_officer", "leader", "notes", "source_id")
+TEXT_FIELDS = (
+    "name",
+    "summary",
+    "construction_content",
+    "owner_officer",
+    "leader",
+    "notes",
+    "source_id",
+)
 
 
 def stalled_days(store: Store) -> int:
@@ -43,7 +66,9 @@ def _catalogue_ids(store: Store, key: str) -> set[str]:
     return {entry["id"] for entry in doc.get(key, [])}
 
 
-def resolve_location(store: Store, prefecture_key: str = "", county_key: str = "", park_key: str = "") -> dict[str, str]:
+def resolve_location(
+    store: Store, prefecture_key: str = "", county_key: str = "", park_key: str = ""
+) -> dict[str, str]:
     """州市 → 县市区 → 园区 from codes or names; a park implies its 州市."""
     location = {"prefecture_code": "", "county_code": "", "park_id": ""}
     pref = prefecture(prefecture_key) if prefecture_key else None
@@ -91,7 +116,9 @@ def _clean(store: Store, values: dict[str, Any]) -> dict[str, Any]:
     if "land_mu" in values:
         out["land_mu"] = decimal_text(parse_decimal(values["land_mu"], "用地面积（亩）", places=2))
     if "tax_per_mu_wan" in values:
-        out["tax_per_mu_wan"] = decimal_text(parse_decimal(values["tax_per_mu_wan"], "预期亩均税收（万元/亩）"))
+        out["tax_per_mu_wan"] = decimal_text(
+            parse_decimal(values["tax_per_mu_wan"], "预期亩均税收（万元/亩）")
+        )
     if "expected_jobs" in values:
         jobs = values["expected_jobs"]
         if jobs in ("", None):
@@ -107,7 +134,10 @@ def _clean(store: Store, values: dict[str, Any]) -> dict[str, Any]:
         if values["category"] not in CATEGORIES:
             raise ProjectError(f"项目类别应为：{'、'.join(CATEGORIES)}")
         out["category"] = values["category"]
-    for key, catalogue_key, label in (("directions", "focus_directions", "重点招商方向"), ("ways", "promotion_ways", "招商方式")):
+    for key, catalogue_key, label in (
+        ("directions", "focus_directions", "重点招商方向"),
+        ("ways", "promotion_ways", "招商方式"),
+    ):
         if key in values:
             ids = list(dict.fromkeys(values[key] or []))
             unknown = set(ids) - _catalogue_ids(store, catalogue_key)
@@ -119,7 +149,9 @@ def _clean(store: Store, values: dict[str, Any]) -> dict[str, Any]:
     if "is_provincial_major" in values:
         out["is_provincial_major"] = int(bool(values["is_provincial_major"]))
     if "tags" in values:
-        out["tags"] = json.dumps([t.strip() for t in values["tags"] or [] if t and t.strip()], ensure_ascii=False)
+        out["tags"] = json.dumps(
+            [t.strip() for t in values["tags"] or [] if t and t.strip()], ensure_ascii=False
+        )
     return out
 
 
@@ -132,10 +164,20 @@ def _check_items(store: Store, item_ids: Iterable[str]) -> list[str]:
 
 # -- create / update ---------------------------------------------------------------------
 def create_project(
-    store: Store, *, name: str, item_ids: Iterable[str] = (), investors: Iterable[tuple[str, str]] = (),
-    prefecture_key: str = "", county_key: str = "", park_key: str = "", stage: str = "线索",
-    stage_on: str | dt.date | None = None, stage_note: str = "", year: int | None = None,
-    now: dt.date | None = None, **fields: Any,
+    store: Store,
+    *,
+    name: str,
+    item_ids: Iterable[str] = (),
+    investors: Iterable[tuple[str, str]] = (),
+    prefecture_key: str = "",
+    county_key: str = "",
+    park_key: str = "",
+    stage: str = "线索",
+    stage_on: str | dt.date | None = None,
+    stage_note: str = "",
+    year: int | None = None,
+    now: dt.date | None = None,
+    **fields: Any,
 ) -> str:
     """Create a project (stage 线索 unless told) with a fresh code; returns its id."""
     now = now or today()
@@ -150,10 +192,15 @@ def create_project(
         project_id = store.insert("projects", values)
         set_items(store, project_id, items)
         set_investors(store, project_id, investors)
-        store.insert("project_stages", {
-            "project_id": project_id, "stage": "线索", "changed_on": (parse_date(stage_on) if stage_on else now).isoformat(),
-            "note": stage_note.strip() if stage == "线索" else "",
-        })
+        store.insert(
+            "project_stages",
+            {
+                "project_id": project_id,
+                "stage": "线索",
+                "changed_on": (parse_date(stage_on) if stage_on else now).isoformat(),
+                "note": stage_note.strip() if stage == "线索" else "",
+            },
+        )
         if stage != "线索":
             stages.change_stage(store, project_id, stage, stage_note, stage_on, now=now)
     return project_id
@@ -171,7 +218,11 @@ def update_project(store: Store, project_id: str, **changes: Any) -> dict[str, A
             set_items(store, project_id, _check_items(store, changes["item_ids"]))
         if "investors" in changes:
             set_investors(store, project_id, changes["investors"])
-        return store.update("projects", project_id, values) if values else store.get("projects", project_id)
+        return (
+            store.update("projects", project_id, values)
+            if values
+            else store.get("projects", project_id)
+        )
 
 
 def delete_project(store: Store, project_id: str) -> None:
@@ -185,7 +236,8 @@ def set_items(store: Store, project_id: str, item_ids: Iterable[str]) -> None:
     wanted = list(dict.fromkeys(item_ids))
     with store.transaction():
         existing = store.query(
-            "SELECT id, item_id FROM project_items WHERE project_id = ? AND deleted = 0", (project_id,)
+            "SELECT id, item_id FROM project_items WHERE project_id = ? AND deleted = 0",
+            (project_id,),
         )
         have = {r["item_id"]: r["id"] for r in existing}
         for item_id, row_id in have.items():
@@ -208,7 +260,8 @@ def set_investors(store: Store, project_id: str, investors: Iterable[tuple[str, 
             if not store.get("companies", company_id):
                 raise ProjectError("投资方企业不存在或已删除")
         existing = store.query(
-            "SELECT id, company_id, role FROM project_investors WHERE project_id = ? AND deleted = 0", (project_id,)
+            "SELECT id, company_id, role FROM project_investors WHERE project_id = ? AND deleted = 0",
+            (project_id,),
         )
         have = {r["company_id"]: r for r in existing}
         for company_id, row in have.items():
@@ -218,7 +271,10 @@ def set_investors(store: Store, project_id: str, investors: Iterable[tuple[str, 
                 store.update("project_investors", row["id"], {"role": wanted[company_id]})
         for company_id, role in wanted.items():
             if company_id not in have:
-                store.insert("project_investors", {"project_id": project_id, "company_id": company_id, "role": role})
+                store.insert(
+                    "project_investors",
+                    {"project_id": project_id, "company_id": company_id, "role": role},
+                )
 
 
 def add_investor(store: Store, project_id: str, company_id: str, role: str = "意向") -> None:
@@ -229,8 +285,15 @@ def add_investor(store: Store, project_id: str, company_id: str, role: str = "�
 
 # -- transfer (流转) ---------------------------------------------------------------------
 def transfer(
-    store: Store, project_id: str, *, reason: str, prefecture_key: str = "", county_key: str = "",
-    park_key: str = "", decided_by: str = "", on: str | dt.date | None = None,
+    store: Store,
+    project_id: str,
+    *,
+    reason: str,
+    prefecture_key: str = "",
+    county_key: str = "",
+    park_key: str = "",
+    decided_by: str = "",
+    on: str | dt.date | None = None,
 ) -> str:
     """Move a project to another 州市/县/园区; the history row keeps where it came from and why.
     The code stays (it is the project's identity), stages, funds and visits stay attached."""
@@ -248,14 +311,23 @@ def transfer(
         before = {k: project[k] for k in LOCATION_FIELDS}
         if before == target:
             raise ProjectError("流转去向与当前所在地相同")
-        row_id = store.insert("project_transfers", {
-            "project_id": project_id, "transferred_on": day.isoformat(), "reason": reason,
-            "decided_by": (decided_by or "").strip(),
-            **{f"from_{k}": v for k, v in before.items()}, **{f"to_{k}": v for k, v in target.items()},
-        })
+        row_id = store.insert(
+            "project_transfers",
+            {
+                "project_id": project_id,
+                "transferred_on": day.isoformat(),
+                "reason": reason,
+                "decided_by": (decided_by or "").strip(),
+                **{f"from_{k}": v for k, v in before.items()},
+                **{f"to_{k}": v for k, v in target.items()},
+            },
+        )
         store.update("projects", project_id, target)
-        if target["prefecture_code"] != before["prefecture_code"]:  # the receiving 州市 must see it (sync 共享)
+        if (
+            target["prefecture_code"] != before["prefecture_code"]
+        ):  # the receiving 州市 must see it (sync 共享)
             from zsapp.sync.shares import share_transferred_project
+
             share_transferred_project(store, project_id, target["prefecture_code"])
         return row_id
 
@@ -268,7 +340,11 @@ def transfers(store: Store, project_id: str) -> list[dict[str, Any]]:
     for row in rows:
         for side in ("from", "to"):
             park = parks.get_park(store, row[f"{side}_park_id"])
-            row[f"{side}_text"] = location_text(row[f"{side}_prefecture_code"], row[f"{side}_county_code"], park["name"] if park else "")
+            row[f"{side}_text"] = location_text(
+                row[f"{side}_prefecture_code"],
+                row[f"{side}_county_code"],
+                park["name"] if park else "",
+            )
     return rows
 
 
@@ -284,7 +360,9 @@ def find_project(store: Store, key: str) -> dict[str, Any]:
     row = store.get("projects", key) if key else None
     if row:
         return row
-    row = store.query_one("SELECT * FROM projects WHERE deleted = 0 AND upper(code) = upper(?)", (key,))
+    row = store.query_one(
+        "SELECT * FROM projects WHERE deleted = 0 AND upper(code) = upper(?)", (key,)
+    )
     if row:
         return row
     row = store.query_one(
@@ -342,14 +420,35 @@ def get_project(store: Store, key: str, *, now: dt.date | None = None) -> dict[s
     current = stages.current(store, pid) or {}
     precheck = admission.evaluate(store, pid)
     doc = catalogue.document(store)
-    names = {e["id"]: e["name"] for k in ("focus_directions", "promotion_ways", "project_sources") for e in doc.get(k, [])}
+    names = {
+        e["id"]: e["name"]
+        for k in ("focus_directions", "promotion_ways", "project_sources")
+        for e in doc.get(k, [])
+    }
     derived = status.stalled_info(store, pid, now=now)
     return {
-        **{k: project[k] for k in (
-            "id", "code", "name", "summary", "construction_content", "prefecture_code", "county_code", "park_id",
-            "total_investment_wan", "land_mu", "tax_per_mu_wan", "expected_jobs", "category", "source_id",
-            "owner_officer", "leader", "notes",
-        )},
+        **{
+            k: project[k]
+            for k in (
+                "id",
+                "code",
+                "name",
+                "summary",
+                "construction_content",
+                "prefecture_code",
+                "county_code",
+                "park_id",
+                "total_investment_wan",
+                "land_mu",
+                "tax_per_mu_wan",
+                "expected_jobs",
+                "category",
+                "source_id",
+                "owner_officer",
+                "leader",
+                "notes",
+            )
+        },
         "is_provincial_major": bool(project["is_provincial_major"]),
         "former_codes": json_list(project["former_codes"]),
         "tags": json_list(project["tags"]),
@@ -360,13 +459,16 @@ def get_project(store: Store, key: str, *, now: dt.date | None = None) -> dict[s
         "way_names": [names.get(i, i) for i in json_list(project["ways"])],
         "source_name": names.get(project["source_id"], ""),
         "total_investment_yi": (Decimal(project["total_investment_wan"]) / 10000).normalize()
-        if project["total_investment_wan"] is not None else None,
+        if project["total_investment_wan"] is not None
+        else None,
         "intensity_wan_per_mu": decimal_text(intensity(project)),
         "is_big": (project["total_investment_wan"] or 0) >= BIG_PROJECT_WAN,
         "prefecture": prefecture_name(project["prefecture_code"]),
         "county": county_name(project["county_code"]),
         "park": park["name"] if park else "",
-        "location": location_text(project["prefecture_code"], project["county_code"], park["name"] if park else ""),
+        "location": location_text(
+            project["prefecture_code"], project["county_code"], park["name"] if park else ""
+        ),
         "stage": current.get("stage", ""),
         "stage_on": current.get("changed_on", ""),
         "stage_history": stages.history(store, pid),
@@ -378,8 +480,15 @@ def get_project(store: Store, key: str, *, now: dt.date | None = None) -> dict[s
         "transfers": transfers(store, pid),
         "visits": visits(store, pid),
         "precheck": precheck.as_json(),
-        "overrides": [o | {"rule": next((r.label for r in precheck.rules if r.rule_id == o["rule_id"]), o["rule_id"])}
-                      for o in admission.overrides(store, pid)],
+        "overrides": [
+            o
+            | {
+                "rule": next(
+                    (r.label for r in precheck.rules if r.rule_id == o["rule_id"]), o["rule_id"]
+                )
+            }
+            for o in admission.overrides(store, pid)
+        ],
         **derived,
     }
 
@@ -389,13 +498,18 @@ def search_projects(store: Store, query: str, limit: int = 50) -> list[dict[str,
     if not hits:
         return []
     ids = [h.entity_id for h in hits]
-    rows = {r["id"]: r for r in store.query(
-        f"SELECT p.id, p.code, p.name, ps.stage FROM projects p LEFT JOIN project_status ps ON ps.project_id = p.id "
-        f"WHERE p.deleted = 0 AND p.id IN ({','.join('?' * len(ids))})", ids,
-    )}
+    rows = {
+        r["id"]: r
+        for r in store.query(
+            f"SELECT p.id, p.code, p.name, ps.stage FROM projects p LEFT JOIN project_status ps ON ps.project_id = p.id "
+            f"WHERE p.deleted = 0 AND p.id IN ({','.join('?' * len(ids))})",
+            ids,
+        )
+    }
     return [
         {**rows[h.entity_id], "matched": h.matched, "matched_field": h.field, "score": h.score}
-        for h in hits if h.entity_id in rows
+        for h in hits
+        if h.entity_id in rows
     ]
 
 
@@ -412,7 +526,8 @@ def documents(store: Store, project: dict[str, Any]) -> list[search.Document]:
     docs += [search.Document(pid, "former_code", c, 35) for c in json_list(project["former_codes"])]
     for inv in store.query(
         "SELECT c.name, c.short_name FROM project_investors pi JOIN companies c ON c.id = pi.company_id "
-        "WHERE pi.project_id = ? AND pi.deleted = 0 AND c.deleted = 0", (pid,),
+        "WHERE pi.project_id = ? AND pi.deleted = 0 AND c.deleted = 0",
+        (pid,),
     ):
         docs.append(search.Document(pid, "investor", inv["name"], 12))
         if inv["short_name"]:
@@ -440,7 +555,7 @@ SORTS = {
     "code": "p.code",
     "name": "p.name",
     "stage": "CASE ps.stage WHEN '线索' THEN 0 WHEN '在谈' THEN 1 WHEN '签约' THEN 2 WHEN '开工' THEN 3 "
-             "WHEN '投产' THEN 4 WHEN '停滞' THEN 5 WHEN '终止' THEN 6 ELSE 7 END",
+    "WHEN '投产' THEN 4 WHEN '停滞' THEN 5 WHEN '终止' THEN 6 ELSE 7 END",
     "prefecture": "p.prefecture_code",
     "park": "pk.name",
     "investment": "coalesce(p.total_investment_wan, -1)",
@@ -465,7 +580,7 @@ def _where(store: Store, f: ProjectFilter, now: dt.date | None) -> tuple[str, di
     params: dict[str, Any] = {"cutoff": stalled_cutoff(store, now)}
     if f.query.strip():
         ids = [h.entity_id for h in search.search(store.conn, INDEX, f.query, 1000)]
-        clauses.append(f"p.id IN (SELECT value FROM json_each(:ids))")
+        clauses.append("p.id IN (SELECT value FROM json_each(:ids))")
         params["ids"] = json.dumps(ids)
     if f.stage:
         clauses.append("ps.stage = :stage")
@@ -477,7 +592,9 @@ def _where(store: Store, f: ProjectFilter, now: dt.date | None) -> tuple[str, di
         clauses.append("p.park_id = :park")
         params["park"] = f.park_id
     if f.item_id:
-        clauses.append("EXISTS (SELECT 1 FROM project_items i WHERE i.project_id = p.id AND i.deleted = 0 AND i.item_id = :item)")
+        clauses.append(
+            "EXISTS (SELECT 1 FROM project_items i WHERE i.project_id = p.id AND i.deleted = 0 AND i.item_id = :item)"
+        )
         params["item"] = f.item_id
     if f.industry_id:
         clauses.append(
@@ -505,14 +622,18 @@ def _where(store: Store, f: ProjectFilter, now: dt.date | None) -> tuple[str, di
 
 # project_status is the derived per-project index (current stage, last activity, 预审),
 # kept by change hooks; status.ensure() fills rows missing for any reason before listing.
-_LIST_FROM = (
-    "FROM projects p JOIN project_status ps ON ps.project_id = p.id LEFT JOIN parks pk ON pk.id = p.park_id"
-)
+_LIST_FROM = "FROM projects p JOIN project_status ps ON ps.project_id = p.id LEFT JOIN parks pk ON pk.id = p.park_id"
 
 
 def list_projects(
-    store: Store, f: ProjectFilter | None = None, *, sort: str = "updated", descending: bool = True,
-    limit: int = 100, offset: int = 0, now: dt.date | None = None,
+    store: Store,
+    f: ProjectFilter | None = None,
+    *,
+    sort: str = "updated",
+    descending: bool = True,
+    limit: int = 100,
+    offset: int = 0,
+    now: dt.date | None = None,
 ) -> list[dict[str, Any]]:
     from zsapp.projects import status
 
@@ -535,7 +656,9 @@ def list_projects(
     return rows
 
 
-def count_projects(store: Store, f: ProjectFilter | None = None, *, now: dt.date | None = None) -> int:
+def count_projects(
+    store: Store, f: ProjectFilter | None = None, *, now: dt.date | None = None
+) -> int:
     from zsapp.projects import status
 
     status.ensure(store)
@@ -556,8 +679,13 @@ def draft_from_item(store: Store, item_id: str) -> dict[str, Any]:
         summary += f"拟引进产品与业态：{terms}。"
     directions = ["D3"] if any(k in item.industry for k in doc.get("key_clusters", [])) else []
     return {
-        "name": f"{item.name}招商项目", "summary": summary, "item_ids": [item.id], "directions": directions,
-        "prefecture_key": me.prefecture, "park_key": me.park, "owner_officer": me.name,
+        "name": f"{item.name}招商项目",
+        "summary": summary,
+        "item_ids": [item.id],
+        "directions": directions,
+        "prefecture_key": me.prefecture,
+        "park_key": me.park,
+        "owner_officer": me.name,
     }
 
 
@@ -567,12 +695,19 @@ def draft_from_company(store: Store, company_id: str) -> dict[str, Any]:
     if not company:
         raise ProjectError("企业不存在或已删除")
     me = profile.get_profile(store)
-    item_ids = [r["item_id"] for r in store.query(
-        "SELECT item_id FROM company_items WHERE company_id = ? AND deleted = 0", (company_id,)
-    )]
+    item_ids = [
+        r["item_id"]
+        for r in store.query(
+            "SELECT item_id FROM company_items WHERE company_id = ? AND deleted = 0", (company_id,)
+        )
+    ]
     return {
-        "name": f"{company['short_name'] or company['name']}投资项目", "summary": "", "item_ids": item_ids,
-        "investors": [(company_id, "意向")], "prefecture_key": me.prefecture, "park_key": me.park,
+        "name": f"{company['short_name'] or company['name']}投资项目",
+        "summary": "",
+        "item_ids": item_ids,
+        "investors": [(company_id, "意向")],
+        "prefecture_key": me.prefecture,
+        "park_key": me.park,
         "owner_officer": me.name,
     }
 
@@ -580,4 +715,9 @@ def draft_from_company(store: Store, company_id: str) -> dict[str, Any]:
 def draft_defaults(store: Store) -> dict[str, Any]:
     """A blank project form: the officer's own 州市/园区 and name prefilled."""
     me = profile.get_profile(store)
-    return {"name": "", "prefecture_key": me.prefecture, "park_key": me.park, "owner_officer": me.name}
+    return {
+        "name": "",
+        "prefecture_key": me.prefecture,
+        "park_key": me.park,
+        "owner_officer": me.name,
+    }

@@ -7,17 +7,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from zsapp.store import Store
 from zsapp.projects.common import ProjectNotFound, json_list, today
+from zsapp.store import Store
 
 SCORES = {
-    "same_item": 100, "same_industry": 50, "fortune500": 40, "leader": 25, "specialized_giant": 20,
-    "single_champion": 20, "contact_90": 15, "contact_365": 5,
+    "same_item": 100,
+    "same_industry": 50,
+    "fortune500": 40,
+    "leader": 25,
+    "specialized_giant": 20,
+    "single_champion": 20,
+    "contact_90": 15,
+    "contact_365": 5,
 }
 LEADER_TAGS = ("龙头", "链主", "龙头企业")
 
 
-def recommend(store: Store, project_id: str, limit: int = 30, *, now: dt.date | None = None) -> dict[str, Any]:
+def recommend(
+    store: Store, project_id: str, limit: int = 30, *, now: dt.date | None = None
+) -> dict[str, Any]:
     if not store.get("projects", project_id):
         raise ProjectNotFound("找不到该项目")
     now = now or today()
@@ -48,8 +56,14 @@ def recommend(store: Store, project_id: str, limit: int = 30, *, now: dt.date | 
     ranked, excluded = [], []
     for row in rows:
         if row["is_dishonest"]:
-            excluded.append({"company_id": row["id"], "name": row["name"],
-                             "reason": "已列入失信惩戒清单" + (f"（{row['dishonest_date']}）" if row["dishonest_date"] else "")})
+            excluded.append(
+                {
+                    "company_id": row["id"],
+                    "name": row["name"],
+                    "reason": "已列入失信惩戒清单"
+                    + (f"（{row['dishonest_date']}）" if row["dishonest_date"] else ""),
+                }
+            )
             continue
         reasons, score = [], 0
         if row["same_item"]:
@@ -77,13 +91,21 @@ def recommend(store: Store, project_id: str, limit: int = 30, *, now: dt.date | 
             elif idle <= 365:
                 score += SCORES["contact_365"]
                 reasons.append(f"一年内联系（{row['last_contact']}）")
-        ranked.append({
-            "company_id": row["id"], "name": row["name"], "score": score, "reasons": reasons,
-            "via": row["via"] or "", "last_contact": row["last_contact"] or "",
-        })
-    ranked.sort(key=lambda r: (
-        -r["score"],
-        -(dt.date.fromisoformat(r["last_contact"]).toordinal() if r["last_contact"] else 0),
-        r["name"],
-    ))
+        ranked.append(
+            {
+                "company_id": row["id"],
+                "name": row["name"],
+                "score": score,
+                "reasons": reasons,
+                "via": row["via"] or "",
+                "last_contact": row["last_contact"] or "",
+            }
+        )
+    ranked.sort(
+        key=lambda r: (
+            -r["score"],
+            -(dt.date.fromisoformat(r["last_contact"]).toordinal() if r["last_contact"] else 0),
+            r["name"],
+        )
+    )
     return {"project_id": project_id, "companies": ranked[:limit], "excluded_dishonest": excluded}

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from zsapp.store import Store
 from zsapp.projects.common import ProjectError, ProjectNotFound, parse_date, today
+from zsapp.store import Store
 
 PIPELINE = ("线索", "在谈", "签约", "开工", "投产")
 HOLDS = ("停滞", "终止")
@@ -45,8 +45,13 @@ def current_stage(store: Store, project_id: str) -> str:
 
 
 def change_stage(
-    store: Store, project_id: str, stage: str, note: str = "", on: str | dt.date | None = None,
-    *, now: dt.date | None = None,
+    store: Store,
+    project_id: str,
+    stage: str,
+    note: str = "",
+    on: str | dt.date | None = None,
+    *,
+    now: dt.date | None = None,
 ) -> str:
     """Record a stage change; returns the new history row id."""
     from zsapp.projects import admission
@@ -74,6 +79,12 @@ def change_stage(
                     f"准入预审有“不通过”的规则，项目不能进入“{stage}”阶段。"
                     f"请先记录放行决定（理由与决策人，如集体决策）。{rules}"
                 )
-        return store.insert("project_stages", {
-            "project_id": project_id, "stage": stage, "changed_on": day.isoformat(), "note": (note or "").strip(),
-        })
+        return store.insert(
+            "project_stages",
+            {
+                "project_id": project_id,
+                "stage": stage,
+                "changed_on": day.isoformat(),
+                "note": (note or "").strip(),
+            },
+        )

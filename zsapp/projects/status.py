@@ -10,9 +10,9 @@ import datetime as dt
 from typing import Any
 
 from zsapp import search
-from zsapp.store import Store, on_record_change
 from zsapp.projects import stages
 from zsapp.projects.common import hlc_date, today
+from zsapp.store import Store, on_record_change
 
 _ACTIVITY_SQL = """
 SELECT max(d) FROM (
@@ -28,7 +28,7 @@ SELECT max(d) FROM (
 
 def refresh(store: Store, project_id: str) -> None:
     from zsapp.projects import admission
-    from zsapp.projects.projects import INDEX, documents
+    from zsapp.projects.projects import INDEX
 
     project = store.get("projects", project_id, include_deleted=True)
     if not project or project["deleted"]:
@@ -45,7 +45,15 @@ def refresh(store: Store, project_id: str) -> None:
         "stage = excluded.stage, "
         "stage_on = excluded.stage_on, last_activity_on = excluded.last_activity_on, "
         "admission = excluded.admission, blocking = excluded.blocking",
-        (project_id, project["owner_officer"], current["stage"], current["changed_on"], last, precheck.summary, int(bool(precheck.blocking))),
+        (
+            project_id,
+            project["owner_officer"],
+            current["stage"],
+            current["changed_on"],
+            last,
+            precheck.summary,
+            int(bool(precheck.blocking)),
+        ),
     )
 
 
@@ -78,19 +86,27 @@ def refresh_all(store: Store) -> None:
     """Mark every project's 预审 summary stale (e.g. after thresholds or the keyword list
     changed). One cheap UPDATE, however many rows sync brings in; :func:`ensure` recomputes
     them once, before the next list or dashboard. The stage gate never uses this cache."""
-    store.conn.execute("UPDATE project_status SET admission = ? WHERE admission <> ?", (STALE, STALE))
+    store.conn.execute(
+        "UPDATE project_status SET admission = ? WHERE admission <> ?", (STALE, STALE)
+    )
 
 
 def ensure(store: Store) -> int:
     """Compute status rows missing for live projects (e.g. a database from before the hooks)."""
     live = store.scalar("SELECT count(*) FROM projects WHERE deleted = 0")
-    stale = [r["project_id"] for r in store.query("SELECT project_id FROM project_status WHERE admission = ?", (STALE,))]
+    stale = [
+        r["project_id"]
+        for r in store.query("SELECT project_id FROM project_status WHERE admission = ?", (STALE,))
+    ]
     if live == store.scalar("SELECT count(*) FROM project_status") and not stale:
         return 0  # rows exist for live projects only, so equal counts mean nothing is missing
-    missing = stale + [r["id"] for r in store.query(
-        "SELECT p.id FROM projects p LEFT JOIN project_status s ON s.project_id = p.id "
-        "WHERE p.deleted = 0 AND s.project_id IS NULL"
-    )]
+    missing = stale + [
+        r["id"]
+        for r in store.query(
+            "SELECT p.id FROM projects p LEFT JOIN project_status s ON s.project_id = p.id "
+            "WHERE p.deleted = 0 AND s.project_id IS NULL"
+        )
+    ]
     if missing:
         with store.transaction():
             for pid in missing:
@@ -101,12 +117,16 @@ def ensure(store: Store) -> int:
 def stalled_info(store: Store, project_id: str, *, now: dt.date | None = None) -> dict[str, Any]:
     from zsapp.projects.projects import stalled_days
 
-    row = store.query_one("SELECT last_activity_on FROM project_status WHERE project_id = ?", (project_id,))
+    row = store.query_one(
+        "SELECT last_activity_on FROM project_status WHERE project_id = ?", (project_id,)
+    )
     last = row["last_activity_on"] if row else ""
     days = stalled_days(store)
     stage = stages.current_stage(store, project_id)
     idle = max(0, ((now or today()) - dt.date.fromisoformat(last)).days) if last else None
-    stalled = stage == "停滞" or (stage not in ("投产", "终止") and idle is not None and idle > days)
+    stalled = stage == "停滞" or (
+        stage not in ("投产", "终止") and idle is not None and idle > days
+    )
     return {"last_activity_on": last, "idle_days": idle, "stalled": stalled, "stalled_days": days}
 
 
@@ -124,11 +144,18 @@ def _by_project_column(table: str, reindex_too: bool = False):
             refresh(store, row["project_id"])
             if reindex_too:
                 reindex(store, row["project_id"])
+
     hook.__name__ = f"_on_{table}"
     return hook
 
 
-for _table in ("project_items", "project_stages", "project_funds", "admission_overrides", "visit_projects"):
+for _table in (
+    "project_items",
+    "project_stages",
+    "project_funds",
+    "admission_overrides",
+    "visit_projects",
+):
     on_record_change(_table)(_by_project_column(_table))
 on_record_change("project_investors")(_by_project_column("project_investors", reindex_too=True))
 
@@ -136,7 +163,8 @@ on_record_change("project_investors")(_by_project_column("project_investors", re
 @on_record_change("visits")
 def _on_visit(store: Store, row_id: str) -> None:
     for row in store.query(
-        "SELECT DISTINCT project_id FROM visit_projects WHERE visit_id = ? AND project_id <> ''", (row_id,)
+        "SELECT DISTINCT project_id FROM visit_projects WHERE visit_id = ? AND project_id <> ''",
+        (row_id,),
     ):
         refresh(store, row["project_id"])
 
@@ -145,7 +173,8 @@ def _on_visit(store: Store, row_id: str) -> None:
 def _on_company(store: Store, row_id: str) -> None:
     # 失信 flag and name feed the pre-check (rule 4) and the project search (investor names).
     for row in store.query(
-        "SELECT DISTINCT project_id FROM project_investors WHERE company_id = ? AND deleted = 0", (row_id,)
+        "SELECT DISTINCT project_id FROM project_investors WHERE company_id = ? AND deleted = 0",
+        (row_id,),
     ):
         refresh(store, row["project_id"])
         reindex(store, row["project_id"])

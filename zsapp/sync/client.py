@@ -10,6 +10,7 @@ Rules (docs/sync.md):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -17,9 +18,10 @@ import sqlite3
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
@@ -89,7 +91,7 @@ def _lock_for(store: Store) -> threading.Lock:
 
 
 def now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def get_config(store: Store) -> dict[str, Any] | None:
@@ -107,7 +109,10 @@ def synced_tables(store: Store) -> dict[str, set[str]]:
     if cached is not None:
         return cached
     out: dict[str, set[str]] = {}
-    names = [r[0] for r in store.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+    names = [
+        r[0]
+        for r in store.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    ]
     for name in names:
         if name.startswith("sqlite_") or name in p.LOCAL_ONLY_TABLES:
             continue
@@ -136,7 +141,9 @@ def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
     return ctx
 
 
-def _make_http(url: str, ca_file: str | None, transport: httpx.BaseTransport | None, timeout: float) -> httpx.Client:
+def _make_http(
+    url: str, ca_file: str | None, transport: httpx.BaseTransport | None, timeout: float
+) -> httpx.Client:
     kwargs: dict[str, Any] = {"timeout": timeout}
     if transport is not None:
         kwargs["transport"] = transport
@@ -147,8 +154,16 @@ def _make_http(url: str, ca_file: str | None, transport: httpx.BaseTransport | N
     return httpx.Client(base_url=url.rstrip("/"), **kwargs)
 
 
-def _request(http: httpx.Client, method: str, path: str, data: Any = None, token: str | None = None,
-             raw: bytes | None = None, params: dict | None = None, headers: dict | None = None) -> Any:
+def _request(
+    http: httpx.Client,
+    method: str,
+    path: str,
+    data: Any = None,
+    token: str | None = None,
+    raw: bytes | None = None,
+    params: dict | None = None,
+    headers: dict | None = None,
+) -> Any:
     hdrs = {p.HEADER_PROTOCOL: str(p.PROTOCOL_VERSION), p.HEADER_APP: __version__}
     if token:
         hdrs["Authorization"] = f"Bearer {token}"
@@ -164,8 +179,12 @@ def _request(http: httpx.Client, method: str, path: str, data: Any = None, token
         raise OfflineError("连接服务器超时（离线），本机数据不受影响，稍后自动重试") from exc
     except httpx.RequestError as exc:
         if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "certificate verify failed" in str(exc):
-            raise SyncError("服务器证书验证失败：请核对服务器地址；单位自建 CA 时请指定 CA 证书文件（--ca）") from exc
-        raise OfflineError("无法连接服务器或连接中断（离线），本机数据不受影响，稍后自动重试") from exc
+            raise SyncError(
+                "服务器证书验证失败：请核对服务器地址；单位自建 CA 时请指定 CA 证书文件（--ca）"
+            ) from exc
+        raise OfflineError(
+            "无法连接服务器或连接中断（离线），本机数据不受影响，稍后自动重试"
+        ) from exc
     status = response.status_code
     message = ""
     if status >= 400:
@@ -194,23 +213,46 @@ def _request(http: httpx.Client, method: str, path: str, data: Any = None, token
         raise ServerError("服务器响应不完整（连接中断），稍后自动重试") from exc
 
 
-def enroll(store: Store, url: str, code: str, ca_file: str | None = None, device_name: str = "",
-           transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
+def enroll(
+    store: Store,
+    url: str,
+    code: str,
+    ca_file: str | None = None,
+    device_name: str = "",
+    transport: httpx.BaseTransport | None = None,
+) -> dict[str, Any]:
     url = url.strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise SyncError("服务器地址应以 http:// 或 https:// 开头")
     if ca_file and not Path(ca_file).is_file():
         raise SyncError(f"找不到证书文件 {ca_file}")
-    next_seq = (store.scalar("SELECT min(seq) FROM outbox") or
-                (store.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'") or 0) + 1)
+    next_seq = (
+        store.scalar("SELECT min(seq) FROM outbox")
+        or (store.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'") or 0) + 1
+    )
     with _make_http(url, ca_file, transport, 30) as http:
-        result = _request(http, "POST", "/v1/enroll", {
-            "code": code, "device_id": store.device_id, "device_name": device_name, "next_seq": next_seq,
-            "app_version": __version__,
-        })
+        result = _request(
+            http,
+            "POST",
+            "/v1/enroll",
+            {
+                "code": code,
+                "device_id": store.device_id,
+                "device_name": device_name,
+                "next_seq": next_seq,
+                "app_version": __version__,
+            },
+        )
     officer = result["officer"]
-    config = {"server": url, "token": result["token"], "ca_file": ca_file, "officer": officer["name"],
-              "unit": officer["unit"], "role": officer["role"], "enrolled_at": now_iso()}
+    config = {
+        "server": url,
+        "token": result["token"],
+        "ca_file": ca_file,
+        "officer": officer["name"],
+        "unit": officer["unit"],
+        "role": officer["role"],
+        "enrolled_at": now_iso(),
+    }
     store.set_setting(CONFIG_KEY, config)
     return {k: v for k, v in config.items() if k != "token"} | {"device_id": store.device_id}
 
@@ -232,14 +274,23 @@ def _observe(store: Store, hlc: str) -> None:
 
 
 class SyncClient:
-    def __init__(self, store: Store, transport: httpx.BaseTransport | None = None, http: httpx.Client | None = None,
-                 timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        transport: httpx.BaseTransport | None = None,
+        http: httpx.Client | None = None,
+        timeout: float = 30.0,
+    ) -> None:
         self.store = store
         self.config = get_config(store)
         if not self.config:
-            raise NotEnrolled("本设备尚未登记到省招商办服务器，请先登记（zsapp sync enroll URL CODE）")
+            raise NotEnrolled(
+                "本设备尚未登记到省招商办服务器，请先登记（zsapp sync enroll URL CODE）"
+            )
         self._own_http = http is None
-        self.http = http or _make_http(self.config["server"], self.config.get("ca_file"), transport, timeout)
+        self.http = http or _make_http(
+            self.config["server"], self.config.get("ca_file"), transport, timeout
+        )
         self.tables = synced_tables(store)
         # A larger page cache for this connection: initial snapshots upsert ~100k keys.
         store.execute("PRAGMA cache_size = -65536")
@@ -248,7 +299,7 @@ class SyncClient:
         if self._own_http:
             self.http.close()
 
-    def __enter__(self) -> "SyncClient":
+    def __enter__(self) -> SyncClient:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -270,10 +321,14 @@ class SyncClient:
         if not lock.acquire(timeout=120):
             raise SyncError("另一个同步正在进行，请稍后")
         started = time.perf_counter()
-        log_id = self.store.execute("INSERT INTO sync_log (started_at) VALUES (?)", (now_iso(),)).lastrowid
+        log_id = self.store.execute(
+            "INSERT INTO sync_log (started_at) VALUES (?)", (now_iso(),)
+        ).lastrowid
         result = SyncResult()
         try:
-            hello = self.call("POST", "/v1/hello", {"now_ms": wall_clock_ms(), "device_id": self.store.device_id})
+            hello = self.call(
+                "POST", "/v1/hello", {"now_ms": wall_clock_ms(), "device_id": self.store.device_id}
+            )
             self._check_clock(hello, result)
             self._check_sequence(hello)
             self._apply_pending_extras()
@@ -288,17 +343,32 @@ class SyncClient:
                 (now_iso(), result.pushed, result.pulled, result.conflicts, log_id),
             )
             self.store.set_setting("sync.last", {"at": now_iso(), **result.as_json()})
-            try:
-                self.call("POST", "/v1/done", {"pushed": result.pushed, "pulled": result.pulled,
-                                               "conflicts": result.conflicts}, retry=False)
-            except SyncError:
-                pass
+            with contextlib.suppress(SyncError):
+                self.call(
+                    "POST",
+                    "/v1/done",
+                    {
+                        "pushed": result.pushed,
+                        "pulled": result.pulled,
+                        "conflicts": result.conflicts,
+                    },
+                    retry=False,
+                )
             return result
         except BaseException as exc:
             state = getattr(exc, "state", "error")
-            self.store.execute("UPDATE sync_log SET finished_at = ?, ok = 0, pushed = ?, pulled = ?, conflicts = ?, "
-                               "error = ? WHERE id = ?", (now_iso(), result.pushed, result.pulled, result.conflicts,
-                                                          f"[{state}] {exc}", log_id))
+            self.store.execute(
+                "UPDATE sync_log SET finished_at = ?, ok = 0, pushed = ?, pulled = ?, conflicts = ?, "
+                "error = ? WHERE id = ?",
+                (
+                    now_iso(),
+                    result.pushed,
+                    result.pulled,
+                    result.conflicts,
+                    f"[{state}] {exc}",
+                    log_id,
+                ),
+            )
             raise
         finally:
             lock.release()
@@ -315,7 +385,13 @@ class SyncClient:
             )
         officer = hello.get("officer") or {}
         if officer and officer != {k: self.config.get(k) for k in ("name", "unit", "role")}:
-            self.config.update({"officer": officer.get("name"), "unit": officer.get("unit"), "role": officer.get("role")})
+            self.config.update(
+                {
+                    "officer": officer.get("name"),
+                    "unit": officer.get("unit"),
+                    "role": officer.get("role"),
+                }
+            )
             self.store.set_setting(CONFIG_KEY, self.config)
 
     def _check_sequence(self, hello: dict[str, Any]) -> None:
@@ -329,8 +405,13 @@ class SyncClient:
             rows = self.store.execute("SELECT seq FROM outbox ORDER BY seq").fetchall()
             self.store.execute("UPDATE outbox SET seq = -seq")
             for i, (seq,) in enumerate(rows, start=1):
-                self.store.execute("UPDATE outbox SET seq = ? WHERE seq = ?", (server_last + i, -seq))
-            self.store.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'outbox'", (server_last + len(rows),))
+                self.store.execute(
+                    "UPDATE outbox SET seq = ? WHERE seq = ?", (server_last + i, -seq)
+                )
+            self.store.execute(
+                "UPDATE sqlite_sequence SET seq = ? WHERE name = 'outbox'",
+                (server_last + len(rows),),
+            )
 
     # -- push ----------------------------------------------------------------------------
     def push(self, result: SyncResult, progress: Progress | None = None) -> None:
@@ -339,27 +420,45 @@ class SyncClient:
         done = 0
         stop_at = store.scalar("SELECT max(seq) FROM outbox")  # edits made during sync go next time
         while stop_at is not None:
-            rows = store.query("SELECT seq, table_name, row_id, field, value, hlc FROM outbox WHERE seq <= ? "
-                               "ORDER BY seq LIMIT ?", (stop_at, p.PUSH_BATCH_OPS))
+            rows = store.query(
+                "SELECT seq, table_name, row_id, field, value, hlc FROM outbox WHERE seq <= ? "
+                "ORDER BY seq LIMIT ?",
+                (stop_at, p.PUSH_BATCH_OPS),
+            )
             if not rows:
                 break
             ops = []
             for r in rows:
                 if r["table_name"] in p.LOCAL_ONLY_TABLES:
                     continue
-                op = {"seq": r["seq"], "device": store.device_id, "t": r["table_name"], "id": r["row_id"],
-                      "f": r["field"], "v": json.loads(r["value"]) if r["value"] is not None else None, "h": r["hlc"],
-                      "b": self._base(r["table_name"], r["row_id"], r["field"])}
+                op = {
+                    "seq": r["seq"],
+                    "device": store.device_id,
+                    "t": r["table_name"],
+                    "id": r["row_id"],
+                    "f": r["field"],
+                    "v": json.loads(r["value"]) if r["value"] is not None else None,
+                    "h": r["hlc"],
+                    "b": self._base(r["table_name"], r["row_id"], r["field"]),
+                }
                 if r["field"] == "deleted":
                     if op["v"]:
-                        op["rb"] = {row["field"]: row["hlc"] for row in store.query(
-                            "SELECT field, hlc FROM sync_base WHERE table_name = ? AND row_id = ?",
-                            (r["table_name"], r["row_id"]))}
+                        op["rb"] = {
+                            row["field"]: row["hlc"]
+                            for row in store.query(
+                                "SELECT field, hlc FROM sync_base WHERE table_name = ? AND row_id = ?",
+                                (r["table_name"], r["row_id"]),
+                            )
+                        }
                 else:
                     op["db"] = self._base(r["table_name"], r["row_id"], "deleted")
                 ops.append(op)
-            batch = {"batch_id": f"{store.device_id}:{rows[0]['seq']}-{rows[-1]['seq']}",
-                     "from_seq": rows[0]["seq"], "to_seq": rows[-1]["seq"], "ops": ops}
+            batch = {
+                "batch_id": f"{store.device_id}:{rows[0]['seq']}-{rows[-1]['seq']}",
+                "from_seq": rows[0]["seq"],
+                "to_seq": rows[-1]["seq"],
+                "ops": ops,
+            }
             ack = self.call("POST", "/v1/push", batch)
             acked = int(ack["acked_seq"])
             with store.transaction():
@@ -373,12 +472,19 @@ class SyncClient:
                 raise ServerError("服务器未确认全部修改，稍后重试")
 
     def _base(self, table: str, row_id: str, field_name: str) -> str | None:
-        return self.store.scalar("SELECT hlc FROM sync_base WHERE table_name = ? AND row_id = ? AND field = ?",
-                                 (table, row_id, field_name))
+        return self.store.scalar(
+            "SELECT hlc FROM sync_base WHERE table_name = ? AND row_id = ? AND field = ?",
+            (table, row_id, field_name),
+        )
 
     # -- pull ----------------------------------------------------------------------------
-    def pull(self, result: SyncResult, progress: Progress | None = None, hello: dict | None = None,
-             limit: int | None = None) -> None:
+    def pull(
+        self,
+        result: SyncResult,
+        progress: Progress | None = None,
+        hello: dict | None = None,
+        limit: int | None = None,
+    ) -> None:
         store = self.store
         limit = limit or p.PULL_PAGE_ROWS
         cursors: dict[str, int] = store.get_setting(CURSORS_KEY, {}) or {}
@@ -393,11 +499,16 @@ class SyncClient:
                 conn = store.conn
                 conn.execute("PRAGMA defer_foreign_keys = ON")
                 for space in page.get("resnapshot", []):
-                    conn.execute("UPDATE sync_base SET space = 'resnap:' || space WHERE space = ?", (space,))
+                    conn.execute(
+                        "UPDATE sync_base SET space = 'resnap:' || space WHERE space = ?", (space,)
+                    )
                     resnap.add(space)
                     result.resnapshot.append(space)
                     cursors[space] = 0
-                pending = {(r[0], r[1], r[2]) for r in conn.execute("SELECT table_name, row_id, field FROM outbox")}
+                pending = {
+                    (r[0], r[1], r[2])
+                    for r in conn.execute("SELECT table_name, row_id, field FROM outbox")
+                }
                 new_conflicts = self.apply_rows(page["rows"], pending, merges)
                 result.conflicts += new_conflicts
                 cursors = {**cursors, **page["cursors"]}
@@ -420,8 +531,12 @@ class SyncClient:
             (key, json.dumps(value, ensure_ascii=False)),
         )
 
-    def apply_rows(self, rows: list[dict[str, Any]], pending: set[tuple[str, str, str]],
-                   merges: list[tuple[str, str, str]]) -> int:
+    def apply_rows(
+        self,
+        rows: list[dict[str, Any]],
+        pending: set[tuple[str, str, str]],
+        merges: list[tuple[str, str, str]],
+    ) -> int:
         """Apply pulled rows inside the caller's transaction; returns new open conflicts.
         Batched: one lookup of existing ids per table, executemany for inserts/versions."""
         store, conn = self.store, self.store.conn
@@ -441,8 +556,13 @@ class SyncClient:
             if table in self.tables:
                 for i in range(0, len(ids), 500):
                     chunk = ids[i : i + 500]
-                    found.update(conn.execute(f"SELECT id, updated_at FROM [{table}] WHERE id IN "
-                                              f"({','.join('?' * len(chunk))})", chunk).fetchall())
+                    found.update(
+                        conn.execute(
+                            f"SELECT id, updated_at FROM [{table}] WHERE id IN "
+                            f"({','.join('?' * len(chunk))})",
+                            chunk,
+                        ).fetchall()
+                    )
             existing[table] = found
         inserts: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
         touched: list[tuple[str, str]] = []
@@ -463,27 +583,43 @@ class SyncClient:
                     if hlc > top:
                         top = hlc
                 else:
-                    extra_rows.append((table, row_id, name, json.dumps(value, ensure_ascii=False), hlc))
+                    extra_rows.append(
+                        (table, row_id, name, json.dumps(value, ensure_ascii=False), hlc)
+                    )
             if not known:
                 continue
             current = existing[table].get(row_id)
             if current is None and row_id not in existing[table]:
-                full = {"id": row_id, "created_at": row.get("c") or top, "updated_at": top,
-                        "updated_by": p.hlc_node(top), **known}
-                if table == p.CONFLICTS_TABLE and not known.get("resolved") and not known.get("deleted"):
+                full = {
+                    "id": row_id,
+                    "created_at": row.get("c") or top,
+                    "updated_at": top,
+                    "updated_by": p.hlc_node(top),
+                    **known,
+                }
+                if (
+                    table == p.CONFLICTS_TABLE
+                    and not known.get("resolved")
+                    and not known.get("deleted")
+                ):
                     new_conflicts += 1
                 inserts.setdefault((table, tuple(full)), []).append(tuple(full.values()))
                 existing[table][row_id] = top
             else:
                 updated_at = max(current or "", top)
-                conn.execute(f"UPDATE [{table}] SET {', '.join(f'[{k}] = ?' for k in known)}, updated_at = ?, "
-                             "updated_by = ? WHERE id = ?", (*known.values(), updated_at, p.hlc_node(updated_at), row_id))
+                conn.execute(
+                    f"UPDATE [{table}] SET {', '.join(f'[{k}] = ?' for k in known)}, updated_at = ?, "
+                    "updated_by = ? WHERE id = ?",
+                    (*known.values(), updated_at, p.hlc_node(updated_at), row_id),
+                )
             touched.append((table, row_id))
             if table in p.MERGE_TABLES and known.get(p.MERGE_FIELD):
                 merges.append((table, row_id, known[p.MERGE_FIELD]))
         for (table, names), values in inserts.items():
-            sql = (f"INSERT INTO [{table}] ({', '.join(f'[{k}]' for k in names)}) "
-                   f"VALUES ({', '.join('?' for _ in names)})")
+            sql = (
+                f"INSERT INTO [{table}] ({', '.join(f'[{k}]' for k in names)}) "
+                f"VALUES ({', '.join('?' for _ in names)})"
+            )
             try:
                 conn.executemany(sql, values)
             except sqlite3.DatabaseError:
@@ -494,20 +630,27 @@ class SyncClient:
                         conn.execute(sql, value)
                     except sqlite3.DatabaseError:
                         rid = value[0]
-                        for name, v in zip(names, value):
+                        for name, v in zip(names, value, strict=False):
                             if name not in ("id", "created_at", "updated_at", "updated_by"):
-                                extra_rows.append((table, rid, name, json.dumps(v, ensure_ascii=False), value[2]))
+                                extra_rows.append(
+                                    (table, rid, name, json.dumps(v, ensure_ascii=False), value[2])
+                                )
                         touched.remove((table, rid))
         conn.executemany(
             "INSERT INTO field_versions (table_name, row_id, field, hlc) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (table_name, row_id, field) DO UPDATE SET hlc = excluded.hlc", version_rows)
+            "ON CONFLICT (table_name, row_id, field) DO UPDATE SET hlc = excluded.hlc",
+            version_rows,
+        )
         conn.executemany(
             "INSERT INTO sync_extra (table_name, row_id, field, value, hlc) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT DO UPDATE SET value = excluded.value, hlc = excluded.hlc", extra_rows)
+            "ON CONFLICT DO UPDATE SET value = excluded.value, hlc = excluded.hlc",
+            extra_rows,
+        )
         conn.executemany(
             "INSERT INTO sync_base (table_name, row_id, field, hlc, space) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (table_name, row_id, field) DO UPDATE SET hlc = excluded.hlc, space = excluded.space",
-            base_rows)
+            base_rows,
+        )
         for table, row_id in touched:
             store.run_change_hooks(table, row_id)
         if max_hlc:
@@ -520,10 +663,15 @@ class SyncClient:
         store = self.store
         with store.transaction():
             for space in spaces:
-                gone = store.query("SELECT DISTINCT table_name, row_id FROM sync_base WHERE space = ?", (f"resnap:{space}",))
+                gone = store.query(
+                    "SELECT DISTINCT table_name, row_id FROM sync_base WHERE space = ?",
+                    (f"resnap:{space}",),
+                )
                 for g in gone:
                     table, row_id = g["table_name"], g["row_id"]
-                    if store.scalar("SELECT 1 FROM outbox WHERE table_name = ? AND row_id = ?", (table, row_id)):
+                    if store.scalar(
+                        "SELECT 1 FROM outbox WHERE table_name = ? AND row_id = ?", (table, row_id)
+                    ):
                         continue
                     if table in self.tables:
                         store.execute(f"UPDATE [{table}] SET deleted = 1 WHERE id = ?", (row_id,))
@@ -554,7 +702,7 @@ class SyncClient:
                         break
                     current = row[p.MERGE_FIELD]
                 if current in chain and current != chain[-1]:
-                    cycle = chain[chain.index(current):]
+                    cycle = chain[chain.index(current) :]
                     survivor = min(cycle)
                     store.update(table, survivor, {"deleted": 0, p.MERGE_FIELD: None})
                     final = survivor
@@ -571,20 +719,36 @@ class SyncClient:
             columns = self.tables.get(table)
             if not columns:
                 continue
-            items = self.store.query("SELECT row_id, field, value, hlc FROM sync_extra WHERE table_name = ?", (table,))
+            items = self.store.query(
+                "SELECT row_id, field, value, hlc FROM sync_extra WHERE table_name = ?", (table,)
+            )
             by_row: dict[str, dict[str, list]] = {}
             for it in items:
                 if it["field"] in columns:
-                    by_row.setdefault(it["row_id"], {})[it["field"]] = [json.loads(it["value"]), it["hlc"]]
+                    by_row.setdefault(it["row_id"], {})[it["field"]] = [
+                        json.loads(it["value"]),
+                        it["hlc"],
+                    ]
             if not by_row:
                 continue
             with self.store.transaction():
                 for row_id, fields in by_row.items():
-                    space = self.store.scalar("SELECT space FROM sync_base WHERE table_name = ? AND row_id = ? LIMIT 1",
-                                              (table, row_id)) or p.PROVINCE_SPACE
-                    self.store.execute("DELETE FROM sync_extra WHERE table_name = ? AND row_id = ? AND field IN (%s)"
-                                       % ",".join("?" * len(fields)), (table, row_id, *fields))
-                    self.apply_rows([{"t": table, "id": row_id, "s": space, "f": fields}], set(), [])
+                    space = (
+                        self.store.scalar(
+                            "SELECT space FROM sync_base WHERE table_name = ? AND row_id = ? LIMIT 1",
+                            (table, row_id),
+                        )
+                        or p.PROVINCE_SPACE
+                    )
+                    self.store.execute(
+                        "DELETE FROM sync_extra WHERE table_name = ? AND row_id = ? AND field IN ({})".format(
+                            ",".join("?" * len(fields))
+                        ),
+                        (table, row_id, *fields),
+                    )
+                    self.apply_rows(
+                        [{"t": table, "id": row_id, "s": space, "f": fields}], set(), []
+                    )
 
     # -- published snapshots -------------------------------------------------------------
     def update_published(self, hello: dict[str, Any]) -> list[str]:
@@ -613,9 +777,13 @@ class SyncClient:
     def upload_blobs(self, chunk_size: int = 1 << 20) -> int:
         if "attachments" not in self.tables or "sha256" not in self.tables["attachments"]:
             return 0
-        hashes = [r["sha256"] for r in self.store.query(
-            "SELECT DISTINCT a.sha256 FROM attachments a JOIN outbox o ON o.table_name = 'attachments' "
-            "AND o.row_id = a.id WHERE a.sha256 != ''")]
+        hashes = [
+            r["sha256"]
+            for r in self.store.query(
+                "SELECT DISTINCT a.sha256 FROM attachments a JOIN outbox o ON o.table_name = 'attachments' "
+                "AND o.row_id = a.id WHERE a.sha256 != ''"
+            )
+        ]
         hashes = [h for h in hashes if blob_path(h).exists()]
         if not hashes:
             return 0
@@ -628,8 +796,12 @@ class SyncClient:
                 while True:
                     fh.seek(offset)
                     chunk = fh.read(chunk_size)
-                    answer = self.call("PUT", f"/v1/blobs/{item['sha256']}", raw=chunk,
-                                       params={"offset": offset, "total": size})
+                    answer = self.call(
+                        "PUT",
+                        f"/v1/blobs/{item['sha256']}",
+                        raw=chunk,
+                        params={"offset": offset, "total": size},
+                    )
                     if answer.get("complete"):
                         break
                     offset = int(answer["size"])
@@ -639,7 +811,9 @@ class SyncClient:
         if "attachments" not in self.tables or "sha256" not in self.tables["attachments"]:
             return 0
         count = 0
-        for r in self.store.query("SELECT DISTINCT sha256 FROM attachments WHERE deleted = 0 AND sha256 != ''"):
+        for r in self.store.query(
+            "SELECT DISTINCT sha256 FROM attachments WHERE deleted = 0 AND sha256 != ''"
+        ):
             sha = r["sha256"]
             path = blob_path(sha)
             if path.exists():
@@ -648,8 +822,14 @@ class SyncClient:
             part = path.with_suffix(".part")
             offset = part.stat().st_size if part.exists() else 0
             try:
-                response = _request(self.http, "GET", f"/v1/blobs/{sha}", token=self.config["token"], raw=b"",
-                                    headers={"Range": f"bytes={offset}-"} if offset else None)
+                response = _request(
+                    self.http,
+                    "GET",
+                    f"/v1/blobs/{sha}",
+                    token=self.config["token"],
+                    raw=b"",
+                    headers={"Range": f"bytes={offset}-"} if offset else None,
+                )
             except SyncError:
                 continue  # not uploaded yet: next sync
             with open(part, "ab" if response.status_code == 206 else "wb") as fh:
@@ -674,22 +854,37 @@ class SyncClient:
         for space, head in hello["spaces"].items():
             if int(cursors.get(space, 0)) != int(head["seq"]):
                 continue
-            rows = self.store.query("SELECT table_name, row_id, field, hlc FROM sync_base WHERE space = ?", (space,))
-            checksum = sum(p.field_hash(r["table_name"], r["row_id"], r["field"], r["hlc"]) for r in rows) % p.CHECKSUM_MOD
+            rows = self.store.query(
+                "SELECT table_name, row_id, field, hlc FROM sync_base WHERE space = ?", (space,)
+            )
+            checksum = (
+                sum(p.field_hash(r["table_name"], r["row_id"], r["field"], r["hlc"]) for r in rows)
+                % p.CHECKSUM_MOD
+            )
             if len(rows) != int(head["count"]) or checksum != int(head["checksum"]):
                 drifted.append(space)
         if drifted:
             with self.store.transaction():
                 for space in drifted:
-                    self.store.execute("UPDATE sync_base SET space = 'resnap:' || space WHERE space = ?", (space,))
+                    self.store.execute(
+                        "UPDATE sync_base SET space = 'resnap:' || space WHERE space = ?", (space,)
+                    )
                     cursors[space] = 0
                 self._set(CURSORS_KEY, cursors)
-                self._set("sync.resnap", sorted(set(self.store.get_setting("sync.resnap", []) or []) | set(drifted)))
+                self._set(
+                    "sync.resnap",
+                    sorted(set(self.store.get_setting("sync.resnap", []) or []) | set(drifted)),
+                )
         return drifted
 
 
-def sync_now(store: Store, progress: Progress | None = None, transport: httpx.BaseTransport | None = None,
-             http: httpx.Client | None = None, verify: bool = False) -> SyncResult:
+def sync_now(
+    store: Store,
+    progress: Progress | None = None,
+    transport: httpx.BaseTransport | None = None,
+    http: httpx.Client | None = None,
+    verify: bool = False,
+) -> SyncResult:
     with SyncClient(store, transport=transport, http=http) as client:
         result = client.sync(progress)
         if verify:
@@ -703,7 +898,9 @@ def sync_now(store: Store, progress: Progress | None = None, transport: httpx.Ba
 def status(store: Store) -> dict[str, Any]:
     config = get_config(store) or {}
     last_ok = store.query_one("SELECT * FROM sync_log WHERE ok = 1 ORDER BY id DESC LIMIT 1")
-    last = store.query_one("SELECT * FROM sync_log WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1")
+    last = store.query_one(
+        "SELECT * FROM sync_log WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"
+    )
     # Records with unsent edits (the outbox holds one patch per field).
     pending = store.scalar("SELECT count(*) FROM (SELECT DISTINCT table_name, row_id FROM outbox)")
     if not config:
@@ -716,7 +913,9 @@ def status(store: Store) -> dict[str, Any]:
         state = "synced"
     else:
         state = "never"
-    open_conflicts = store.scalar(f"SELECT count(*) FROM {p.CONFLICTS_TABLE} WHERE resolved = 0 AND deleted = 0")
+    open_conflicts = store.scalar(
+        f"SELECT count(*) FROM {p.CONFLICTS_TABLE} WHERE resolved = 0 AND deleted = 0"
+    )
     return {
         "enrolled": bool(config),
         "server": config.get("server"),
@@ -725,8 +924,15 @@ def status(store: Store) -> dict[str, Any]:
         "role": config.get("role"),
         "device_id": store.device_id,
         "last_sync": last_ok["finished_at"] if last_ok else None,
-        "last_result": ({"pushed": last_ok["pushed"], "pulled": last_ok["pulled"], "conflicts": last_ok["conflicts"]}
-                        if last_ok else None),
+        "last_result": (
+            {
+                "pushed": last_ok["pushed"],
+                "pulled": last_ok["pulled"],
+                "conflicts": last_ok["conflicts"],
+            }
+            if last_ok
+            else None
+        ),
         "last_error": (last["error"].split("] ", 1)[-1] if last and not last["ok"] else ""),
         "pending": pending,
         "open_conflicts": open_conflicts,

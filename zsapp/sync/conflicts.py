@@ -9,7 +9,11 @@ from typing import Any
 from zsapp.store import RecordNotFound, Store, StoreError
 from zsapp.sync import protocol as p
 
-KIND_LABELS = {"field": "同一字段被两处修改", "delete_edit": "删除与修改冲突", "rejected": "无权修改（已退回）"}
+KIND_LABELS = {
+    "field": "同一字段被两处修改",
+    "delete_edit": "删除与修改冲突",
+    "rejected": "无权修改（已退回）",
+}
 
 
 class ConflictError(StoreError):
@@ -33,23 +37,34 @@ def _present(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def list_conflicts(store: Store, include_resolved: bool = False, limit: int = 500, offset: int = 0) -> list[dict[str, Any]]:
+def list_conflicts(
+    store: Store, include_resolved: bool = False, limit: int = 500, offset: int = 0
+) -> list[dict[str, Any]]:
     where = "deleted = 0" + ("" if include_resolved else " AND resolved = 0")
     rows = store.query(
-        f"SELECT * FROM {p.CONFLICTS_TABLE} WHERE {where} ORDER BY created_at DESC, id LIMIT ? OFFSET ?", (limit, offset)
+        f"SELECT * FROM {p.CONFLICTS_TABLE} WHERE {where} ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+        (limit, offset),
     )
     return [_present(r) for r in rows]
 
 
 def count_open(store: Store) -> int:
-    return store.scalar(f"SELECT count(*) FROM {p.CONFLICTS_TABLE} WHERE deleted = 0 AND resolved = 0")
+    return store.scalar(
+        f"SELECT count(*) FROM {p.CONFLICTS_TABLE} WHERE deleted = 0 AND resolved = 0"
+    )
 
 
 def get(store: Store, conflict_id: str) -> dict[str, Any]:
-    rows = store.query(f"SELECT * FROM {p.CONFLICTS_TABLE} WHERE deleted = 0 AND (id = ? OR id LIKE ?)",
-                       (conflict_id, f"{conflict_id}%"))
+    rows = store.query(
+        f"SELECT * FROM {p.CONFLICTS_TABLE} WHERE deleted = 0 AND (id = ? OR id LIKE ?)",
+        (conflict_id, f"{conflict_id}%"),
+    )
     if len(rows) != 1:
-        raise ConflictError(f"找不到冲突记录 {conflict_id}" if not rows else f"“{conflict_id}”匹配多条冲突，请写完整编号")
+        raise ConflictError(
+            f"找不到冲突记录 {conflict_id}"
+            if not rows
+            else f"“{conflict_id}”匹配多条冲突，请写完整编号"
+        )
     return _present(rows[0])
 
 
@@ -58,7 +73,9 @@ def restore(store: Store, conflict_id: str) -> dict[str, Any]:
     For a deletion-vs-edit conflict this also brings the record back."""
     c = get(store, conflict_id)
     if c["kind"] == "rejected":
-        raise ConflictError("此修改无权写入服务器（目录、园区、门槛由省招商办发布），无法恢复，只能忽略")
+        raise ConflictError(
+            "此修改无权写入服务器（目录、园区、门槛由省招商办发布），无法恢复，只能忽略"
+        )
     table, row_id, field = c["table_name"], c["row_id"], c["field"]
     with store.transaction():
         if store.get(table, row_id, include_deleted=True) is None:
@@ -71,12 +88,20 @@ def restore(store: Store, conflict_id: str) -> dict[str, Any]:
         elif field == "deleted":
             changes["deleted"] = c["loser_value"]
         store.update(table, row_id, changes)
-        store.update(p.CONFLICTS_TABLE, c["id"], {"resolved": 1, "resolved_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+        store.update(
+            p.CONFLICTS_TABLE,
+            c["id"],
+            {"resolved": 1, "resolved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
+        )
     return get(store, c["id"])
 
 
 def dismiss(store: Store, conflict_id: str) -> dict[str, Any]:
     """Keep the current value and close the conflict."""
     c = get(store, conflict_id)
-    store.update(p.CONFLICTS_TABLE, c["id"], {"resolved": 1, "resolved_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+    store.update(
+        p.CONFLICTS_TABLE,
+        c["id"],
+        {"resolved": 1, "resolved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
+    )
     return get(store, c["id"])

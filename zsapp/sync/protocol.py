@@ -82,7 +82,9 @@ def loads(body: bytes, encoding: str | None = "gzip") -> Any:
 
 def field_hash(table: str, row_id: str, field: str, hlc: str) -> int:
     """Contribution of one field version to a space checksum (sum mod 2**62)."""
-    digest = hashlib.blake2b(f"{table}\x1f{row_id}\x1f{field}\x1f{hlc}".encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(
+        f"{table}\x1f{row_id}\x1f{field}\x1f{hlc}".encode(), digest_size=8
+    ).digest()
     return int.from_bytes(digest, "big") >> 2
 
 

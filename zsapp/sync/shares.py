@@ -22,7 +22,9 @@ def _check(store: Store, table: str, row_id: str, unit: str) -> str:
     unit = (unit or "").strip()
     if not unit:
         raise StoreError("请指定共享给哪个单位（州市），例如 大理州")
-    if not table.isidentifier() or table in (p.PROVINCE_TABLES | p.OFFICE_TABLES | {TABLE, p.CONFLICTS_TABLE}):
+    if not table.isidentifier() or table in (
+        p.PROVINCE_TABLES | p.OFFICE_TABLES | {TABLE, p.CONFLICTS_TABLE}
+    ):
         raise StoreError(f"“{table}”的记录不能共享（全省共用或系统数据）")
     if store.get(table, row_id, include_deleted=True) is None:
         raise StoreError(f"找不到记录 {table} {row_id}")
@@ -53,7 +55,9 @@ def unshare_record(store: Store, table: str, row_id: str, unit: str) -> int:
     return removed
 
 
-def list_shares(store: Store, table: str | None = None, row_id: str | None = None) -> list[dict[str, Any]]:
+def list_shares(
+    store: Store, table: str | None = None, row_id: str | None = None
+) -> list[dict[str, Any]]:
     sql, args = f"SELECT * FROM {TABLE} WHERE deleted = 0", []
     if table:
         sql += " AND tbl = ?"

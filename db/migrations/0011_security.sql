@@ -1,0 +1,2 @@
+-- Reserved for this round's work; intentionally empty until filled.
+SELECT 1;
