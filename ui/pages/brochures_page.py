@@ -21,8 +21,6 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QDesktopServices, QImage, QPageLayout, QPageSize, QPainter
-from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -54,6 +52,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.context import AppContext
+from ui.pdf_preview import QPdfDocument, QPdfView  # Qt's QtPdf, or page images (visible note)
 from zsapp import paths, search
 from zsapp.brochure import history, source, templates
 
