@@ -12,6 +12,10 @@ RUNTIME_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfi
 	libxcb-randr0 libxcb-render-util0 libxcb-image0
 SYSTEM_PACKAGES := $(RUNTIME_PACKAGES) poppler-utils zbar-tools xvfb postgresql
 
+# Qt's PDF module: PySide6_Pdf 6.12 needs glibc >= 2.34; on older glibc (统信 UOS 20, 银河麒麟 V10)
+# it comes from PySide6-Addons 6.9 (docs/install.md). Override with `make PDF_EXTRA=pdf-addons`.
+PDF_EXTRA ?= $(shell $(PYTHON) -c 'import platform; l, v = platform.libc_ver(); print("pdf-addons" if l == "glibc" and tuple(map(int, v.split("."))) < (2, 34) else "pdf-qt612")' 2>/dev/null || echo pdf-qt612)
+
 .PHONY: lint run test soak bench dist system-deps runtime-deps venv clean screenshot
 
 run: runtime-deps $(STAMP)
@@ -28,7 +32,7 @@ $(STAMP): pyproject.toml
 		{ echo "需要 Python 3.11 或更新版本 (found $$($(PYTHON) --version))"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,$(PDF_EXTRA)]"
 	touch $(STAMP)
 
 # Installs what is missing when we may (root or passwordless sudo); otherwise says what to install.
@@ -64,3 +68,21 @@ screenshot: $(STAMP)
 
 clean:
 	rm -rf build dist .pytest_cache
+
+# --- packaging (docs/install.md) ------------------------------------------------------------
+# make deb: the UOS/Kylin .deb (/opt/apps/$(APPID)/…) from the one-folder build (built if missing).
+# make deb-test: install it with dpkg, run the installed --selftest, remove it (needs root).
+# make check-glibc: highest GLIBC each ELF file of dist/zsapp needs; fails above GLIBC_MAX.
+APPID     := cn.gov.yn.zsapp
+GLIBC_MAX ?= 2.28
+.PHONY: deb deb-test check-glibc
+
+deb: $(STAMP)
+	@test -x dist/zsapp/zsapp || $(MAKE) --no-print-directory dist
+	$(PY) packaging/deb/build_deb.py --dist dist/zsapp --out dist --appid $(APPID) --depends "$(RUNTIME_PACKAGES)"
+
+deb-test: deb
+	ZSAPP_DEB_TEST=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/test_packaging_deb.py
+
+check-glibc: $(STAMP)
+	$(PY) packaging/check_glibc.py dist/zsapp --max $(GLIBC_MAX)
