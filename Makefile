@@ -75,11 +75,13 @@ clean:
 # make check-glibc: highest GLIBC each ELF file of dist/zsapp needs; fails above GLIBC_MAX.
 APPID     := cn.gov.yn.zsapp
 GLIBC_MAX ?= 2.28
+# gzip here (fast); the release workflow uses xz (a smaller file, ~3 min longer to pack)
+DEB_COMPRESS ?= gzip
 .PHONY: deb deb-test check-glibc
 
 deb: $(STAMP)
 	@test -x dist/zsapp/zsapp || $(MAKE) --no-print-directory dist
-	$(PY) packaging/deb/build_deb.py --dist dist/zsapp --out dist --appid $(APPID) --depends "$(RUNTIME_PACKAGES)"
+	$(PY) packaging/deb/build_deb.py --dist dist/zsapp --out dist --appid $(APPID) --depends "$(RUNTIME_PACKAGES)" --compress $(DEB_COMPRESS)
 
 deb-test: deb
 	ZSAPP_DEB_TEST=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/test_packaging_deb.py

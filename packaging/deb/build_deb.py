@@ -134,7 +134,9 @@ def _dir_size_kb(path: Path) -> int:
     return max(1, total // 1024)
 
 
-def build(dist: Path, out: Path, depends: list[str], appid: str = APPID) -> Path:
+def build(
+    dist: Path, out: Path, depends: list[str], appid: str = APPID, compress: str = "xz"
+) -> Path:
     exe = dist / "zsapp"
     if not (exe.is_file() and os.access(exe, os.X_OK)):
         raise SystemExit(f"{exe} missing: build the one-folder bundle first (make dist)")
@@ -188,7 +190,7 @@ def build(dist: Path, out: Path, depends: list[str], appid: str = APPID) -> Path
             p.chmod(0o644)
         target = out / f"{appid}_{version}_{arch}.deb"
         subprocess.run(
-            ["dpkg-deb", "--root-owner-group", "-Zxz", "--build", str(root), str(target)],
+            ["dpkg-deb", "--root-owner-group", f"-Z{compress}", "--build", str(root), str(target)],
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -201,8 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "dist")
     ap.add_argument("--appid", default=APPID)
     ap.add_argument("--depends", default="", help="space-separated Debian package names")
+    ap.add_argument(
+        "--compress", default="xz", choices=["xz", "gzip"], help="xz: smaller; gzip: faster"
+    )
     args = ap.parse_args(argv)
-    deb = build(args.dist, args.out, args.depends.split(), args.appid)
+    deb = build(args.dist, args.out, args.depends.split(), args.appid, args.compress)
     print(deb)
     return 0
 
