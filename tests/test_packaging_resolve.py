@@ -48,3 +48,11 @@ def test_windows_and_new_linux_get_612_with_pdf_wheel(platform, extras):
 def test_cli_fails_when_it_does_not_resolve(capsys):
     assert rc.main(["--platform", "manylinux_2_28_x86_64", "--extras", "pdf-qt612"]) == 1
     assert "DOES NOT RESOLVE" in capsys.readouterr().out
+
+
+def test_kylin_arm64_with_glibc_231_gets_68_from_addons():
+    """The arm64 row of docs/install.md: glibc 2.31 resolves (PySide6 6.8), 2.28 does not."""
+    res = rc.resolve("manylinux_2_31_aarch64", ["pdf-addons"])
+    assert res.ok, res.error
+    assert res.version_of("PySide6-Addons").startswith("6.8.")
+    assert not rc.resolve("manylinux_2_28_aarch64", []).ok
