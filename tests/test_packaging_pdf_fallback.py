@@ -32,7 +32,9 @@ def test_backend_choice_is_explicit():
 
 def test_installed_qtpdf_is_what_the_page_uses():
     """On this machine one of the Qt PDF wheels is installed, so the page gets Qt's classes."""
-    assert pdf_preview.qtpdf_installed()
+    assert pdf_preview.qtpdf_installed(), (
+        'dev setup: pip install -e ".[dev,pdf-qt612]" (or pdf-addons)'
+    )
     from PySide6.QtPdf import QPdfDocument
 
     assert brochures_page.QPdfDocument is QPdfDocument
