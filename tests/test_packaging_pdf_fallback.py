@@ -105,3 +105,38 @@ def test_image_document_reports_broken_files(qapp, tmp_path):
     bad.write_bytes(b"not a pdf")
     assert doc.load(bad) == doc.Error.InvalidFileFormat
     assert doc.pageCount() == 0 and doc.render(0, doc.pagePointSize(0).toSize()).isNull()
+
+
+def test_image_view_renders_pages_as_they_scroll_into_view(qtbot, tmp_path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = tmp_path / "long.pdf"
+    c = canvas.Canvas(str(pdf), pagesize=A4)
+    for i in range(30):
+        c.setFont("Helvetica-Bold", 96)
+        c.drawString(100, 400, f"P{i + 1}")
+        c.showPage()
+    c.save()
+    view = pdf_preview.ImagePdfView()
+    qtbot.addWidget(view)
+    view.resize(500, 400)
+    view.show()
+    doc = pdf_preview.ImagePdfDocument(view)
+    view.setDocument(doc)
+    assert doc.load(pdf) == doc.Error.None_
+    rendered = [lb for lb in view.page_labels if lb.property("rendered")]
+    assert len(view.page_labels) == 30 and 1 <= len(rendered) <= 4  # opens without 30 renders
+    last = view.page_labels[-1]
+    assert last.pixmap().isNull()
+    bar = view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 25 * last.height())  # the layout has placed 30 pages
+    bar.setValue(bar.maximum())
+    assert last.property("rendered") and not last.pixmap().isNull()
+    image = last.pixmap().toImage()
+    assert any(
+        QColor(image.pixel(x, y)).lightness() < 100
+        for x in range(0, image.width(), 3)
+        for y in range(0, image.height(), 3)
+    )
+    assert doc.getAllText(29).text().strip() == "P30"

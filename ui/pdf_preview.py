@@ -171,6 +171,7 @@ class ImagePdfView(QScrollArea):
         self._rerender.setInterval(150)
         self._rerender.timeout.connect(self._render_pages)
         self._rendered_width = 0
+        self.verticalScrollBar().valueChanged.connect(lambda _v: self.render_visible())
 
     def setDocument(self, document: ImagePdfDocument) -> None:
         self._document = document
@@ -195,6 +196,7 @@ class ImagePdfView(QScrollArea):
         return max(100, self.viewport().width() - 24)
 
     def _render_pages(self) -> None:
+        """One white placeholder per page at its fitted size; pixels only for visible pages."""
         for label in self.page_labels:
             self._layout.removeWidget(label)
             label.deleteLater()
@@ -204,18 +206,48 @@ class ImagePdfView(QScrollArea):
             return
         width = self._target_width()
         self._rendered_width = width
-        ratio = self.devicePixelRatioF()
         for i in range(doc.pageCount()):
             pt = doc.pagePointSize(i)
-            px = QSize(round(width * ratio), round(width * ratio * pt.height() / pt.width()))
-            pixmap = QPixmap.fromImage(doc.render(i, px))
-            pixmap.setDevicePixelRatio(ratio)
             label = QLabel()
             label.setObjectName(f"pdfPage{i + 1}")
-            label.setPixmap(pixmap)
+            label.setFixedSize(width, round(width * pt.height() / pt.width()))
             label.setStyleSheet("border:1px solid #ccc; background:white;")
+            label.setProperty("rendered", False)
             self._layout.addWidget(label)
             self.page_labels.append(label)
+        self.render_visible()
+
+    def render_visible(self) -> int:
+        """Render the pages in (or next to) the viewport that have no pixels yet; returns how many.
+        Pages further away are rendered when scrolled to, so a long brochure opens at once."""
+        doc = self._document
+        if doc is None or not self.page_labels:
+            return 0
+        top = self.verticalScrollBar().value()
+        bottom = top + self.viewport().height()
+        margin = self.viewport().height()  # one screen ahead, so scrolling shows no blank
+        ratio = self.devicePixelRatioF()
+        done = 0
+        # page offsets from the layout's rules, not from widget geometry (not placed until shown)
+        spacing = max(0, self._layout.spacing())
+        y = self._layout.contentsMargins().top() + self.note.sizeHint().height() + spacing
+        for i, label in enumerate(self.page_labels):
+            h = label.height()
+            page_top, y = y, y + h + spacing
+            if (
+                label.property("rendered")
+                or page_top + h < top - margin
+                or page_top > bottom + margin
+            ):
+                continue
+            size = label.size()
+            image = doc.render(i, QSize(round(size.width() * ratio), round(size.height() * ratio)))
+            pixmap = QPixmap.fromImage(image)
+            pixmap.setDevicePixelRatio(ratio)
+            label.setPixmap(pixmap)
+            label.setProperty("rendered", True)
+            done += 1
+        return done
 
 
 # --------------------------------------------------------------------------- the choice
