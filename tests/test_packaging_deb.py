@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import tarfile
 from pathlib import Path
@@ -88,6 +89,15 @@ def test_layout_and_metadata(deb, tmp_path):
     assert files[f"{base}/files/zsapp/zsapp"].mode & 0o111
     for n in (48, 128, 256):
         assert f"{base}/entries/icons/hicolor/{n}x{n}/apps/{APPID}.png" in files
+    # the brochure preview: Qt's PDF module, and pypdfium2 for the page-image fallback
+    internal = f"{base}/files/zsapp/_internal"
+    assert f"{internal}/PySide6/QtPdf.abi3.so" in files
+    assert any(n.startswith(f"{internal}/pypdfium2_raw/") for n in files)
+    if shutil.which("desktop-file-validate"):
+        out = tmp_path / "entry.desktop"
+        out.write_text(member_text(deb, f"{base}/entries/applications/{APPID}.desktop"))
+        check = sh("desktop-file-validate", str(out))
+        assert check.returncode == 0 and not check.stdout.strip(), check.stdout
 
 
 def test_install_selftest_remove(deb, tmp_path):
