@@ -20,9 +20,8 @@ from zsapp import __version__, catalogue, profile, regions
 from zsapp.contacts.validation import display_phone
 from zsapp.store import Store
 
-from .model import BrochureSpec, CatalogueContext, OfficerContact, ProjectSheet
+from .model import BrochureError, BrochureSpec, CatalogueContext, OfficerContact, ProjectSheet
 from .qr import project_qr_text
-from .render import BrochureError
 
 PROJECT_URL_SETTING = "brochure.project_url"
 LANGUAGES = ("zh", "zh-en")
