@@ -254,6 +254,9 @@ def person_timeline(store: Store, person_id: str, limit: int = 100) -> list[dict
     )
 
 
+SEARCH_LIMIT = 2000  # visits listed for a search query (the best-ranked matches)
+
+
 def visit_filter_sql(
     store: Store,
     query: str = "",
@@ -264,7 +267,7 @@ def visit_filter_sql(
 ):
     where, params = ["1"], []
     if query.strip():
-        hits = search.search(store.conn, KIND, query, limit=search_limit)
+        hits = store.search(KIND, query, limit=search_limit)
         ids = [h.entity_id for h in hits] or [""]
         where.append(f"v.id IN ({', '.join('?' for _ in ids)})")
         params += ids
@@ -290,20 +293,33 @@ def list_visits(
     limit: int = 100,
     offset: int = 0,
     descending: bool = True,
+    after: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    where, params = visit_filter_sql(
-        store,
-        query,
-        since,
-        until,
-        kind,
-        2000 if (since or until or kind) else max(offset + limit, 50),
-    )
+    """A page of visits, newest first unless told. ``after`` (the last row of the page
+    before) continues without OFFSET, so deep pages cost what the first one does. With a
+    query, the best SEARCH_LIMIT matches are listed (by date), the same set every page."""
+    where, params = visit_filter_sql(store, query, since, until, kind, SEARCH_LIMIT)
+    direction = "DESC" if descending else "ASC"
+    if after is not None:
+        where += f" AND (v.visited_at, v.id) {'<' if descending else '>'} (?, ?)"
+        params = [*params, after["visited_at"], after["id"]]
+        offset = 0
     return store.query(
         _summary_sql(where)
-        + f" ORDER BY v.visited_at {'DESC' if descending else 'ASC'}, v.id LIMIT ? OFFSET ?",
+        + f" ORDER BY v.visited_at {direction}, v.id {direction} LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
+
+
+def count_visits_matching(
+    store: Store, query: str = "", since: str = "", until: str = "", kind: str = ""
+) -> int:
+    """How many rows :func:`list_visits` lists for the same filter."""
+    if not (query.strip() or since or until or kind):
+        # kept by triggers (db/migrations/0008): no count of a million rows per refresh
+        return store.scalar("SELECT n FROM live_counts WHERE tbl = 'visits'")
+    where, params = visit_filter_sql(store, query, since, until, kind, SEARCH_LIMIT)
+    return store.scalar(f"SELECT count(*) FROM visits v WHERE v.deleted = 0 AND {where}", params)
 
 
 def period_bounds(period: str, today: date | None = None) -> tuple[str, str]:
@@ -364,11 +380,13 @@ def list_followups(
     include_done: bool = False,
     today: date | None = None,
     limit: int = 500,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Open follow-ups (oldest due first). ``due_within=0``: due today or overdue;
     ``due_within=7``: also the next 7 days. Each row has ``overdue`` and the visit context."""
     today = today or date.today()
-    where, params = ["f.deleted = 0", "v.deleted = 0"], []
+    # "+v.deleted": never drive the query from the million visits; open follow-ups first.
+    where, params = ["f.deleted = 0", "+v.deleted = 0"], []
     if not include_done:
         where.append("f.done = 0")
     if due_within is not None:
@@ -381,11 +399,11 @@ def list_followups(
         f"FROM followups f JOIN visits v ON v.id = f.visit_id WHERE {' AND '.join(where)} "
         # open ones with a due date: index order (deleted, done, due_date), stops at LIMIT
         + (
-            "ORDER BY f.due_date LIMIT ?"
+            "ORDER BY f.due_date, f.id LIMIT ? OFFSET ?"
             if due_within is not None and not include_done
-            else "ORDER BY f.done, f.due_date = '', f.due_date, f.created_at LIMIT ?"
+            else "ORDER BY f.done, f.due_date = '', f.due_date, f.created_at LIMIT ? OFFSET ?"
         ),
-        [*params, limit],
+        [*params, limit, offset],
     )
     for row in rows:
         row["overdue"] = bool(
@@ -393,6 +411,21 @@ def list_followups(
         )
         row["due_today"] = row["due_date"] == today.isoformat()
     return rows
+
+
+def count_followups(store: Store, due_within: int, today: date | None = None) -> dict[str, int]:
+    """How many open follow-ups :func:`list_followups` lists for ``due_within`` (``open``),
+    and how many of them are overdue or due today — from the index on open follow-ups,
+    without visiting a million visits (only the few deleted ones are excluded)."""
+    today = today or date.today()
+    row = store.query_one(
+        "SELECT count(*) AS open, coalesce(sum(f.due_date < :today), 0) AS overdue, "
+        "coalesce(sum(f.due_date = :today), 0) AS today FROM followups f "
+        "WHERE f.deleted = 0 AND f.done = 0 AND f.due_date <> '' AND f.due_date <= :until "
+        "AND f.visit_id NOT IN (SELECT id FROM visits WHERE deleted <> 0)",
+        {"today": today.isoformat(), "until": (today + timedelta(days=due_within)).isoformat()},
+    )
+    return dict(row or {"open": 0, "overdue": 0, "today": 0})
 
 
 # -- search index --------------------------------------------------------------------------
@@ -423,9 +456,9 @@ def _reindex(store: Store, row_id: str) -> None:
         return
     row = store.query_one("SELECT * FROM visits WHERE id = ?", (row_id,))
     if row is None or row["deleted"]:
-        search.remove_entity(store.conn, KIND, row_id)
+        search.remove_entity(store, KIND, row_id)
     else:
-        search.reindex_entity(store.conn, KIND, row_id, documents(store, row))
+        search.reindex_entity(store, KIND, row_id, documents(store, row))
 
 
 def _reindex_link(store: Store, link_id: str, table: str) -> None:

@@ -21,14 +21,15 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from zsapp import __version__, paths
 from zsapp.clock import ClockDriftError, wall_clock_ms
 from zsapp.store import Store, StoreError
 from zsapp.sync import protocol as p
+
+if TYPE_CHECKING:
+    import httpx
 
 SYNC_COLUMNS = ("id", "created_at", "updated_at", "updated_by", "deleted")
 CONFIG_KEY = "sync.config"
@@ -144,6 +145,8 @@ def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
 def _make_http(
     url: str, ca_file: str | None, transport: httpx.BaseTransport | None, timeout: float
 ) -> httpx.Client:
+    import httpx  # on first use: not needed to start the app
+
     kwargs: dict[str, Any] = {"timeout": timeout}
     if transport is not None:
         kwargs["transport"] = transport
@@ -164,6 +167,8 @@ def _request(
     params: dict | None = None,
     headers: dict | None = None,
 ) -> Any:
+    import httpx
+
     hdrs = {p.HEADER_PROTOCOL: str(p.PROTOCOL_VERSION), p.HEADER_APP: __version__}
     if token:
         hdrs["Authorization"] = f"Bearer {token}"
@@ -496,7 +501,7 @@ class SyncClient:
         while True:
             page = self.call("POST", "/v1/pull", {"cursors": cursors, "limit": limit})
             with store.transaction():
-                conn = store.conn
+                conn = store
                 conn.execute("PRAGMA defer_foreign_keys = ON")
                 for space in page.get("resnapshot", []):
                     conn.execute(
@@ -526,7 +531,7 @@ class SyncClient:
             self._repoint(merges)
 
     def _set(self, key: str, value: Any) -> None:
-        self.store.conn.execute(
+        self.store.execute(
             "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, json.dumps(value, ensure_ascii=False)),
         )
@@ -539,7 +544,7 @@ class SyncClient:
     ) -> int:
         """Apply pulled rows inside the caller's transaction; returns new open conflicts.
         Batched: one lookup of existing ids per table, executemany for inserts/versions."""
-        store, conn = self.store, self.store.conn
+        store = conn = self.store
         max_hlc = ""
         new_conflicts = 0
         base_rows: list[tuple] = []
