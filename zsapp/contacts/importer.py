@@ -1158,6 +1158,46 @@ def apply_import(
     return report
 
 
+def run_import(
+    store: Store,
+    tables: list[SourceTable],
+    mappings: list[dict[int, str]],
+    sources: list[str],
+    *,
+    only_good: bool = False,
+    dry_run: bool = False,
+    mode: str = "fill",
+    progress=None,
+    remember: bool = False,
+    file_name: str = "",
+) -> ImportReport:
+    """Plan and apply the tables of one file with the given mappings (one batch, one
+    transaction). ``remember`` saves each editable mapping for its header layout."""
+    _check_mode(mode)
+    plans: list[RowPlan] = []
+    report = ImportReport()
+    for table, table_mapping, table_source in zip(tables, mappings, sources, strict=True):
+        table_plans, table_report = plan_import(store, table, table_mapping)
+        plans += table_plans
+        report.merge(table_report)
+        report.sources.append(table_source)
+    result = apply_import(
+        store,
+        plans,
+        report,
+        only_good=only_good,
+        dry_run=dry_run,
+        mode=mode,
+        progress=progress,
+        batch_info={"file_name": file_name, "source": "、".join(report.sources)},
+    )
+    if remember and result.written:
+        for table, table_mapping, table_source in zip(tables, mappings, sources, strict=True):
+            if table.fixed_mapping is None:
+                remember_mapping(store, table.headers, table_mapping, table_source)
+    return result
+
+
 def import_file(
     store: Store,
     path: Path | str,
@@ -1170,33 +1210,32 @@ def import_file(
     progress=None,
     remember: bool = False,
 ) -> ImportReport:
-    """Read, plan and apply a whole file (all its sheets: one batch, one transaction)."""
+    """Read, plan and apply a whole file (all its sheets: one batch, one transaction).
+    ``mapping`` overrides the first table's mapping; otherwise a mapping remembered for the
+    layout, else the (given or detected) source's alias table."""
     _check_mode(mode)
     if source and source not in SOURCES:
         raise ContactsError(f"未知的来源“{source}”，可选：{'、'.join(SOURCES)}")
     tables = read_sources(path)
-    plans: list[RowPlan] = []
-    report = ImportReport()
+    mappings, sources = [], []
     for n, table in enumerate(tables):
         if mapping is not None and n == 0:
             table_mapping, table_source = mapping, source or table.source
         else:
             table_mapping, table_source, _ = mapping_for(store, table, source)
-        table_plans, table_report = plan_import(store, table, table_mapping)
-        plans += table_plans
-        report.merge(table_report)
-        report.sources.append(table_source)
-        if remember and table.fixed_mapping is None and not dry_run:
-            remember_mapping(store, table.headers, table_mapping, table_source)
-    return apply_import(
+        mappings.append(table_mapping)
+        sources.append(table_source)
+    return run_import(
         store,
-        plans,
-        report,
+        tables,
+        mappings,
+        sources,
         only_good=only_good,
         dry_run=dry_run,
         mode=mode,
         progress=progress,
-        batch_info={"file_name": Path(path).name, "source": "、".join(report.sources)},
+        remember=remember,
+        file_name=Path(path).name,
     )
 
 
