@@ -242,7 +242,14 @@ class ImportDialog(QDialog):
             combo.setEnabled(t.fixed_mapping is None)
             combo.currentIndexChanged.connect(lambda _i: self.update_preview())
             self.mapping_table.setCellWidget(n, 1, combo)
-            sample = next((cells[n] for _, cells in t.rows if n < len(cells) and cells[n]), "")
+            sample = next(
+                (
+                    cells[n]
+                    for _, cells in t.rows
+                    if n < len(cells) and cells[n] and cells[n] not in importer.PLACEHOLDERS
+                ),
+                "",
+            )
             self.mapping_table.setItem(n, 2, _item(sample))
         self.mapping_table.resizeColumnToContents(0)
         self.mapping_table.setColumnWidth(1, 240)
@@ -336,6 +343,15 @@ class ImportDialog(QDialog):
             self.warnings.addItem(f"第 {line} 行：{message}")
         for change in report.changes:
             self.changes.addItem(change.text())
+        for widget, label in (
+            (self.changes, "逐行改动"),
+            (self.errors, "有误的行"),
+            (self.warnings, "提示"),
+        ):
+            count = widget.count()
+            self.tabs.setTabText(
+                self.tabs.indexOf(widget), f"{label}（{count}）" if count else label
+            )
         rejected = getattr(report, "rejected_message", "")
         if rejected:
             self.tabs.setCurrentWidget(self.errors)

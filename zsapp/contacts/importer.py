@@ -1048,15 +1048,7 @@ def _apply_visit(store, plan, report, mode) -> None:
 def _apply_row(
     store: Store, plan: RowPlan, report: ImportReport, emails: set[str], mode: str
 ) -> None:
-    before = (
-        report.companies_created
-        + report.companies_updated
-        + report.people_created
-        + report.people_updated
-        + report.visits_created
-        + report.visits_updated
-    )
-    skipped_before = sum(1 for c in report.changes if c.action == "跳过")
+    first_change = len(report.changes)
     if plan.visit is not None:
         _apply_visit(store, plan, report, mode)
     company_id = None
@@ -1064,16 +1056,9 @@ def _apply_row(
         company_id = _apply_company(store, plan, report, mode)
     if plan.person is not None:
         _apply_person(store, plan, report, mode, company_id, emails)
-    after = (
-        report.companies_created
-        + report.companies_updated
-        + report.people_created
-        + report.people_updated
-        + report.visits_created
-        + report.visits_updated
-    )
-    if after == before:
-        if sum(1 for c in report.changes if c.action == "跳过") > skipped_before:
+    actions = {c.action for c in report.changes[first_change:]}
+    if not actions & {"新建", "更新"}:
+        if "跳过" in actions:
             report.skipped_existing += 1
         else:
             report.unchanged += 1

@@ -137,6 +137,8 @@ def normalise_phone(raw: str | None, label: str = "电话") -> str:
         raise ContactsError(f"{label}“{raw}”不是有效号码，请检查位数和区号")
     extension = extension or (number.extension or "")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if len(_MOBILE) < 50_000:  # spare is_mobile_number a second parse (bulk imports)
+        _MOBILE[e164] = phonenumbers.number_type(number) in _MOBILE_TYPES
     return f"{e164}{EXTENSION_MARK}{extension}" if extension else e164
 
 
@@ -146,11 +148,21 @@ def split_extension(value: str) -> tuple[str, str]:
     return number, extension
 
 
+_MOBILE: dict[str, bool] = {}
+_MOBILE_TYPES = (
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+)
+
+
 def is_mobile_number(value: str) -> bool:
     """True for a number that can only be (or may be) a mobile phone."""
     number, extension = split_extension(value)
     if extension or not number:
         return False
+    known = _MOBILE.get(number)
+    if known is not None:
+        return known
     try:
         parsed = phonenumbers.parse(number, "CN")
     except phonenumbers.NumberParseException:
