@@ -171,7 +171,7 @@ def test_vcard_export_round_trip(store, tmp_path):
             "company_id": cid,
             "title": "董事长",
             "mobile": "13800138000",
-            "landline": "0871-63123456",
+            "landline": "0871-63123456转8001",
             "email": "nana@example.com",
         },
     )
@@ -183,14 +183,14 @@ def test_vcard_export_round_trip(store, tmp_path):
     assert card.fn.value == "欧阳娜娜"
     assert (card.n.value.family, card.n.value.given) == ("欧阳", "娜娜")
     assert card.org.value == ["云南白药集团股份有限公司"]
-    assert {t.value for t in card.tel_list} == {"+8613800138000", "+8687163123456"}
+    assert {t.value for t in card.tel_list} == {"+8613800138000", "+8687163123456 ext. 8001"}
     # importing the card into a fresh store gives the same person
     people.delete_person(store, pid)
     importer.import_file(store, path)
     again = people.get_person(store, people.resolve(store, "欧阳娜娜"))
     assert (again["mobile"], again["landline"], again["email"], again["title"]) == (
         "+8613800138000",
-        "+8687163123456",
+        "+8687163123456;ext=8001",
         "nana@example.com",
         "董事长",
     )

@@ -365,9 +365,8 @@ class ImportDialog(QDialog):
             self.result.setText(f"检查结果（尚未写入，方式：{mode}）：" + report.summary())
         else:
             self.tabs.setCurrentWidget(self.changes)
-            self.result.setText(
-                f"<b>导入完成</b>（方式：{mode}，批次 {report.batch_id}）：" + report.summary()
-            )
+            batch = f"，批次 {report.batch_id}" if report.batch_id else "，没有任何改动"
+            self.result.setText(f"<b>导入完成</b>（方式：{mode}{batch}）：" + report.summary())
             self.undo_button.setEnabled(bool(report.batch_id))
             self.ctx.notify("companies", "people", "visits")
 

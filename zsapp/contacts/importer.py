@@ -376,7 +376,10 @@ def read_sources(path: Path | str) -> list[SourceTable]:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             text, _ = readers.decode(data)  # UTF-16 vCard: rare, re-encode as UTF-8
             data = text.encode("utf-8")
-        return [read_vcard_bytes(data, "vcf")]
+        table = read_vcard_bytes(data, "vcf")
+        if not table.rows:
+            raise ContactsError("文件中没有找到联系人（vCard 应以 BEGIN:VCARD 开始）")
+        return [table]
     text, encoding = readers.decode(data)
     grid = readers.read_csv_text(text, encoding)
     if not grid.rows:
@@ -1131,7 +1134,10 @@ def apply_import(
                     progress(n, len(plans))
             if dry_run:
                 raise _DryRun
-            _save_batch(store, batch_id, report, recorder.changes, batch_info or {})
+            if recorder.changes:  # nothing written, nothing to undo: no batch
+                _save_batch(store, batch_id, report, recorder.changes, batch_info or {})
+            else:
+                batch_id = ""
     except _DryRun:
         report.written = False
     else:
