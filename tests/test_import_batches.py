@@ -327,3 +327,48 @@ def test_cli_import_modes_history_and_undo(tmp_path, db_path, capsys):
     with pytest.raises(SystemExit) as info:
         main(["--db", str(db_path), "contacts", "import", str(path), "--mode", "merge"])
     assert info.value.code == 2 and "overwrite" in capsys.readouterr().err
+
+
+def test_own_csv_exports_reimport_including_visits(store, tmp_path):
+    cid = companies.create_company(store, {"name": "云南白药集团股份有限公司", "tags": "医药"})
+    pid = people.create_person(
+        store, {"name": "欧阳娜娜", "company_id": cid, "mobile": "13800138000"}
+    )
+    visits.create_visit(
+        store,
+        {
+            "visited_at": "2026-09-01T10:00",
+            "city": "昆明",
+            "outcome": "有意向",
+            "notes": "首次拜访",
+        },
+        companies=[cid],
+        people=[pid],
+        followups=[{"text": "发送推介册", "done": True}],
+    )
+    for kind in ("companies", "people", "visits"):
+        exporter.export_csv(store, kind, tmp_path / f"{kind}.csv")
+    assert importer.read_source(tmp_path / "visits.csv").kind == "visits"
+    from zsapp.bootstrap import open_store
+
+    fresh = open_store(tmp_path / "fresh.sqlite3")
+    try:
+        for kind in ("companies", "people", "visits"):
+            report = importer.import_file(fresh, tmp_path / f"{kind}.csv")
+            assert not report.errors and not report.warnings, (kind, report.errors, report.warnings)
+        visit = fresh.query_one("SELECT * FROM visits WHERE deleted = 0")
+        assert (visit["visited_at"], visit["city"], visit["outcome"], visit["notes"]) == (
+            "2026-09-01T10:00",
+            "昆明",
+            "有意向",
+            "首次拜访",
+        )
+        followup = fresh.query_one("SELECT text, done FROM followups WHERE deleted = 0")
+        assert followup == {"text": "发送推介册", "done": 1}
+        assert (
+            fresh.scalar("SELECT p.name FROM visit_people l JOIN people p ON p.id = l.person_id")
+            == "欧阳娜娜"
+        )
+        assert fresh.count("companies") == 1 and fresh.count("people") == 1
+    finally:
+        fresh.close()

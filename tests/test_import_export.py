@@ -282,6 +282,7 @@ def test_import_matches_people_by_name_and_email_case_insensitively(store, tmp_p
     # default mode (only fill blank fields): 张伟 is found but keeps his company
     report = importer.import_file(store, path, dry_run=True)
     assert (report.people_created, report.people_updated) == (2, 0)
+    assert any("已在另一家企业" in w and "覆盖" in w for _, w in report.warnings)
     report = importer.import_file(store, path, mode="overwrite")
     assert (report.people_created, report.people_updated) == (2, 2)
     assert people.get_person(store, pid)["company_id"] == companies.resolve(store, "新东家有限公司")

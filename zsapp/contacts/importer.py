@@ -278,27 +278,16 @@ def read_vcard_text(text: str) -> SourceTable:
     return read_vcard_bytes(text.encode("utf-8"))
 
 
-def _own_export_tables(grids: list[readers.Grid]) -> list[SourceTable] | None:
-    """Our own XLSX export (sheets 企业, 联系人, 拜访记录): every sheet, in that order."""
+def _own_layouts():
+    """(sheet name, kind, column → target) of each table our exporter writes."""
     from zsapp.contacts import exporter
 
-    names = {g.name: g for g in grids}
-    if "企业" not in names and "联系人" not in names:
-        return None
     specs = [
-        ("企业", exporter.COMPANY_COLUMNS, "company", "contacts"),
-        ("联系人", exporter.PEOPLE_COLUMNS, "person", "contacts"),
-        ("拜访记录", exporter.VISIT_COLUMNS, "visit", "visits"),
+        ("企业", exporter.COMPANY_COLUMNS, "company"),
+        ("联系人", exporter.PEOPLE_COLUMNS, "person"),
+        ("拜访记录", exporter.VISIT_COLUMNS, "visit"),
     ]
-    tables = []
-    for sheet, columns, entity, kind in specs:
-        grid = names.get(sheet)
-        if grid is None or not grid.rows:
-            continue
-        line, headers = grid.rows[0]
-        labels = [label for _, label in columns]
-        if [h for h in headers if h] != labels:
-            return None  # same sheet names, other columns: not ours
+    for sheet, columns, entity in specs:
         fixed: dict[int, str] = {}
         for n, (name, _label) in enumerate(columns):
             if entity == "visit":
@@ -309,19 +298,48 @@ def _own_export_tables(grids: list[readers.Grid]) -> list[SourceTable] | None:
                 fixed[n] = "company.name"
             else:
                 fixed[n] = f"person.{name}"
-        tables.append(
-            SourceTable(
-                list(headers),
-                grid.rows[1:],
-                grid.encoding,
-                grid.format,
-                sheet=sheet,
-                source="zsapp",
-                kind=kind,
-                header_line=line,
-                fixed_mapping=fixed,
-            )
+        yield (
+            sheet,
+            [label for _, label in columns],
+            ("visits" if entity == "visit" else "contacts"),
+            fixed,
         )
+
+
+def _own_table(grid: readers.Grid, sheet: str | None = None) -> SourceTable | None:
+    """The grid as one of our own export tables (CSV or sheet), if its header row is ours."""
+    if not grid.rows:
+        return None
+    line, headers = grid.rows[0]
+    for name, labels, kind, fixed in _own_layouts():
+        if sheet not in (None, name) or [h for h in headers if h] != labels:
+            continue
+        return SourceTable(
+            list(headers),
+            grid.rows[1:],
+            grid.encoding,
+            grid.format,
+            sheet=grid.name or name,
+            source="zsapp",
+            kind=kind,
+            header_line=line,
+            fixed_mapping=dict(fixed),
+        )
+    return None
+
+
+def _own_export_tables(grids: list[readers.Grid]) -> list[SourceTable] | None:
+    """Our own XLSX export (sheets 企业, 联系人, 拜访记录): every sheet, in that order."""
+    names = {g.name: g for g in grids}
+    tables = []
+    for sheet, *_ in _own_layouts():
+        grid = names.get(sheet)
+        if grid is None or not grid.rows:
+            continue
+        table = _own_table(grid, sheet)
+        if table is None:
+            return None  # same sheet names, other columns: not ours
+        tables.append(table)
     return tables or None
 
 
@@ -384,7 +402,7 @@ def read_sources(path: Path | str) -> list[SourceTable]:
     grid = readers.read_csv_text(text, encoding)
     if not grid.rows:
         raise ContactsError("文件是空的，没有表头")
-    return [_table_from_grid(grid)]
+    return [_own_table(grid) or _table_from_grid(grid)]
 
 
 def read_source(path: Path | str) -> SourceTable:
@@ -953,6 +971,15 @@ def _apply_person(store, plan, report, mode, company_id, emails) -> None:
         if mode != "overwrite" or incoming.get("name") == existing["name"]:
             incoming.pop("name", None)
         changes = _changes(existing, incoming, mode)
+        moved = row.get("company_id") and existing.get("company_id")
+        if mode == "fill" and moved and row["company_id"] != existing["company_id"]:
+            report.warnings.append(
+                (
+                    plan.line,
+                    f"联系人“{existing['name']}”已在另一家企业，文件中的企业未改动；"
+                    "如已换单位，请选择“覆盖”导入",
+                )
+            )
         labels = dict(people_mod.LABELS)
         diff = []
         for key, value in changes.items():
