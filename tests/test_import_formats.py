@@ -343,3 +343,22 @@ def test_soft_fields_never_reject_a_row(store, tmp_path):
     yi = company(store, "乙公司")
     assert yi["ownership"] == "民营" and yi["is_fortune500"] == 1
     assert items(store, "乙公司") == ["I01-06"]  # 咖啡物流: a catalogue term of 咖啡
+
+
+def test_company_data_quirks(store, tmp_path):
+    """Units in the header, employee ranges, annotated or unreadable numbers in a general
+    电话 column, a USCC that Excel turned into a number."""
+    text = (
+        "企业名称,营收（亿元）,员工人数,法定代表人,电话,统一社会信用代码\n"
+        "甲公司,1.2,500-999人,赵一,0871-67455269（2021年报）；见官网,\n"
+        "乙公司,,,,,9.15300002165561E+17\n"
+    )
+    report = importer.import_file(store, write(tmp_path, "q.csv", text.encode()), only_good=True)
+    jia = company(store, "甲公司")
+    assert jia["revenue_wan"] == 12000 and jia["employees"] is None
+    assert "员工人数：500-999人" in jia["notes"]
+    zhao = person(store, "赵一")
+    assert zhao["landline"] == "+8687167455269" and "见官网" in zhao["notes"]
+    assert len([w for line, w in report.warnings if line == 2]) == 2
+    ((line, reason),) = report.errors
+    assert line == 3 and "被 Excel 存成了数字" in reason

@@ -552,7 +552,24 @@ def _plan_company(plan: RowPlan, values, catalogue: Catalogue, errors: list[str]
         return
     out: dict[str, Any] = {}
     tags: list[str] = []
+    headers = {t.split(".", 1)[1]: v[0][0] for t, v in values.items() if t.startswith("company.")}
     for key, value in company_fields.items():
+        if key == "revenue_wan":
+            unit = re.search(r"(亿元|亿|万元|万|元)", headers.get(key, ""))
+            if unit and re.fullmatch(r"[\d.,，\s]+", value):
+                value += unit[1]  # "营收（亿元）" 1.2 → 1.2亿
+        if key == "employees" and re.fullmatch(
+            r"\d+\s*[-~～至]\s*\d+\s*人?|\d+\s*人以[上下]", value
+        ):
+            plan.warnings.append(f"员工人数“{value}”是范围，已记入企业备注")
+            extra.append(f"{headers.get(key) or '员工人数'}：{value}")
+            continue
+        if key == "uscc" and re.fullmatch(r"\d(\.\d+)?e\+?1\d", value, re.IGNORECASE):
+            errors.append(
+                f"统一社会信用代码“{value}”被 Excel 存成了数字，末几位已丢失；"
+                "请在 Excel 中把该列设为“文本”后重新填写"
+            )
+            continue
         if key == "ownership":
             value = OWNERSHIP_SYNONYMS.get(value.strip(), value.strip())
             if value not in companies_mod.OWNERSHIPS:
@@ -608,9 +625,14 @@ def _plan_person(
         name, title = legal_rep, title or "法定代表人"
     plan.person_ref = _first(values, "person.id")
     phones: list[tuple[str, str, str]] = []  # (column kind, raw, normalised)
+    unreadable: list[str] = []
     for kind in ("mobile", "landline", "phone"):
         for header, raw in _all(values, f"person.{kind}"):
             for token in _split(raw, "/"):
+                # "0871-67455269（2021年报）": a note in brackets is not part of the number
+                token = re.sub(r"[（(][^）)]*[^\d\s）)+-][^）)]*[）)]", "", token).strip()
+                if not token:
+                    continue
                 try:
                     phones.append(
                         (
@@ -625,7 +647,11 @@ def _plan_person(
                         )
                     )
                 except ContactsError as exc:
-                    errors.append(str(exc))
+                    if kind == "phone":  # a general 电话 column: keep the text, warn
+                        unreadable.append(token)
+                        plan.warnings.append(f"{exc}，已记入备注")
+                    else:
+                        errors.append(str(exc))
     emails: list[str] = []
     for _, raw in _all(values, "person.email"):
         for token in _split(raw, r"\s"):
@@ -645,6 +671,8 @@ def _plan_person(
         simple["title"] = title
     notes = [v for _, v in _all(values, "person.notes")]
     notes += [f"{h}：{v}" for h, v in _all(values, "person.extra")]
+    if unreadable:
+        notes.append("电话（未能识别）：" + "、".join(unreadable))
     if not (name or phones or emails or simple or notes or plan.person_ref):
         return
     mobiles, landlines = [], []
