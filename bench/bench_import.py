@@ -152,9 +152,13 @@ def main() -> None:
                 ],
             ),
         }
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         print(
             "\nSummary: "
             + "; ".join(f"{k} median {v['median'] / 1000:.2f} s" for k, v in results.items())
+            + f"; peak RSS {peak} MB"
         )
 
 

@@ -127,3 +127,29 @@ def test_unreadable_file_shows_a_chinese_message(main_window, qtbot, ctx, tmp_pa
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: "已拒绝读取" in dialog.info.text(), timeout=20000)
     assert not dialog.import_button.isEnabled()
+
+
+def test_import_history_lists_batches_and_undoes_one(main_window, qtbot, ctx, tmp_path):
+    from ui.dialogs.import_dialog import ImportHistoryDialog
+
+    store = ctx.store
+    first = tmp_path / "a.csv"
+    first.write_bytes("企业名称,联系人\n甲公司,张三\n".encode())
+    second = tmp_path / "b.csv"
+    second.write_bytes("企业名称,联系人\n乙公司,李四\n".encode())
+    importer.import_file(store, first)
+    importer.import_file(store, second)
+    dialog = ImportHistoryDialog(ctx)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.list.count() == 2, timeout=10000)
+    assert "b.csv" in dialog.list.item(0).text() and "可撤销" in dialog.list.item(0).text()
+    dialog.list.setCurrentRow(0)
+    assert dialog.undo_button.isEnabled()
+    dialog.undo_button.click()
+    qtbot.waitUntil(lambda: "已撤销：" in dialog.status.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "已撤销（" in dialog.list.item(0).text(), timeout=10000)
+    assert [r["name"] for r in store.query("SELECT name FROM companies WHERE deleted = 0")] == [
+        "甲公司"
+    ]
+    dialog.list.setCurrentRow(0)
+    assert not dialog.undo_button.isEnabled()

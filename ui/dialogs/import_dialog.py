@@ -125,6 +125,9 @@ class ImportDialog(QDialog):
         self.undo_button.setObjectName("importUndo")
         self.undo_button.setEnabled(False)
         self.undo_button.clicked.connect(self.undo)
+        history = QPushButton("导入记录…")
+        history.setObjectName("importHistory")
+        history.clicked.connect(self.show_history)
         close = QPushButton("关闭")
         close.clicked.connect(self.accept)
         self.result = QLabel()
@@ -145,6 +148,7 @@ class ImportDialog(QDialog):
         bottom.addWidget(self.check_button)
         bottom.addWidget(self.import_button)
         bottom.addWidget(self.undo_button)
+        bottom.addWidget(history)
         bottom.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -387,6 +391,86 @@ class ImportDialog(QDialog):
             self.ctx.notify("companies", "people", "visits")
 
         self.ctx.tasks.run(lambda: importer.undo_import(store, batch_id), done, self._failed)
+
+    def show_history(self) -> None:
+        dialog = ImportHistoryDialog(self.ctx, self)
+        dialog.setModal(True)
+        dialog.show()
+        self.history_dialog = dialog
+
+
+class ImportHistoryDialog(QDialog):
+    """导入记录: every import batch of this device; the selected one can be undone."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("导入记录")
+        self.setObjectName("importHistoryDialog")
+        self.resize(760, 420)
+        self.list = QListWidget()
+        self.list.setObjectName("importHistoryList")
+        self.list.currentRowChanged.connect(self._selected)
+        self.status = QLabel()
+        self.status.setObjectName("importHistoryStatus")
+        self.status.setWordWrap(True)
+        self.undo_button = QPushButton("撤销所选导入")
+        self.undo_button.setObjectName("importHistoryUndo")
+        self.undo_button.setEnabled(False)
+        self.undo_button.clicked.connect(self.undo)
+        close = QPushButton("关闭")
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.undo_button)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.batches: list[dict] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        store = self.ctx.store
+        self.ctx.tasks.run(lambda: importer.list_imports(store, 200), self._show)
+
+    def _show(self, batches: list[dict]) -> None:
+        self.batches = batches
+        self.list.clear()
+        for b in batches:
+            state = f"已撤销（{b['undone_at']}）" if b["undone_at"] else "可撤销"
+            self.list.addItem(f"{b['created_at']}  {b['file_name']}  {b['summary']}  〔{state}〕")
+        if not batches:
+            self.status.setText("还没有导入记录")
+
+    def _selected(self, row: int) -> None:
+        batch = self.batches[row] if 0 <= row < len(self.batches) else None
+        self.undo_button.setEnabled(bool(batch) and not batch["undone_at"])
+
+    def undo(self) -> None:
+        row = self.list.currentRow()
+        if not 0 <= row < len(self.batches):
+            return
+        store, batch_id = self.ctx.store, self.batches[row]["id"]
+        self.undo_button.setEnabled(False)
+
+        def done(result: dict[str, int]) -> None:
+            self.status.setText(
+                f"已撤销：删除新建记录 {result['removed']} 条，恢复字段 {result['restored']} 个"
+                + (
+                    f"；{result['kept']} 个字段导入后又被修改过，保留了修改后的值"
+                    if result["kept"]
+                    else ""
+                )
+            )
+            self.ctx.notify("companies", "people", "visits")
+            self.refresh()
+
+        def failed(exc: BaseException) -> None:
+            self.status.setText(f"<span style='color:#b00020'>{exc}</span>")
+
+        self.ctx.tasks.run(lambda: importer.undo_import(store, batch_id), done, failed)
 
 
 def _item(text: str) -> QTableWidgetItem:
