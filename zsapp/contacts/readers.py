@@ -26,11 +26,11 @@ from typing import Any
 from zsapp.contacts.validation import ContactsError
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # CSV, vCard, XLS
-MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one inflated zip member (a sheet's XML)
-MAX_TOTAL_BYTES = 160 * 1024 * 1024  # all inflated members together
+MAX_MEMBER_BYTES = 40 * 1024 * 1024  # one inflated zip member (a sheet's XML)
+MAX_TOTAL_BYTES = 100 * 1024 * 1024  # all inflated members together
 MAX_RATIO = 200  # inflated / compressed, for members over 1 MB
-MAX_CELLS = 3_000_000
-MAX_ROWS = 200_000
+MAX_CELLS = 600_000  # ~60k rows × 10 columns: read and planned under 300 MB
+MAX_ROWS = 100_000
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".xlsb")
 
@@ -113,14 +113,19 @@ def read_csv_text(text: str, encoding: str = "") -> Grid:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[int, list[str]]] = []
     start = 1
+    cells_seen = 0
     try:
         for cells in reader:
             line = start
             start = reader.line_num + 1  # a quoted cell may span several physical lines
             if any(c.strip() for c in cells):
                 rows.append((line, [c.strip() for c in cells]))
-            if len(rows) > MAX_ROWS:
-                raise ContactsError(f"文件超过 {MAX_ROWS} 行，请分成几个文件导入")
+                cells_seen += len(cells)
+            if len(rows) > MAX_ROWS or cells_seen > MAX_CELLS:
+                raise ContactsError(
+                    f"文件过大：超过 {MAX_ROWS} 行或 {MAX_CELLS} 个单元格的导入上限，"
+                    "请分成几个文件导入"
+                )
     except csv.Error as exc:  # NUL bytes: not a text file
         raise ContactsError(
             f"无法按 CSV 读取（第 {reader.line_num} 行）：请确认选择的是 CSV 文本文件"
@@ -145,11 +150,16 @@ def check_zip(path: Path) -> None:
         size = info.file_size
         total += size
         ratio = size / max(info.compress_size, 1)
-        if size > MAX_MEMBER_BYTES or (size > 1024 * 1024 and ratio > MAX_RATIO):
+        if size > 1024 * 1024 and ratio > MAX_RATIO:
             raise ContactsError(
                 f"文件中的“{info.filename}”解压后约 {size // (1024 * 1024)} MB"
-                f"（压缩比 {ratio:.0f}:1），超过导入上限，可能是恶意构造的压缩炸弹，已拒绝读取。"
-                "如确是大表格，请分成几个文件或另存为 CSV"
+                f"（压缩比 {ratio:.0f}:1），可能是恶意构造的压缩炸弹，已拒绝读取"
+            )
+        if size > MAX_MEMBER_BYTES:
+            raise ContactsError(
+                f"表格过大：文件中的“{info.filename}”解压后约 {size // (1024 * 1024)} MB，"
+                f"超过导入上限（{MAX_MEMBER_BYTES // (1024 * 1024)} MB），已拒绝读取；"
+                "请分成几个文件导入"
             )
     if total > MAX_TOTAL_BYTES:
         raise ContactsError(
