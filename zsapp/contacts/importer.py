@@ -20,6 +20,7 @@ import threading
 import unicodedata
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,7 +105,7 @@ class RowPlan:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class RowChange:
     line: int
     entity: str  # 企业 / 联系人 / 拜访
@@ -822,7 +823,8 @@ class _Recorder:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.changes: list[dict[str, Any]] = []
+        # (table, row id, "insert" | "update", previous values, written values)
+        self.changes: list[tuple[str, str, str, dict | None, dict | None]] = []
         self.thread = threading.get_ident()
         self._insert, self._update = store.insert, store.update
 
@@ -832,7 +834,7 @@ class _Recorder:
         def insert(table, values):
             row_id = self._insert(table, values)
             if threading.get_ident() == self.thread:
-                self.changes.append({"table": table, "row_id": row_id, "action": "insert"})
+                self.changes.append((table, row_id, "insert", None, None))
             return row_id
 
         def update(table, row_id, changes):
@@ -847,15 +849,7 @@ class _Recorder:
                 }
                 if changed:
                     after = {k: result.get(k) for k in changed}
-                    self.changes.append(
-                        {
-                            "table": table,
-                            "row_id": row_id,
-                            "action": "update",
-                            "before": changed,
-                            "after": after,
-                        }
-                    )
+                    self.changes.append((table, row_id, "update", changed, after))
             return result
 
         store.insert, store.update = insert, update  # type: ignore[method-assign]
@@ -1124,9 +1118,39 @@ def _apply_row(
 
 def _live_emails(store: Store) -> set[str]:
     return {
-        r[0].lower()
-        for r in store.conn.execute("SELECT email FROM people WHERE email <> '' AND deleted = 0")
+        r["email"].lower()
+        for r in store.query("SELECT email FROM people WHERE email <> '' AND deleted = 0")
     }
+
+
+_COUNTERS = (
+    "companies_created",
+    "companies_updated",
+    "people_created",
+    "people_updated",
+    "visits_created",
+    "visits_updated",
+    "skipped_existing",
+    "unchanged",
+)
+
+
+def _counters(report: ImportReport) -> dict[str, int]:
+    return {name: getattr(report, name) for name in _COUNTERS}
+
+
+@contextmanager
+def _row_savepoint(store: Store):
+    """One row's writes, rolled back alone when the row fails (the same contract as a
+    Store.savepoint(); the only place the importer talks to the connection)."""
+    store.execute("SAVEPOINT import_row")
+    try:
+        yield
+    except BaseException:
+        store.execute("ROLLBACK TO import_row")
+        store.execute("RELEASE import_row")
+        raise
+    store.execute("RELEASE import_row")
 
 
 def _check_mode(mode: str) -> None:
@@ -1166,25 +1190,24 @@ def apply_import(
             savepoints = only_good or dry_run
             emails = _live_emails(store)
             for n, plan in enumerate(plans):
-                if savepoints:
-                    store.conn.execute("SAVEPOINT import_row")
-                    mark = (len(recorder.changes), len(report.changes))
+                marks = (len(recorder.changes), len(report.changes), _counters(report))
                 try:
-                    _apply_row(store, plan, report, emails, mode)
+                    with _row_savepoint(store) if savepoints else nullcontext():
+                        _apply_row(store, plan, report, emails, mode)
                 except ContactsError as exc:
-                    report.errors.append((plan.line, str(exc)))
-                    report.good -= 1
                     if not savepoints:
+                        report.errors.append((plan.line, str(exc)))
+                        report.good -= 1
                         raise ImportRejected(
                             f"第 {plan.line} 行：{exc}。未导入任何数据。", report
                         ) from exc
-                    store.conn.execute("ROLLBACK TO import_row")
-                    store.conn.execute("RELEASE import_row")
-                    del recorder.changes[mark[0] :]
-                    del report.changes[mark[1] :]
+                    del recorder.changes[marks[0] :]
+                    del report.changes[marks[1] :]
+                    for name, value in marks[2].items():
+                        setattr(report, name, value)
+                    report.errors.append((plan.line, str(exc)))
+                    report.good -= 1
                     continue
-                if savepoints:
-                    store.conn.execute("RELEASE import_row")
                 if progress and n % 200 == 0:
                     progress(n, len(plans))
             if dry_run:
@@ -1288,7 +1311,7 @@ def import_file(
 # -- import batches -----------------------------------------------------------------------
 def _save_batch(store, batch_id, report, changes, info) -> None:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    store.conn.execute(
+    store.execute(
         "INSERT INTO import_batches (id, created_at, file_name, source, mode, summary, counts) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
@@ -1313,22 +1336,20 @@ def _save_batch(store, batch_id, report, changes, info) -> None:
             ),
         ),
     )
-    store.conn.executemany(
-        "INSERT INTO import_batch_changes (batch_id, seq, table_name, row_id, action, before, after) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
+    for seq, (table, row_id, action, before, after) in enumerate(changes):
+        store.execute(
+            "INSERT INTO import_batch_changes (batch_id, seq, table_name, row_id, action, before, after) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 batch_id,
                 seq,
-                c["table"],
-                c["row_id"],
-                c["action"],
-                json.dumps(c.get("before", {}), ensure_ascii=False),
-                json.dumps(c.get("after", {}), ensure_ascii=False),
-            )
-            for seq, c in enumerate(changes)
-        ],
-    )
+                table,
+                row_id,
+                action,
+                json.dumps(before or {}, ensure_ascii=False),
+                json.dumps(after or {}, ensure_ascii=False),
+            ),
+        )
 
 
 def list_imports(store: Store, limit: int = 50) -> list[dict[str, Any]]:
@@ -1388,7 +1409,7 @@ def undo_import(store: Store, batch_id: str) -> dict[str, int]:
             if restore:
                 store.update(table, row_id, restore)
                 result["restored"] += len(restore)
-        store.conn.execute(
+        store.execute(
             "UPDATE import_batches SET undone_at = ? WHERE id = ?",
             (datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), batch["id"]),
         )

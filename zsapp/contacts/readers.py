@@ -29,8 +29,8 @@ MAX_FILE_BYTES = 64 * 1024 * 1024  # CSV, vCard, XLS
 MAX_MEMBER_BYTES = 40 * 1024 * 1024  # one inflated zip member (a sheet's XML)
 MAX_TOTAL_BYTES = 100 * 1024 * 1024  # all inflated members together
 MAX_RATIO = 200  # inflated / compressed, for members over 1 MB
-MAX_CELLS = 600_000  # ~60k rows × 10 columns: read and planned under 300 MB
-MAX_ROWS = 100_000
+MAX_CELLS = 500_000  # e.g. 50k rows × 10 columns: read, planned and written under 300 MB
+MAX_ROWS = 50_000
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".xlsb")
 
