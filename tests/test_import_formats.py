@@ -362,3 +362,10 @@ def test_company_data_quirks(store, tmp_path):
     assert len([w for line, w in report.warnings if line == 2]) == 2
     ((line, reason),) = report.errors
     assert line == 3 and "被 Excel 存成了数字" in reason
+
+
+def test_total_rows_are_not_companies(store, tmp_path):
+    text = "企业名称,营收（万元）\n甲公司,100\n乙公司,200\n合计,300\n"
+    report = importer.import_file(store, write(tmp_path, "t.csv", text.encode("gbk")))
+    assert report.total == 2 and report.companies_created == 2
+    assert store.scalar("SELECT count(*) FROM companies WHERE name = '合计'") == 0

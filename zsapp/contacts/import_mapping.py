@@ -472,9 +472,15 @@ def detect_header(rows: list[tuple[int, list[str]]], merged=(), limit: int = 20)
     return best
 
 
+_TOTALS = re.compile(r"^(合\s*计|总\s*计|小\s*计)[:：]?$")
+
+
 def is_footer(cells: list[str], width: int) -> bool:
-    """A note row under the data ("数据来源：企查查 …"): one cell filled in a wide table."""
+    """A row under the data that is not a record: a note ("数据来源：企查查 …", one cell
+    filled in a wide table) or a 合计 / 小计 row."""
     filled = [c for c in cells if c]
+    if filled and _TOTALS.match(filled[0]):
+        return True
     return width >= 4 and len(filled) == 1 and bool(_FOOTER.search(filled[0]))
 
 
