@@ -21,7 +21,7 @@ BAD = [
     "坏码公司,914403001922038217,广东省,,,,,,\n",  # wrong check character
     "电话错公司,,,,,王五,,12345,\n",  # bad phone
     ",,,,,,,,\n",  # blank line: skipped, not an error
-    "私企公司,,,私企,,,,,\n",  # unknown ownership
+    "私企公司,,,私企,,,,,\n",  # unknown ownership: a soft field, kept as a tag (warning)
 ]
 
 
@@ -60,13 +60,16 @@ def test_bad_rows_reported_by_line_and_nothing_imported(store, tmp_path):
     with pytest.raises(importer.ImportRejected) as info:
         importer.import_file(store, path)
     errors = dict(info.value.report.errors)
-    assert set(errors) == {5, 6, 8}
-    assert "校验位错误" in errors[5] and "手机“12345”" in errors[6] and "所有制" in errors[8]
+    assert set(errors) == {5, 6}
+    assert "校验位错误" in errors[5] and "手机“12345”" in errors[6]
+    assert "所有制“私企”" in dict(info.value.report.warnings)[8]
     assert store.count("companies") == 0 and store.count("people") == 0
 
     report = importer.import_file(store, path, only_good=True)
-    assert report.companies_created == 3 and len(report.errors) == 3
-    assert store.count("companies") == 3
+    assert report.companies_created == 4 and len(report.errors) == 2
+    assert store.count("companies") == 4
+    private = companies.get_company(store, companies.resolve(store, "私企公司"))
+    assert private["ownership"] == "" and json.loads(private["tags"]) == ["私企"]
 
 
 def test_reimport_creates_no_duplicates(store, tmp_path):
@@ -168,7 +171,7 @@ def test_vcard_export_round_trip(store, tmp_path):
             "company_id": cid,
             "title": "董事长",
             "mobile": "13800138000",
-            "landline": "0871-63123456",
+            "landline": "0871-63123456转8001",
             "email": "nana@example.com",
         },
     )
@@ -180,14 +183,14 @@ def test_vcard_export_round_trip(store, tmp_path):
     assert card.fn.value == "欧阳娜娜"
     assert (card.n.value.family, card.n.value.given) == ("欧阳", "娜娜")
     assert card.org.value == ["云南白药集团股份有限公司"]
-    assert {t.value for t in card.tel_list} == {"+8613800138000", "+8687163123456"}
+    assert {t.value for t in card.tel_list} == {"+8613800138000", "+8687163123456 ext. 8001"}
     # importing the card into a fresh store gives the same person
     people.delete_person(store, pid)
     importer.import_file(store, path)
     again = people.get_person(store, people.resolve(store, "欧阳娜娜"))
     assert (again["mobile"], again["landline"], again["email"], again["title"]) == (
         "+8613800138000",
-        "+8687163123456",
+        "+8687163123456;ext=8001",
         "nana@example.com",
         "董事长",
     )
@@ -227,12 +230,12 @@ def test_cli_import_export(tmp_path, db_path, capsys):
     path = write(tmp_path / "a.csv", HEADER + "".join(GOOD + BAD), "gbk")
     assert main(["--db", str(db_path), "contacts", "import", str(path), "--dry-run", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["written"] is False and [e["line"] for e in report["errors"]] == [5, 6, 8]
+    assert report["written"] is False and [e["line"] for e in report["errors"]] == [5, 6]
     assert main(["--db", str(db_path), "contacts", "import", str(path)]) == 1
     out, err = capsys.readouterr()
     assert "第 5 行" in out and "未导入任何数据" in err
     assert main(["--db", str(db_path), "contacts", "import", str(path), "--only-good"]) == 0
-    assert "企业新建 3" in capsys.readouterr().out
+    assert "企业新建 4" in capsys.readouterr().out
     for fmt in ("xlsx", "csv", "vcf"):
         out_path = tmp_path / f"out.{fmt}"
         assert (
@@ -247,7 +250,7 @@ def test_cli_import_export(tmp_path, db_path, capsys):
     "name, data, message",
     [
         ("empty.csv", b"", "没有表头"),
-        ("old.xls", b"\xd0\xcf\x11\xe0", "不支持旧版 .xls"),
+        ("old.xls", b"\xd0\xcf\x11\xe0", "无法读取 Excel 文件：文件已损坏"),
         ("broken.csv", b"\xff\xfe\x00", "UTF-16"),
         ("other.csv", "编号,金额\n1,2\n".encode("gbk"), "请至少把一列对应到"),
         ("broken.xlsx", b"PK\x03\x04 not really", "无法读取 Excel"),
@@ -275,7 +278,12 @@ def test_import_matches_people_by_name_and_email_case_insensitively(store, tmp_p
         "第四家有限公司,李娜,LN@example.com\n"
         "第五家有限公司,张伟,other@example.com\n"
     )
-    report = importer.import_file(store, write(tmp_path / "moved.csv", text, "utf-8"))
+    path = write(tmp_path / "moved.csv", text, "utf-8")
+    # default mode (only fill blank fields): 张伟 is found but keeps his company
+    report = importer.import_file(store, path, dry_run=True)
+    assert (report.people_created, report.people_updated) == (2, 0)
+    assert any("已在另一家企业" in w and "覆盖" in w for _, w in report.warnings)
+    report = importer.import_file(store, path, mode="overwrite")
     assert (report.people_created, report.people_updated) == (2, 2)
     assert people.get_person(store, pid)["company_id"] == companies.resolve(store, "新东家有限公司")
     lina = store.query("SELECT company_id FROM people WHERE name = '李娜' AND deleted = 0")

@@ -201,6 +201,7 @@ def test_import_dialog_reports_bad_lines_then_imports_good_rows(main_window, qtb
     )
     dialog = ImportDialog(ctx, path)
     qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.table is not None, timeout=5000)  # read off the UI thread
     assert "GBK" in dialog.info.text()
     assert dialog.preview_model.rowCount() == 2
     dialog.import_button.click()

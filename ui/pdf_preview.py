@@ -1,4 +1,4 @@
-"""Where the in-app PDF preview comes from, chosen once and said out loud.
+"""The in-app PDF preview backend: chosen once, and said out loud.
 
 * ``qtpdf``  — Qt's own QtPdf/QtPdfWidgets: from the ``PySide6_Pdf`` wheel on PySide6 6.12, from
   ``PySide6-Addons`` on 6.9 (the newest PySide6 for glibc 2.28, 统信 UOS 20 / 银河麒麟 V10).

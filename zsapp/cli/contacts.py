@@ -72,12 +72,35 @@ def register(subparsers) -> None:
     # contacts import/export
     parser = subparsers.add_parser("contacts", help="客商数据导入导出")
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = sub.add_parser("import", help="导入 CSV（UTF-8/GBK）、XLSX 或 vCard")
+    p = sub.add_parser(
+        "import",
+        help="导入 CSV、Excel（xlsx/xls/ods/WPS）、vCard，企查查/天眼查/Outlook/Google 导出",
+    )
     p.add_argument("file", type=Path)
-    p.add_argument("--dry-run", action="store_true", help="只检查并报告，不写入")
+    p.add_argument("--dry-run", action="store_true", help="只检查并列出每行的改动，不写入")
+    p.add_argument(
+        "--mode",
+        choices=list(importer.MODES),
+        default="fill",
+        help="已有记录：skip 跳过已有、fill 只补空白字段（默认）、overwrite 覆盖",
+    )
+    p.add_argument(
+        "--source",
+        choices=list(importer.SOURCES),
+        help="文件来源（默认自动识别）："
+        + "、".join(f"{k}={v[0]}" for k, v in importer.SOURCES.items()),
+    )
     p.add_argument("--only-good", action="store_true", help="跳过有误的行，只导入正确的行")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_import)
+    p = sub.add_parser("imports", help="导入记录（每次导入一个批次，可撤销）")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_imports)
+    p = sub.add_parser("undo-import", help="撤销一次导入：恢复原值，删除其新建的记录")
+    p.add_argument("batch", help="导入批次编号（见 zsapp contacts imports）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_undo_import)
     p = sub.add_parser("export", help="导出为 xlsx、csv 或 vcf")
     p.add_argument("--format", choices=["xlsx", "csv", "vcf"], required=True)
     p.add_argument("-o", "--output", type=Path, required=True)
@@ -273,7 +296,12 @@ def _check_limit(args) -> None:
 def cmd_import(args, store) -> int:
     try:
         report = importer.import_file(
-            store, args.file, only_good=args.only_good, dry_run=args.dry_run
+            store,
+            args.file,
+            only_good=args.only_good,
+            dry_run=args.dry_run,
+            mode=args.mode,
+            source=args.source,
         )
     except importer.ImportRejected as exc:
         if args.json:
@@ -284,11 +312,44 @@ def cmd_import(args, store) -> int:
         raise
     if args.json:
         print_json(report.as_json())
-    else:
-        for line, reason in report.errors:
-            print(f"第 {line} 行：{reason}（已跳过）")
-        prefix = "检查结果（未写入）：" if args.dry_run else "已导入："
-        print(prefix + report.summary())
+        return 0
+    for line, reason in report.errors:
+        print(f"第 {line} 行：{reason}（已跳过）")
+    for line, message in report.warnings:
+        print(f"第 {line} 行：提示：{message}")
+    for change in report.changes:
+        if change.action in ("更新", "跳过") or args.dry_run:
+            print(change.text())
+    prefix = "检查结果（未写入）：" if args.dry_run else "已导入："
+    print(prefix + report.summary() + f"（方式：{importer.MODES[report.mode]}）")
+    if report.written:
+        print(f"导入批次 {report.batch_id}，撤销：zsapp contacts undo-import {report.batch_id}")
+    return 0
+
+
+def cmd_imports(args, store) -> int:
+    _check_limit(args)
+    rows = importer.list_imports(store, args.limit)
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("还没有导入记录")
+    for r in rows:
+        state = f"已撤销 {r['undone_at']}" if r["undone_at"] else "可撤销"
+        print(f"{r['id']}  {r['created_at']}  {r['file_name']}  {r['summary']}  〔{state}〕")
+    return 0
+
+
+def cmd_undo_import(args, store) -> int:
+    result = importer.undo_import(store, args.batch)
+    if args.json:
+        print_json(result)
+        return 0
+    text = f"已撤销导入：删除新建记录 {result['removed']} 条，恢复字段 {result['restored']} 个"
+    if result["kept"]:
+        text += f"；{result['kept']} 个字段在导入后又被修改过，保留了修改后的值"
+    print(text)
     return 0
 
 

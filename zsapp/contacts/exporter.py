@@ -194,7 +194,7 @@ def vcard(person: dict[str, Any]) -> str:
         tel.type_paramlist = ["CELL", "VOICE"]
     if person.get("landline"):
         tel = card.add("tel")
-        tel.value = person["landline"]
+        tel.value = person["landline"].replace(";ext=", " ext. ")  # the 分机 stays readable
         tel.type_paramlist = ["WORK", "VOICE"]
     if person.get("email"):
         email = card.add("email")

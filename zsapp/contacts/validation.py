@@ -73,18 +73,104 @@ def normalise_uscc(raw: str | None) -> str:
     return code
 
 
-def normalise_phone(raw: str | None, label: str = "电话") -> str:
-    """E.164 for a valid number (China by default, +xx international allowed); '' for blank."""
-    text = unicodedata.normalize("NFKC", raw or "").strip()
-    if not text:
-        return ""
+# An extension written after the number: "转8001", "分机 8001", "ext. 8001", "x8001", "#8001",
+# ";ext=8001" (RFC 3966), or a trailing "-8001" after a complete fixed-line number.
+_EXTENSION = re.compile(
+    r"\s*(?:转|分机号?|ext\.?|extn\.?|x|#|;\s*ext=|,)\s*(\d{1,6})\s*$", re.IGNORECASE
+)
+_DASH_EXTENSION = re.compile(r"^(.*\d)\s*[-－—]\s*(\d{1,6})$")
+_SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?e\+?\d{1,2}$", re.IGNORECASE)
+EXTENSION_MARK = ";ext="
+
+
+def _parse_number(text: str):
+    """A valid phonenumbers number or None: China by default, then the same digits as an
+    international number ("(852) 9123 4567", "852-9123-4567")."""
     try:
         number = phonenumbers.parse(text, "CN")
-    except phonenumbers.NumberParseException as exc:
-        raise ContactsError(f"{label}“{raw}”无法识别为电话号码") from exc
-    if not phonenumbers.is_valid_number(number):
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is not None and phonenumbers.is_valid_number(number):
+        return number
+    digits = re.sub(r"\D", "", text)
+    if digits and not text.lstrip().startswith(("+", "0")):
+        try:
+            other = phonenumbers.parse("+" + digits, None)
+        except phonenumbers.NumberParseException:
+            other = None
+        if other is not None and other.country_code != 86 and phonenumbers.is_valid_number(other):
+            return other
+    return None
+
+
+def normalise_phone(raw: str | None, label: str = "电话") -> str:
+    """E.164 for a valid number (China by default, international allowed: +852…, (852) …,
+    0086…), with its extension kept as ``;ext=8001``; '' for blank."""
+    text = unicodedata.normalize("NFKC", str(raw if raw is not None else "")).strip()
+    text = re.sub(r"^tel:", "", text, flags=re.IGNORECASE).strip()
+    if not text:
+        return ""
+    if _SCIENTIFIC.match(text):  # a phone cell stored as a double: 1.3911112222E10
+        with contextlib.suppress(InvalidOperation, ValueError):
+            text = str(int(Decimal(text)))
+    extension = ""
+    match = _EXTENSION.search(text)
+    if match and re.search(r"\d", text[: match.start()]):
+        text, extension = text[: match.start()], match[1]
+    number = _parse_number(text)
+    if number is None and not extension:
+        dash = _DASH_EXTENSION.match(text)
+        if dash:
+            head = _parse_number(dash[1])
+            if head is not None and phonenumbers.number_type(head) in (
+                phonenumbers.PhoneNumberType.FIXED_LINE,
+                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+                phonenumbers.PhoneNumberType.TOLL_FREE,
+                phonenumbers.PhoneNumberType.UAN,
+            ):
+                number, extension = head, dash[2]
+    if number is None:
+        try:
+            phonenumbers.parse(text, "CN")
+        except phonenumbers.NumberParseException as exc:
+            raise ContactsError(f"{label}“{raw}”无法识别为电话号码") from exc
         raise ContactsError(f"{label}“{raw}”不是有效号码，请检查位数和区号")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    extension = extension or (number.extension or "")
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if len(_MOBILE) < 50_000:  # spare is_mobile_number a second parse (bulk imports)
+        _MOBILE[e164] = phonenumbers.number_type(number) in _MOBILE_TYPES
+    return f"{e164}{EXTENSION_MARK}{extension}" if extension else e164
+
+
+def split_extension(value: str) -> tuple[str, str]:
+    """("+8687163123456", "8001") from a stored "+8687163123456;ext=8001"."""
+    number, _, extension = (value or "").partition(EXTENSION_MARK)
+    return number, extension
+
+
+_MOBILE: dict[str, bool] = {}
+_MOBILE_TYPES = (
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+)
+
+
+def is_mobile_number(value: str) -> bool:
+    """True for a number that can only be (or may be) a mobile phone."""
+    number, extension = split_extension(value)
+    if extension or not number:
+        return False
+    known = _MOBILE.get(number)
+    if known is not None:
+        return known
+    try:
+        parsed = phonenumbers.parse(number, "CN")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(parsed) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
 
 
 def display_phone(e164: str, *, international: bool = False) -> str:
@@ -93,6 +179,7 @@ def display_phone(e164: str, *, international: bool = False) -> str:
     8000', for papers given to investors). Kept as is when it does not parse."""
     if not e164:
         return ""
+    e164, extension = split_extension(e164)
     try:
         number = phonenumbers.parse(e164, "CN")
     except phonenumbers.NumberParseException:
@@ -102,7 +189,8 @@ def display_phone(e164: str, *, international: bool = False) -> str:
         if number.country_code == 86 and not international
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
-    return phonenumbers.format_number(number, fmt)
+    text = phonenumbers.format_number(number, fmt)
+    return f"{text} 转 {extension}" if extension else text
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
