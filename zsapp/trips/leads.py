@@ -67,7 +67,7 @@ def parse_duration(text: str) -> int:
     hours = number * {"h": 1, "小时": 1, "d": 24, "天": 24, "w": 168, "周": 168}[unit]
     if not 1 <= hours <= 24 * 366:
         raise TripError(f"时限“{text}”应在 1 小时到 1 年之间")
-    return int(round(hours))
+    return round(hours)
 
 
 def set_clocks(store: Store, spec: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
