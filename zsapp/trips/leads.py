@@ -43,6 +43,16 @@ FIELDS = [
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(h|小时|d|天|w|周)?\s*$", re.I)
 
 
+def find_prefecture(text: str) -> dict[str, Any] | None:
+    """A 州市 by code, name or short name; '大理州' / '昆明市' spellings work too."""
+    from zsapp.projects.common import prefecture
+
+    text = (text or "").strip()
+    if not text:
+        return None
+    return prefecture(text) or (prefecture(text[:-1]) if text.endswith(("市", "州")) else None)
+
+
 def _now(now: datetime | None) -> datetime:
     return (now or datetime.now()).replace(second=0, microsecond=0)
 
@@ -136,10 +146,8 @@ def _clean(store: Store, values: Mapping[str, Any], *, partial: bool) -> dict[st
                     raise TripError(f"找不到关联的记录 {ref}")
                 out[key] = ref
             elif key == "prefecture":
-                from zsapp.projects.common import prefecture
-
                 text = str(value or "").strip()
-                found = prefecture(text) if text else None
+                found = find_prefecture(text)
                 if text and not found:
                     raise TripError(f"找不到州市“{text}”")
                 out[key] = found["code"] if found else ""
@@ -162,9 +170,8 @@ def create_lead(store: Store, values: Mapping[str, Any], *, now: datetime | None
     row.setdefault("received_at", _fmt(_now(now)))
     if not row.get("prefecture"):
         from zsapp import profile
-        from zsapp.projects.common import prefecture
 
-        found = prefecture(profile.get_profile(store).prefecture)
+        found = find_prefecture(profile.get_profile(store).prefecture)
         row["prefecture"] = found["code"] if found else ""
     if not row.get("owner_officer"):
         from zsapp import profile
