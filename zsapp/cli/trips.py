@@ -524,16 +524,8 @@ def cmd_lead_clocks(args, store) -> int:
     if args.json:
         print_json(items)
     else:
-        print("，".join(f"{c['label']} {_hours(c['hours'])}" for c in items))
+        print("，".join(f"{c['label']} {leads.duration_text(c['hours'])}" for c in items))
     return 0
-
-
-def _hours(h: int) -> str:
-    if h % 168 == 0:
-        return f"{h // 168} 周"
-    if h % 24 == 0:
-        return f"{h // 24} 天"
-    return f"{h} 小时"
 
 
 def cmd_lead_stats(args, store) -> int:

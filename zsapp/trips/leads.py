@@ -113,6 +113,19 @@ def set_clocks(store: Store, spec: str | list[dict[str, Any]]) -> list[dict[str,
     return items
 
 
+def duration_text(hours: int) -> str:
+    """168 → '1 周', 72 → '3 天', 12 → '12 小时'."""
+    if hours % 168 == 0:
+        return f"{hours // 168} 周"
+    if hours % 24 == 0:
+        return f"{hours // 24} 天"
+    return f"{hours} 小时"
+
+
+def clocks_text(store: Store) -> str:
+    return "，".join(f"{c['label']} {duration_text(c['hours'])}" for c in clocks(store))
+
+
 def reset_clocks(store: Store) -> list[dict[str, Any]]:
     store.set_setting(CLOCKS_SETTING, None)
     return clocks(store)
