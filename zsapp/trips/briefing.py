@@ -82,21 +82,25 @@ def _open_projects(store: Store) -> list[dict[str, Any]]:
     )
 
 
+class ProjectIndex:
+    """Open projects indexed by catalogue item and by industry (built once per briefing)."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.by_item: dict[str, list[dict[str, Any]]] = {}
+        self.by_industry: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            self.by_item.setdefault(r["item_id"], []).append(r)
+            self.by_industry.setdefault(r["industry_id"], []).append(r)
+
+
 def fitting_projects(
-    company_items: list[dict[str, Any]], projects: list[dict[str, Any]]
+    company_items: list[dict[str, Any]], index: ProjectIndex
 ) -> list[dict[str, Any]]:
     """Projects whose catalogue items are the company's (same item) or in its industries
     (same industry), scored as 推荐客商 scores the pair; best first."""
-    items = {r["item_id"] for r in company_items}
-    industries = {r["industry_id"] for r in company_items}
     best: dict[str, dict[str, Any]] = {}
-    for p in projects:
-        if p["item_id"] in items:
-            score, why = SCORES["same_item"], f"同一目录条目（{p['item_name']}）"
-        elif p["industry_id"] in industries:
-            score, why = SCORES["same_industry"], "同一产业"
-        else:
-            continue
+
+    def offer(p: dict[str, Any], score: int, why: str) -> None:
         cur = best.get(p["id"])
         if cur is None or score > cur["score"]:
             best[p["id"]] = {
@@ -107,6 +111,13 @@ def fitting_projects(
                 "score": score,
                 "reason": why,
             }
+
+    for k in company_items:
+        for p in index.by_item.get(k["item_id"], ()):
+            offer(p, SCORES["same_item"], f"同一目录条目（{p['item_name']}）")
+    for industry in {k["industry_id"] for k in company_items}:
+        for p in index.by_industry.get(industry, ()):
+            offer(p, SCORES["same_industry"], "同一产业")
     return sorted(
         best.values(), key=lambda r: (-r["score"], -(r["total_investment_wan"] or -1), r["code"])
     )
@@ -161,29 +172,30 @@ def briefing(store: Store, trip_id: str, *, now: datetime | None = None) -> dict
     ids = json.dumps(list(by_id))
     people = _group(
         store.query(
-            "SELECT id, company_id, name, title, mobile, landline, email, wechat FROM people "
-            "WHERE deleted = 0 AND merged_into IS NULL AND company_id IN (SELECT value FROM json_each(?)) "
-            "ORDER BY name",
+            "SELECT p.id, p.company_id, p.name, p.title, p.mobile, p.landline, p.email, p.wechat "
+            "FROM json_each(?) j CROSS JOIN people p ON p.company_id = j.value "
+            "WHERE p.deleted = 0 AND p.merged_into IS NULL ORDER BY p.name",
             [ids],
         ),
         "company_id",
     )
     visits = _group(
         store.query(
+            # CROSS JOIN keeps this order: the companies drive, never a scan of all visits
             "SELECT vc.company_id, v.id, v.visited_at, v.kind, v.outcome, substr(v.notes, 1, 160) AS notes "
-            "FROM visit_companies vc JOIN visits v ON v.id = vc.visit_id AND v.deleted = 0 "
-            "WHERE vc.deleted = 0 AND vc.company_id IN (SELECT value FROM json_each(?)) "
-            "ORDER BY v.visited_at DESC",
+            "FROM json_each(?) j CROSS JOIN visit_companies vc ON vc.company_id = j.value "
+            "CROSS JOIN visits v ON v.id = vc.visit_id "
+            "WHERE vc.deleted = 0 AND v.deleted = 0 ORDER BY v.visited_at DESC",
             [ids],
         ),
         "company_id",
     )
     followups = _group(
         store.query(
-            "SELECT DISTINCT vc.company_id, f.id, f.text, f.due_date FROM followups f "
-            "JOIN visits v ON v.id = f.visit_id AND v.deleted = 0 "
-            "JOIN visit_companies vc ON vc.visit_id = f.visit_id AND vc.deleted = 0 "
-            "WHERE f.deleted = 0 AND f.done = 0 AND vc.company_id IN (SELECT value FROM json_each(?)) "
+            "SELECT DISTINCT vc.company_id, f.id, f.text, f.due_date "
+            "FROM json_each(?) j CROSS JOIN visit_companies vc ON vc.company_id = j.value "
+            "CROSS JOIN visits v ON v.id = vc.visit_id CROSS JOIN followups f ON f.visit_id = v.id "
+            "WHERE vc.deleted = 0 AND v.deleted = 0 AND f.deleted = 0 AND f.done = 0 "
             "ORDER BY f.due_date = '', f.due_date",
             [ids],
         ),
@@ -191,14 +203,14 @@ def briefing(store: Store, trip_id: str, *, now: datetime | None = None) -> dict
     )
     items = _group(
         store.query(
-            "SELECT k.company_id, k.item_id, ci.industry_id FROM company_items k "
-            "JOIN catalogue_items ci ON ci.id = k.item_id "
-            "WHERE k.deleted = 0 AND k.company_id IN (SELECT value FROM json_each(?))",
+            "SELECT k.company_id, k.item_id, ci.industry_id FROM json_each(?) j "
+            "CROSS JOIN company_items k ON k.company_id = j.value "
+            "CROSS JOIN catalogue_items ci ON ci.id = k.item_id WHERE k.deleted = 0",
             [ids],
         ),
         "company_id",
     )
-    projects = _open_projects(store)
+    projects = ProjectIndex(_open_projects(store))
     meeting_by_company = _group([m for m in meetings if m["company_id"]], "company_id")
     due = leads_mod.due_steps(
         store,
