@@ -104,7 +104,7 @@ def seed(store) -> None:
                 "+86139" + f"{i:08d}",
             )
         )
-    for i in range(N_VISITS):
+    for _ in range(N_VISITS):
         vid = str(uuid.uuid4())
         day = f"20{RNG.randint(22, 26)}-{RNG.randint(1, 12):02d}-{RNG.randint(1, 28):02d}T10:00"
         visits.append((vid, *sync_values(), day, "外出拜访", "初步接触", "洽谈了电池铝箔项目"))
@@ -187,7 +187,7 @@ def main() -> None:
             times.append(time.perf_counter() - t)
         times.sort()
         median = statistics.median(times)
-        p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
         print(
             f"briefing, 3 cities → {data['counts']['companies']} companies, "
             f"{data['counts']['people']} people, {data['counts']['open_followups']} open follow-ups: "
