@@ -165,7 +165,10 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_lead_clocks)
 
-    p = ls.add_parser("stats", help="各州市线索响应用时")
+    p = ls.add_parser(
+        "stats", help="各州市线索响应用时（本机，或 --office 服务器数据库的全省数据）"
+    )
+    p.add_argument("--office", metavar="DB", help="服务器数据库：SQLite 文件路径或 postgresql://…")
     p.add_argument("--now", help=argparse_suppress())
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_lead_stats)
@@ -529,7 +532,18 @@ def cmd_lead_clocks(args, store) -> int:
 
 
 def cmd_lead_stats(args, store) -> int:
-    rows = leads.response_figures(store, now=_now(args))
+    if args.office:
+        from zsapp.office.service import Office
+        from zsapp.office.trips import lead_response_figures
+
+        office = Office(args.office)
+        try:
+            office.check_schema()
+            rows = lead_response_figures(office, now=_now(args))
+        finally:
+            office.close()
+    else:
+        rows = leads.response_figures(store, now=_now(args))
     if args.json:
         print_json(rows)
     elif not rows:

@@ -401,38 +401,36 @@ def set_status(store: Store, lead_id: str, status: str) -> dict[str, Any]:
     return store.update("leads", lead_id, row)
 
 
-def response_figures(store: Store, *, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Per 州市: leads, median hours to the first reply, share of clocks met on time, and
-    clocks overdue now."""
-    from zsapp.projects.common import prefecture_name
-
-    now_s = _fmt(_now(now))
-    rows = store.query(
-        "SELECT l.prefecture, l.id, l.received_at, s.seq, s.due_at, s.done_at FROM leads l "
-        "JOIN lead_steps s ON s.lead_id = l.id AND s.deleted = 0 WHERE l.deleted = 0"
-    )
+def figures_from_rows(
+    rows: list[dict[str, Any]], now: datetime, name_of: Callable[[str], str]
+) -> list[dict[str, Any]]:
+    """Response-time figures from (group, lead id, received_at, seq, due_at, done_at) rows:
+    per group the leads, median hours to the first step (答复), the share of completed clocks
+    met on time and the clocks overdue now. Used on the device (per 州市 of the lead) and on
+    the office server (per owner unit)."""
+    now_s = _fmt(now)
     groups: dict[str, dict[str, Any]] = {}
     for r in rows:
         g = groups.setdefault(
-            r["prefecture"], {"leads": set(), "first": [], "met": 0, "closed": 0, "overdue": 0}
+            r["grp"], {"leads": set(), "first": [], "met": 0, "closed": 0, "overdue": 0}
         )
         g["leads"].add(r["id"])
         if r["done_at"]:
             g["closed"] += 1
             g["met"] += r["done_at"] <= r["due_at"]
-            if r["seq"] == 0:
+            if r["seq"] == 0 and r["received_at"]:
                 hours = (
                     datetime.fromisoformat(r["done_at"]) - datetime.fromisoformat(r["received_at"])
                 ).total_seconds() / 3600
                 g["first"].append(hours)
-        elif r["due_at"] < now_s:
+        elif r["due_at"] and r["due_at"] < now_s and r.get("open", True):
             g["overdue"] += 1
     out = []
-    for code, g in sorted(groups.items()):
+    for key, g in sorted(groups.items()):
         out.append(
             {
-                "prefecture": code,
-                "prefecture_name": prefecture_name(code) if code else "（未指定）",
+                "prefecture": key,
+                "prefecture_name": name_of(key) if key else "（未指定）",
                 "leads": len(g["leads"]),
                 "median_first_reply_hours": round(statistics.median(g["first"]), 1)
                 if g["first"]
@@ -442,3 +440,15 @@ def response_figures(store: Store, *, now: datetime | None = None) -> list[dict[
             }
         )
     return out
+
+
+def response_figures(store: Store, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Per 州市 of the leads on this device (see :func:`figures_from_rows`)."""
+    from zsapp.projects.common import prefecture_name
+
+    rows = store.query(
+        "SELECT l.prefecture AS grp, l.id, l.received_at, s.seq, s.due_at, s.done_at, "
+        "l.status = '跟进中' AS open FROM leads l "
+        "JOIN lead_steps s ON s.lead_id = l.id AND s.deleted = 0 WHERE l.deleted = 0"
+    )
+    return figures_from_rows(rows, _now(now), lambda code: prefecture_name(code) or code)
