@@ -275,7 +275,8 @@ def remaining_text(due_at: str, now: datetime) -> str:
     late = minutes < 0
     minutes = abs(minutes)
     if minutes >= 24 * 60:
-        text = f"{minutes // (24 * 60)} 天{(minutes % (24 * 60)) // 60} 小时"
+        hours = (minutes % (24 * 60)) // 60
+        text = f"{minutes // (24 * 60)} 天" + (f" {hours} 小时" if hours else "")
     elif minutes >= 60:
         text = f"{minutes // 60} 小时"
     else:

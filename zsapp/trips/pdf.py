@@ -214,7 +214,7 @@ def render_briefing(
             s.append(
                 engine._table(
                     _meeting_rows(ctx, data["meetings"]),
-                    [30 * mm, 34 * mm, 56 * mm, CONTENT_W - 120 * mm],
+                    [36 * mm, 32 * mm, 54 * mm, CONTENT_W - 122 * mm],
                 )
             )
         else:
