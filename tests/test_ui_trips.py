@@ -179,3 +179,21 @@ def test_lead_clocks_on_home_and_trip(seeded, main_window, qtbot, ctx):
     page.advance_button.click()
     qtbot.waitUntil(lambda: len(section.rows) == 1)
     assert "评估" in page.leads_table.item(0, 4).text()
+
+
+def test_meeting_dialog_adds_and_refuses_dates_outside_the_trip(seeded, main_window, qtbot, ctx):
+    page = main_window.show_page("trips")
+    dialog = page.add_meeting()
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.company.setText("苏州铝箔材料有限公司")
+    dialog.people.setText("王建国、")
+    dialog.place.setText("苏州工业园区")
+    dialog.when.setDateTime(dialog.when.dateTime().addDays(30))
+    dialog.save()
+    assert dialog.isVisible() and "不在出差日期内" in dialog.error.text()
+    dialog.when.setDateTime(dialog.when.dateTime().addDays(-29))
+    dialog.save()
+    qtbot.waitUntil(lambda: page.meetings_table.rowCount() == 2)
+    m = T.meeting_json(ctx.store, dialog.saved_id)
+    assert m["company_id"] == seeded["company"] and [p["name"] for p in m["people"]] == ["王建国"]
+    assert m["city_name"] == "苏州市" and m["place"] == "苏州工业园区"
