@@ -420,3 +420,30 @@ def test_report_counts_match_the_visits_and_edits_survive(world, tmp_path):
     assert wb["拜访明细"].max_row == 1 + 4
     summary = {row[0].value: row[1].value for row in wb["出差报告"].iter_rows()}
     assert summary["拜访次数"] == 4 and summary["概述"] == "本次出差成果显著。"
+
+
+def test_unwritable_output_is_a_clear_message(world, tmp_path):
+    store = world["store"]
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    data = briefing.briefing(store, world["trip"])
+    with pytest.raises(TripError, match="无法写入文件"):
+        pdf.render_briefing(store, data, blocker / "sub" / "简报.pdf")
+    with pytest.raises(TripError, match="无法写入文件"):
+        ics.export_ics(store, world["trip"], blocker / "a.ics")
+    with pytest.raises(TripError, match="无法写入文件"):
+        report.export_xlsx(store, world["trip"], blocker / "r.xlsx")
+    with pytest.raises(TripError, match="无法创建文件夹"):
+        check.generate_brochures(store, world["trip"], blocker / "dir")
+
+
+def test_merged_person_follows_into_the_visit(world):
+    store, c, p = world["store"], world["c"], world["p"]
+    dup = people.create_person(
+        store, {"name": "王建国", "company_id": c["alu"], "mobile": "13911113333"}
+    )
+    mid = T.add_meeting(
+        store, world["trip"], {"starts_at": at(0), "company_id": c["alu"], "person_ids": [dup]}
+    )
+    merge.merge_people(store, p["wang"], dup)
+    assert meetings.visit_values(store, mid)["people"] == [p["wang"]]

@@ -14,7 +14,7 @@ from typing import Any
 from zsapp.brochure import BrochureError, history
 from zsapp.store import Store
 
-from .trips import get_trip, json_list, list_meetings
+from .trips import TripError, get_trip, json_list, list_meetings
 
 BROCHURE_FRESH_DAYS = 30
 TRIP_TABLES = ("trips", "trip_meetings", "trip_reports", "leads", "lead_steps")
@@ -136,7 +136,10 @@ def generate_brochures(
     todo = meeting_ids if meeting_ids is not None else check(store, trip_id)["missing_brochures"]
     meetings = {m["id"]: m for m in list_meetings(store, trip_id)}
     out = Path(out_dir).expanduser()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TripError(f"无法创建文件夹 {out}：{exc.strerror or exc}") from exc
     results = []
     for n, meeting_id in enumerate(todo):
         m = meetings.get(meeting_id)
@@ -150,7 +153,7 @@ def generate_brochures(
             gen = history.generate(
                 store, target, codes=codes or None, company_ref=m["company_id"] or None
             )
-        except BrochureError as exc:
+        except (BrochureError, OSError) as exc:
             results.append(
                 {
                     "meeting_id": meeting_id,

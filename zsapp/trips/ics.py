@@ -84,8 +84,11 @@ def export_ics(store: Store, trip_id: str, out_path: str | os.PathLike) -> dict[
     if out.suffix.lower() != ".ics":
         raise TripError(f"日历文件应以 .ics 结尾：{out.name}")
     cal = calendar(store, trip_id)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".~{out.name}.tmp")
-    tmp.write_bytes(cal.to_ical())
-    os.replace(tmp, out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(cal.to_ical())
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise TripError(f"无法写入文件 {out}：{exc.strerror or exc}") from exc
     return {"path": str(out), "events": len(cal.walk("VEVENT"))}

@@ -20,16 +20,32 @@ def _our_participants(store: Store, trip: dict[str, Any]) -> str:
     return "、".join(names)
 
 
+def _live_person(store: Store, person_id: str) -> str:
+    """The person, or the survivor they were merged into ('' if deleted)."""
+    for _hop in range(10):
+        row = store.query_one(
+            "SELECT id, deleted, merged_into FROM people WHERE id = ?", (person_id,)
+        )
+        if row is None:
+            return ""
+        if not row["deleted"]:
+            return row["id"]
+        if not row["merged_into"]:
+            return ""
+        person_id = row["merged_into"]
+    return ""
+
+
 def visit_values(store: Store, meeting_id: str) -> dict[str, Any]:
     """What the visit log of a meeting is prefilled with (ids, not names)."""
     m = get_meeting(store, meeting_id)
     trip = get_trip(store, m["trip_id"])
     city = regions.city(m["city"]) if m["city"] else None
-    live_people = [
-        p
-        for p in json_list(m["person_ids"])
-        if store.scalar("SELECT 1 FROM people WHERE id = ? AND deleted = 0", (p,))
-    ]
+    live_people = list(
+        dict.fromkeys(
+            p for p in (_live_person(store, pid) for pid in json_list(m["person_ids"])) if p
+        )
+    )
     live_projects = [
         p
         for p in json_list(m["project_ids"])

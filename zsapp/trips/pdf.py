@@ -83,7 +83,10 @@ def _render(
         return make_story(ctx)
 
     meta = engine._meta(title, officer, subject, ["招商引资", "出差"], __version__)
-    pages = engine._build(ctx, story, meta, out, engine._SingleDoc)
+    try:
+        pages = engine._build(ctx, story, meta, out, engine._SingleDoc)
+    except OSError as exc:
+        raise TripError(f"无法写入文件 {out}：{exc.strerror or exc}") from exc
     return RenderResult(out, pages, out.stat().st_size, [], [])
 
 

@@ -383,8 +383,11 @@ def export_xlsx(store: Store, trip_id: str, out_path: str | os.PathLike) -> Path
     for s in (sheet, leads, fu):
         for cell in s[1]:
             cell.font = Font(bold=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".~{out.name}.tmp")
-    wb.save(tmp)
-    os.replace(tmp, out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(tmp)
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise TripError(f"无法写入文件 {out}：{exc.strerror or exc}") from exc
     return out
