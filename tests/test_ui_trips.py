@@ -175,6 +175,10 @@ def test_lead_clocks_on_home_and_trip(seeded, main_window, qtbot, ctx):
     page.tabs.setCurrentIndex(4)
     assert page.leads_table.rowCount() == 1
     assert page.leads_table.item(0, 5).text().startswith("已逾期")
+    page.all_leads.setChecked(True)
+    assert page.leads_table.rowCount() == 2
+    page.all_leads.setChecked(False)
+    assert page.leads_table.rowCount() == 1
     page.leads_table.selectRow(0)
     page.advance_button.click()
     qtbot.waitUntil(lambda: len(section.rows) == 1)

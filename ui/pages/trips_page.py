@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -278,9 +279,13 @@ class TripsPage(QWidget):
         self.advance_button.setObjectName("advanceLead")
         self.advance_button.clicked.connect(self.advance_lead)
         self.clocks_label = QLabel()
+        self.all_leads = QCheckBox("显示全部线索（不限本次出差，含已办结）")
+        self.all_leads.setObjectName("allLeads")
+        self.all_leads.toggled.connect(lambda _on: self.load_leads())
         row = QHBoxLayout()
         row.addWidget(self.add_lead_button)
         row.addWidget(self.advance_button)
+        row.addWidget(self.all_leads)
         row.addStretch(1)
         row.addWidget(self.clocks_label)
         v.addLayout(row)
@@ -669,8 +674,9 @@ class TripsPage(QWidget):
     # -- leads ---------------------------------------------------------------------------
     def load_leads(self) -> None:
         now = self.clock()
+        every = self.all_leads.isChecked()
         self.lead_rows = leads.list_leads(
-            self.ctx.store, status=None, trip_id=self.trip_id or "", now=now
+            self.ctx.store, status=None, trip_id="" if every else self.trip_id or "", now=now
         )
         self.clocks_label.setText("承诺时限：" + leads.clocks_text(self.ctx.store))
         table = self.leads_table
