@@ -96,7 +96,7 @@ def test_log_visit_with_keyboard_only_then_followup_is_due(main_window, qtbot, c
 
 def test_overdue_followup_highlighted_and_ticked_off(main_window, qtbot, ctx):
     visits.create_visit(ctx.store, {}, followups=[{"text": "逾期的事", "due_date": "2020-01-01"}])
-    ctx.notify("followups")
+    ctx.flush_changes()
     home = main_window.show_page("home")
     section = home.section("followupsSection")
     model = section.model

@@ -156,5 +156,4 @@ class MergeDialog(QDialog):
         except StoreError as exc:
             self.error.setText(str(exc))
             return
-        self.ctx.notify("companies", "people", "visits")
         self.accept()

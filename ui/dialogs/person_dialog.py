@@ -155,5 +155,4 @@ class PersonDialog(QDialog):
         except StoreError as exc:  # RecordNotFound for an unknown company name
             self.error.setText(str(exc))
             return
-        self.ctx.notify("people", "companies")
         self.accept()

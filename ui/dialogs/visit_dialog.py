@@ -458,6 +458,5 @@ class VisitDialog(QDialog):
             self.error.setText(str(exc))
             return
         self.autosave_timer.stop()
-        self.ctx.notify("visits", "followups", "companies", "people", "projects")
         self.saved.emit(self.saved_id)
         self.accept()

@@ -58,6 +58,8 @@ from zsapp import paths
 from zsapp.brochure import history, source, templates
 
 PAGE_ROWS = 100
+# What the project picker shows (code, name, industry, investment, current stage).
+PROJECT_TABLES = frozenset({"projects", "project_items", "project_stages", "project_status"})
 PRINT_DPI = 300
 LANG_LABELS = [("zh", "中文"), ("zh-en", "中英双语（外资客商）")]
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -666,17 +668,11 @@ class BrochuresPage(QWidget):
         self.company_results.itemClicked.connect(self._company_chosen)
         self.projects_model.checked_changed.connect(self._update_selection_label)
         self.template_combo.currentIndexChanged.connect(self._template_chosen)
-        ctx.data_changed.connect(self._on_data_changed)
+        ctx.watch(self, PROJECT_TABLES, self._on_projects_changed)
+        ctx.watch(self, {"brochures", "companies"}, self._on_history_changed)
+        ctx.watch(self, {"brochure_templates"}, self._on_templates_changed)
         self.reload_templates()
         self._update_selection_label()
-
-    def showEvent(self, event) -> None:
-        """Coming back to the page shows current projects, templates and history."""
-        super().showEvent(event)
-        if not self.busy:
-            self.projects_model.reload()
-            self.history_model.reload()
-            self.reload_templates()
 
     # -- templates ------------------------------------------------------------------------
     def reload_templates(self, select_id: str = "") -> None:
@@ -738,7 +734,6 @@ class BrochuresPage(QWidget):
             return None
         self.status.setText(f"已保存推介模板“{saved.name}”")
         self.reload_templates(saved.id)
-        self.ctx.notify("brochure_templates")
         return saved
 
     def choose_cover(self) -> None:
@@ -824,7 +819,6 @@ class BrochuresPage(QWidget):
         self.promo_dialog = dialog
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.status.setText(f"已保存项目 {project['code']} 的推介文字")
-            self.ctx.notify("project_promo")
             return True
         return False
 
@@ -839,13 +833,14 @@ class BrochuresPage(QWidget):
         self.selection_label.setText(text)
         self.page_button.setEnabled(n == 1 and not self.busy)
 
-    def _on_data_changed(self, areas: set[str]) -> None:
-        if areas & {"projects", "project_items", "project_stages"}:
-            self.projects_model.reload()
-        if "brochures" in areas:
-            self.history_model.reload()
-        if "brochure_templates" in areas and self.sender() is not self:
-            self.reload_templates()
+    def _on_projects_changed(self, _changed: frozenset[str]) -> None:
+        self.projects_model.reload()
+
+    def _on_history_changed(self, _changed: frozenset[str]) -> None:
+        self.history_model.reload()
+
+    def _on_templates_changed(self, _changed: frozenset[str]) -> None:
+        self.reload_templates()
 
     # -- generation ------------------------------------------------------------------------
     def output_path(self) -> Path:
@@ -914,7 +909,6 @@ class BrochuresPage(QWidget):
         if not self.projects_model.checked and gen.built.project_ids:
             self.projects_model.set_checked(gen.built.project_ids)
         self.load_preview(res.path)
-        self.ctx.notify("brochures")
         self.generated.emit(str(res.path))
 
     def _on_failed(self, exc: BaseException) -> None:
@@ -1028,4 +1022,3 @@ class BrochuresPage(QWidget):
         )
         if answer == QMessageBox.StandardButton.Yes:
             history.forget(self.store, entry["id"])
-            self.ctx.notify("brochures")

@@ -38,6 +38,16 @@ from zsapp.contacts import attachments, companies, exporter, people, visits
 from zsapp.contacts.validation import display_phone
 from zsapp.store import StoreError
 
+# What the list shows (rows, industry filter) and what the company page shows.
+LIST_TABLES = frozenset({"companies", "company_items"})
+DETAIL_TABLES = LIST_TABLES | {
+    "people",
+    "person_employment",
+    "visits",
+    "visit_companies",
+    "visit_people",
+    "attachments",
+}
 FLAG_FILTERS = [("全部企业", None), *[(label, key) for key, label in companies.FLAGS.items()]]
 
 
@@ -173,7 +183,8 @@ class CompaniesPage(QWidget):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.tag.currentTextChanged.connect(lambda _t: self._timer.start())
         self.table.selectionModel().currentChanged.connect(self._on_current)
-        ctx.data_changed.connect(self._on_data_changed)
+        ctx.watch(self, LIST_TABLES, self._on_list_changed)
+        ctx.watch(self, DETAIL_TABLES, self._on_detail_changed)
         self._reload_tags()
         self.apply_filter()
         self._set_actions_enabled(False)
@@ -216,13 +227,14 @@ class CompaniesPage(QWidget):
         self.tag.setEditText(current)
         self.tag.blockSignals(False)
 
-    def _on_data_changed(self, areas: set[str]) -> None:
-        if areas & {"companies", "people", "visits", "followups"}:
-            self.model.reload()
-            if "companies" in areas:
-                self._reload_tags()
-            if self.current_id:
-                self.show_company(self.current_id, select=False)
+    def _on_list_changed(self, changed: frozenset[str]) -> None:
+        if "companies" in changed:
+            self._reload_tags()
+        self.apply_filter()
+
+    def _on_detail_changed(self, _changed: frozenset[str]) -> None:
+        if self.current_id:
+            self.show_company(self.current_id, select=False)
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
@@ -407,7 +419,6 @@ class CompaniesPage(QWidget):
             self.current_id = None
             self.detail.clear()
             self._set_actions_enabled(False)
-            self.ctx.notify("companies")
 
     def import_file(self) -> None:
         from ui.dialogs.import_dialog import ImportDialog

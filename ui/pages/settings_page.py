@@ -28,10 +28,10 @@ class SettingsPage(QWidget):
         layout.addWidget(edit)
         layout.addWidget(self.thresholds_button)
         layout.addStretch(1)
-        ctx.data_changed.connect(lambda areas: "profile" in areas and self.refresh())
+        ctx.watch(self, {"settings", "catalogue_versions"}, self.refresh)
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, _changed: frozenset[str] = frozenset()) -> None:
         data = profile.get_profile(self.ctx.store)
         rows = "".join(
             f"<tr><td>{LABELS[k]}</td><td>{html.escape(v) or '—'}</td></tr>"
@@ -53,5 +53,4 @@ class SettingsPage(QWidget):
         return self.dialog
 
     def edit_profile(self) -> None:
-        if ProfileDialog(self.ctx.store, parent=self).exec():
-            self.ctx.notify("profile")
+        ProfileDialog(self.ctx.store, parent=self).exec()

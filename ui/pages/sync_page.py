@@ -34,7 +34,6 @@ from zsapp.sync import conflicts
 PAGE_SIZE = 100
 AUTO_INTERVAL_MIN = 10
 SETTLE_MS = 30_000
-REFRESH_AREAS = ("companies", "people", "visits", "projects", "catalogue", "brochures", "sync")
 TABLE_LABELS = {
     "companies": "客商",
     "people": "联系人",
@@ -321,7 +320,8 @@ class SyncPage(QWidget):
         self.settle_timer.setSingleShot(True)
         self.settle_timer.setInterval(SETTLE_MS)
         self.settle_timer.timeout.connect(self.auto_sync)
-        ctx.data_changed.connect(self._on_data_changed)
+        ctx.watch(self, {"outbox"}, self._on_local_change)
+        ctx.watch(self, {"settings", "sync_log", "sync_conflicts"}, self.refresh)
         self.refresh()
         QTimer.singleShot(0, self, self._attach_status_bar)
         if sync_client.get_config(ctx.store):
@@ -353,7 +353,7 @@ class SyncPage(QWidget):
             self.ca_edit.setText(path)
 
     # -- state ---------------------------------------------------------------------------
-    def refresh(self) -> None:
+    def refresh(self, _changed: frozenset[str] = frozenset()) -> None:
         st = sync_client.status(self.ctx.store)
         self.server_label.setText(st["server"] or "未登记")
         self.officer_label.setText(f"{st['officer']}（{st['unit']}）" if st["officer"] else "—")
@@ -382,12 +382,11 @@ class SyncPage(QWidget):
         )
         self.indicator.refresh()
 
-    def _on_data_changed(self, areas) -> None:
-        if "sync" in areas:
-            return
-        self.indicator.refresh()
-        self.pending_label.setText(f"{sync_client.status(self.ctx.store)['pending']} 条")
-        if sync_client.get_config(self.ctx.store):
+    def _on_local_change(self, _changed: frozenset[str]) -> None:
+        """Edits queue changes in the outbox: show them, sync once the edits settle."""
+        pending = sync_client.status(self.ctx.store)["pending"]
+        self.pending_label.setText(f"{pending} 条")
+        if pending and sync_client.get_config(self.ctx.store):
             self.settle_timer.start()
 
     # -- actions ---------------------------------------------------------------------------
@@ -461,8 +460,6 @@ class SyncPage(QWidget):
             text += f"\n注意：{warning}"
         self.message.setText(text)
         self.refresh()
-        if result.pulled or result.conflicts:
-            self.ctx.notify(*REFRESH_AREAS)
         self.sync_finished.emit(result)
 
     def _sync_failed(self, exc: BaseException) -> None:
@@ -493,7 +490,6 @@ class SyncPage(QWidget):
             QMessageBox.warning(self, "无法恢复", str(exc))
             return
         self.message.setText("已恢复被覆盖的值，将在下次同步时上传")
-        self.ctx.notify(row["table_name"], "sync")
         self.refresh()
 
     def dismiss_selected(self) -> None:
@@ -502,5 +498,4 @@ class SyncPage(QWidget):
             self.message.setText("请先在冲突列表中选择一条")
             return
         conflicts.dismiss(self.ctx.store, row["id"])
-        self.ctx.notify("sync")
         self.refresh()
