@@ -145,7 +145,13 @@ def test_briefing_check_brochures_and_report(seeded, main_window, qtbot, ctx, tm
     page.tabs.setCurrentIndex(3)
     data = page.generate_report()
     assert data["figures"]["visits"] == 1 and data["figures"]["brochures"] == 1
+    # typing in the report survives a change event from elsewhere (e.g. a sync pull)
     page.report_edits["next_steps"].setPlainText("月底前回访")
+    page.report_edits["next_steps"].document().setModified(True)
+    leads.create_lead(ctx.store, {"title": "别处写入"})
+    ctx.flush_changes()
+    assert page.report_edits["next_steps"].toPlainText() == "月底前回访"
+    assert "未保存的修改" in page.status.text()
     page.save_report()
     assert report.get_report(ctx.store, seeded["trip"])["edited"] == ["next_steps"]
     page.generate_report()
@@ -164,7 +170,6 @@ def test_lead_clocks_on_home_and_trip(seeded, main_window, qtbot, ctx):
         now=now - timedelta(hours=30),  # reply overdue by 6 h, assessment due in 42 h
     )
     leads.create_lead(store, {"title": "新线索"}, now=now - timedelta(hours=2))
-    ctx.notify("leads")
     home = main_window.show_page("home")
     section = home.section("leadClocksSection")
     qtbot.waitUntil(lambda: len(section.rows) == 2)

@@ -43,7 +43,25 @@ from zsapp.store import StoreError
 from zsapp.trips import briefing, check, ics, leads, meetings, pdf, report
 from zsapp.trips import trips as T
 
-AREAS = {"trips", "visits", "companies", "people", "projects", "brochures", "leads", "sync"}
+# Tables this page shows (store change events, see AppContext.watch).
+TABLES = {
+    "trips",
+    "trip_meetings",
+    "trip_reports",
+    "leads",
+    "lead_steps",
+    "visits",
+    "visit_companies",
+    "visit_people",
+    "visit_projects",
+    "followups",
+    "companies",
+    "people",
+    "projects",
+    "project_stages",
+    "brochures",
+    "sync_log",
+}
 ID_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -145,7 +163,7 @@ class TripsPage(QWidget):
         splitter.setSizes([260, 900])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
-        ctx.data_changed.connect(self._on_data_changed)
+        ctx.watch(self, TABLES, self._on_data_changed)
         self.reload()
 
     # -- tabs ----------------------------------------------------------------------------
@@ -357,13 +375,15 @@ class TripsPage(QWidget):
         elif index == 2 and self.check_result is None:
             self.run_check()
         elif index == 3:
-            self.load_report()
+            if self.report_dirty():  # never overwrite what the officer is typing
+                self.status.setText("出差报告有未保存的修改（其他数据已更新，保存后可刷新）")
+            else:
+                self.load_report()
         elif index == 4:
             self.load_leads()
 
-    def _on_data_changed(self, areas) -> None:
-        if areas & AREAS:
-            self.reload()
+    def _on_data_changed(self, _tables: frozenset[str]) -> None:
+        self.reload()
 
     def load_meetings(self) -> None:
         self.meeting_rows = T.list_meetings(self.ctx.store, self.trip_id) if self.trip_id else []
@@ -406,8 +426,7 @@ class TripsPage(QWidget):
         return dialog
 
     def _saved_trip(self, trip_id: str | None) -> None:
-        self.trip_id = trip_id
-        self.ctx.notify("trips")
+        self.trip_id = trip_id  # kept selected when the change event reloads the list
 
     def delete_trip(self) -> None:
         if not self.trip_id:
@@ -421,14 +440,13 @@ class TripsPage(QWidget):
             return
         T.delete_trip(self.ctx.store, self.trip_id)
         self.trip_id = None
-        self.ctx.notify("trips")
 
     # -- meetings ------------------------------------------------------------------------
     def add_meeting(self, company_id: str | None = None) -> MeetingDialog | None:
         if not self.trip_id:
             return None
         dialog = MeetingDialog(self.ctx, self.trip_id, self, company_id=company_id or None)
-        dialog.accepted.connect(lambda: self.ctx.notify("trips"))
+        dialog.accepted.connect(self._meeting_saved)
         dialog.open()
         self.dialog = dialog
         return dialog
@@ -438,16 +456,18 @@ class TripsPage(QWidget):
         if not m or not self.trip_id:
             return None
         dialog = MeetingDialog(self.ctx, self.trip_id, self, meeting_id=m["id"])
-        dialog.accepted.connect(lambda: self.ctx.notify("trips"))
+        dialog.accepted.connect(self._meeting_saved)
         dialog.open()
         self.dialog = dialog
         return dialog
+
+    def _meeting_saved(self) -> None:
+        self.status.setText("拜访安排已保存")
 
     def delete_meeting(self) -> None:
         m = self.selected_meeting()
         if m:
             T.delete_meeting(self.ctx.store, m["id"])
-            self.ctx.notify("trips")
 
     def record_visit(self):
         """The selected meeting → the quick visit entry, prefilled; saving links the visit."""
@@ -471,7 +491,6 @@ class TripsPage(QWidget):
         def link(visit_id: str) -> None:
             meetings.link_visit(self.ctx.store, meeting_id, visit_id)
             self.status.setText(f"已记录拜访：{m['company_name']}")
-            self.ctx.notify("trips")
 
         dialog.saved.connect(link)
         dialog.open()
@@ -599,7 +618,6 @@ class TripsPage(QWidget):
             self.status.setText(
                 f"已生成 {len(ok)} 份推介册" + ("；未能生成：" + "；".join(bad) if bad else "")
             )
-            self.ctx.notify("brochures", "trips")
             self.run_check()
             self.exported.emit(str(directory))
 
@@ -622,8 +640,11 @@ class TripsPage(QWidget):
     def _show_report(self, data: dict[str, Any] | None) -> None:
         for key, edit in self.report_edits.items():
             edit.setPlainText(data[key] if data else "")
+            edit.document().setModified(False)
         if not data:
-            self.report_figures.setText("尚未生成出差报告。点击“按拜访记录生成 / 刷新”。")
+            self.report_figures.setText(
+                "尚未生成出差报告。点击“生成 / 刷新”，按本次出差的拜访记录生成。"
+            )
             return
         f = data["figures"]
         edited = "、".join(
@@ -640,10 +661,14 @@ class TripsPage(QWidget):
             )
         )
 
+    def report_dirty(self) -> bool:
+        return any(e.document().isModified() for e in self.report_edits.values())
+
     def generate_report(self) -> dict[str, Any]:
+        if self.report_dirty():  # hand edits are saved first, so the refresh keeps them
+            self.save_report()
         data = report.generate(self.ctx.store, self.trip_id, now=self.clock())
         self._show_report(data)
-        self.ctx.notify("trip_reports")
         return data
 
     def save_report(self) -> dict[str, Any] | None:
@@ -663,7 +688,6 @@ class TripsPage(QWidget):
             return None
         self._show_report(data)
         self.status.setText("出差报告已保存")
-        self.ctx.notify("trip_reports")
         return data
 
     def export_report(self, path: str | Path) -> None:
@@ -710,7 +734,7 @@ class TripsPage(QWidget):
         dialog = LeadDialog(
             self.ctx, self, trip_id=self.trip_id or "", company_id=(m or {}).get("company_id", "")
         )
-        dialog.accepted.connect(lambda: self.ctx.notify("leads"))
+        dialog.accepted.connect(lambda: self.status.setText("已登记线索，各项时限已开始计时"))
         dialog.open()
         self.dialog = dialog
         return dialog
@@ -728,7 +752,6 @@ class TripsPage(QWidget):
             f"已完成：{data['title']}"
             + (f"；下一步 {data['next_step']}" if data["next_step"] else "；线索已办结")
         )
-        self.ctx.notify("leads")
 
     # -- helpers -------------------------------------------------------------------------
     def _ask_path(self, title: str, name: str, filt: str, action) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
 from ui.context import AppContext
 from zsapp.trips import leads
 
-AREAS = {"leads", "trips", "companies"}
+TABLES = {"leads", "lead_steps", "companies", "settings"}
 
 
 class LeadClocksSection(QGroupBox):
@@ -32,7 +32,7 @@ class LeadClocksSection(QGroupBox):
         layout = QVBoxLayout(self)
         layout.addWidget(self.label)
         self.rows: list[dict] = []
-        ctx.data_changed.connect(lambda areas: areas & AREAS and self.refresh())
+        ctx.watch(self, TABLES, lambda _tables: self.refresh())
         self.refresh()
 
     def refresh(self) -> None:
