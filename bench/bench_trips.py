@@ -70,8 +70,7 @@ def sync_values() -> tuple:
 
 
 def seed(store) -> None:
-    conn = store.conn
-    items = [r[0] for r in conn.execute("SELECT id FROM catalogue_items ORDER BY id")]
+    items = [r["id"] for r in store.query("SELECT id FROM catalogue_items ORDER BY id")]
     companies, links, people, visits, vlinks, followups = [], [], [], [], [], []
     company_ids = []
     for i in range(N_COMPANIES):
@@ -113,43 +112,49 @@ def seed(store) -> None:
         )
         if RNG.random() < 0.2:
             followups.append((str(uuid.uuid4()), *sync_values(), vid, "寄送资料", day[:10], 0))
-    conn.execute("BEGIN")
-    conn.executemany(
-        f"INSERT INTO companies (id, {SYNC}, name, origin_city, registered_location, "
-        "is_fortune500, is_dishonest, tags) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        companies,
-    )
-    conn.executemany(
-        f"INSERT INTO company_items (id, {SYNC}, company_id, item_id) VALUES (?,?,?,?,?,?,?)", links
-    )
-    conn.executemany(
-        f"INSERT INTO people (id, {SYNC}, name, company_id, title, mobile) VALUES (?,?,?,?,?,?,?,?,?)",
-        people,
-    )
-    conn.executemany(
-        f"INSERT INTO visits (id, {SYNC}, visited_at, kind, outcome, notes) VALUES (?,?,?,?,?,?,?,?,?)",
-        visits,
-    )
-    conn.executemany(
-        f"INSERT INTO visit_companies (id, {SYNC}, visit_id, company_id) VALUES (?,?,?,?,?,?,?)",
-        vlinks,
-    )
-    conn.executemany(
-        f"INSERT INTO followups (id, {SYNC}, visit_id, text, due_date, done) VALUES (?,?,?,?,?,?,?,?,?)",
-        followups,
-    )
-    for i in range(N_PROJECTS):
-        pid = str(uuid.uuid4())
-        conn.execute(
-            f"INSERT INTO projects (id, {SYNC}, code, name, total_investment_wan) VALUES (?,?,?,?,?,?,?,?)",
-            (pid, *sync_values(), f"KM-2026-{i:04d}", f"测试项目{i}", RNG.randint(1000, 500000)),
+    with store.transaction():
+        store.executemany(
+            f"INSERT INTO companies (id, {SYNC}, name, origin_city, registered_location, "
+            "is_fortune500, is_dishonest, tags) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            companies,
         )
-        for item in RNG.sample(items, 2):
-            conn.execute(
-                f"INSERT INTO project_items (id, {SYNC}, project_id, item_id) VALUES (?,?,?,?,?,?,?)",
-                (str(uuid.uuid4()), *sync_values(), pid, item),
+        store.executemany(
+            f"INSERT INTO company_items (id, {SYNC}, company_id, item_id) VALUES (?,?,?,?,?,?,?)",
+            links,
+        )
+        store.executemany(
+            f"INSERT INTO people (id, {SYNC}, name, company_id, title, mobile) VALUES (?,?,?,?,?,?,?,?,?)",
+            people,
+        )
+        store.executemany(
+            f"INSERT INTO visits (id, {SYNC}, visited_at, kind, outcome, notes) VALUES (?,?,?,?,?,?,?,?,?)",
+            visits,
+        )
+        store.executemany(
+            f"INSERT INTO visit_companies (id, {SYNC}, visit_id, company_id) VALUES (?,?,?,?,?,?,?)",
+            vlinks,
+        )
+        store.executemany(
+            f"INSERT INTO followups (id, {SYNC}, visit_id, text, due_date, done) VALUES (?,?,?,?,?,?,?,?,?)",
+            followups,
+        )
+        for i in range(N_PROJECTS):
+            pid = str(uuid.uuid4())
+            store.execute(
+                f"INSERT INTO projects (id, {SYNC}, code, name, total_investment_wan) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    pid,
+                    *sync_values(),
+                    f"KM-2026-{i:04d}",
+                    f"测试项目{i}",
+                    RNG.randint(1000, 500000),
+                ),
             )
-    conn.execute("COMMIT")
+            for item in RNG.sample(items, 2):
+                store.execute(
+                    f"INSERT INTO project_items (id, {SYNC}, project_id, item_id) VALUES (?,?,?,?,?,?,?)",
+                    (str(uuid.uuid4()), *sync_values(), pid, item),
+                )
 
 
 def main() -> None:

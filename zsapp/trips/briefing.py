@@ -5,6 +5,7 @@ projects); 失信 warnings; the planned meetings; lead clocks due during the tri
 
 from __future__ import annotations
 
+import heapq
 import json
 from datetime import date, datetime
 from typing import Any
@@ -82,45 +83,57 @@ def _open_projects(store: Store) -> list[dict[str, Any]]:
     )
 
 
+def _project_key(p: dict[str, Any]) -> tuple:
+    return (-(p["total_investment_wan"] or -1), p["code"], p["id"])
+
+
 class ProjectIndex:
-    """Open projects indexed by catalogue item and by industry (built once per briefing)."""
+    """Open projects by catalogue item and by industry, each list unique and pre-sorted
+    (largest investment first), built once per briefing."""
 
     def __init__(self, rows: list[dict[str, Any]]) -> None:
-        self.by_item: dict[str, list[dict[str, Any]]] = {}
-        self.by_industry: dict[str, list[dict[str, Any]]] = {}
+        by_item: dict[str, dict[str, dict[str, Any]]] = {}
+        by_industry: dict[str, dict[str, dict[str, Any]]] = {}
         for r in rows:
-            self.by_item.setdefault(r["item_id"], []).append(r)
-            self.by_industry.setdefault(r["industry_id"], []).append(r)
+            p = {k: r[k] for k in ("id", "code", "name", "total_investment_wan")}
+            by_item.setdefault(r["item_id"], {})[r["id"]] = {**p, "item_name": r["item_name"]}
+            by_industry.setdefault(r["industry_id"], {})[r["id"]] = p
+        self.by_item = {k: sorted(v.values(), key=_project_key) for k, v in by_item.items()}
+        self.by_industry = {k: sorted(v.values(), key=_project_key) for k, v in by_industry.items()}
+        self.ids_by_industry = {k: frozenset(v) for k, v in by_industry.items()}
 
 
 def fitting_projects(
-    company_items: list[dict[str, Any]], index: ProjectIndex
-) -> list[dict[str, Any]]:
-    """Projects whose catalogue items are the company's (same item) or in its industries
-    (same industry), scored as 推荐客商 scores the pair; best first."""
-    best: dict[str, dict[str, Any]] = {}
-
-    def offer(p: dict[str, Any], score: int, why: str) -> None:
-        cur = best.get(p["id"])
-        if cur is None or score > cur["score"]:
-            best[p["id"]] = {
-                "id": p["id"],
-                "code": p["code"],
-                "name": p["name"],
-                "total_investment_wan": p["total_investment_wan"],
-                "score": score,
-                "reason": why,
-            }
-
+    company_items: list[dict[str, Any]], index: ProjectIndex, limit: int = MAX_PROJECTS
+) -> tuple[list[dict[str, Any]], int]:
+    """Projects whose catalogue items are the company's (same item, scored as 推荐客商
+    scores the pair) or in its industries (same industry): the best ``limit`` of them —
+    same item first, then the largest investment — and how many fit in all."""
+    same_item: dict[str, dict[str, Any]] = {}
     for k in company_items:
         for p in index.by_item.get(k["item_id"], ()):
-            offer(p, SCORES["same_item"], f"同一目录条目（{p['item_name']}）")
-    for industry in {k["industry_id"] for k in company_items}:
-        for p in index.by_industry.get(industry, ()):
-            offer(p, SCORES["same_industry"], "同一产业")
-    return sorted(
-        best.values(), key=lambda r: (-r["score"], -(r["total_investment_wan"] or -1), r["code"])
-    )
+            same_item.setdefault(p["id"], p)
+    industries = {k["industry_id"] for k in company_items}
+    everyone = set(same_item)
+    for industry in industries:
+        everyone |= index.ids_by_industry.get(industry, frozenset())
+    best = [
+        {**_pick(p), "score": SCORES["same_item"], "reason": f"同一目录条目（{p['item_name']}）"}
+        for p in sorted(same_item.values(), key=_project_key)[:limit]
+    ]
+    if len(best) < limit:
+        lists = [index.by_industry.get(i, []) for i in sorted(industries)]
+        for p in heapq.merge(*lists, key=_project_key):
+            if p["id"] in same_item or any(b["id"] == p["id"] for b in best):
+                continue
+            best.append({**_pick(p), "score": SCORES["same_industry"], "reason": "同一产业"})
+            if len(best) >= limit:
+                break
+    return best, len(everyone)
+
+
+def _pick(p: dict[str, Any]) -> dict[str, Any]:
+    return {k: p[k] for k in ("id", "code", "name", "total_investment_wan")}
 
 
 def _flags(c: dict[str, Any]) -> list[str]:
@@ -182,11 +195,13 @@ def briefing(store: Store, trip_id: str, *, now: datetime | None = None) -> dict
     visits = _group(
         store.query(
             # CROSS JOIN keeps this order: the companies drive, never a scan of all visits
-            "SELECT vc.company_id, v.id, v.visited_at, v.kind, v.outcome, substr(v.notes, 1, 160) AS notes "
-            "FROM json_each(?) j CROSS JOIN visit_companies vc ON vc.company_id = j.value "
-            "CROSS JOIN visits v ON v.id = vc.visit_id "
-            "WHERE vc.deleted = 0 AND v.deleted = 0 ORDER BY v.visited_at DESC",
-            [ids],
+            "SELECT company_id, id, visited_at, kind, outcome, substr(notes, 1, 160) AS notes FROM ("
+            " SELECT vc.company_id, v.id, v.visited_at, v.kind, v.outcome, v.notes, row_number() "
+            "  OVER (PARTITION BY vc.company_id ORDER BY v.visited_at DESC) AS n "
+            " FROM json_each(?) j CROSS JOIN visit_companies vc ON vc.company_id = j.value "
+            " CROSS JOIN visits v ON v.id = vc.visit_id WHERE vc.deleted = 0 AND v.deleted = 0"
+            ") WHERE n <= ? ORDER BY visited_at DESC",
+            [ids, LAST_VISITS],
         ),
         "company_id",
     )
@@ -226,7 +241,9 @@ def briefing(store: Store, trip_id: str, *, now: datetime | None = None) -> dict
     today = now.date()
     entries = []
     for c in companies:
-        fits = [] if c["is_dishonest"] else fitting_projects(items.get(c["id"], []), projects)
+        fits, n_fits = (
+            ([], 0) if c["is_dishonest"] else fitting_projects(items.get(c["id"], []), projects)
+        )
         last = visits.get(c["id"], [])[:LAST_VISITS]
         flags = _flags(c)
         score = len(meeting_by_company.get(c["id"], [])) * 1000
@@ -257,8 +274,8 @@ def briefing(store: Store, trip_id: str, *, now: datetime | None = None) -> dict
                     for f in followups.get(c["id"], [])
                     if f["due_date"] and f["due_date"] < today.isoformat()
                 ),
-                "projects": fits[:MAX_PROJECTS],
-                "projects_total": len(fits),
+                "projects": fits,
+                "projects_total": n_fits,
                 "meetings": [m["id"] for m in meeting_by_company.get(c["id"], [])],
                 "leads_due": due_by_company.get(c["id"], []),
                 "score": score,
