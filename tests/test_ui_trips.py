@@ -206,3 +206,14 @@ def test_meeting_dialog_adds_and_refuses_dates_outside_the_trip(seeded, main_win
     m = T.meeting_json(ctx.store, dialog.saved_id)
     assert m["company_id"] == seeded["company"] and [p["name"] for p in m["people"]] == ["王建国"]
     assert m["city_name"] == "苏州市" and m["place"] == "苏州工业园区"
+
+
+def test_export_to_an_unwritable_place_says_why(seeded, main_window, qtbot, tmp_path):
+    page = main_window.show_page("trips")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with qtbot.waitSignal(page.failed, timeout=30000) as failed:
+        page.export_briefing_pdf(blocker / "简报.pdf")
+    assert "无法写入文件" in failed.args[0] and "无法写入文件" in page.status.text()
+    with qtbot.waitSignal(page.failed, timeout=5000):
+        page.export_ics(blocker / "a.ics")
