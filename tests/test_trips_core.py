@@ -447,3 +447,17 @@ def test_merged_person_follows_into_the_visit(world):
     )
     merge.merge_people(store, p["wang"], dup)
     assert meetings.visit_values(store, mid)["people"] == [p["wang"]]
+
+
+def test_visit_logged_elsewhere_is_matched_to_its_meeting(world):
+    store, c = world["store"], world["c"]
+    m1 = T.add_meeting(store, world["trip"], {"starts_at": at(0, "10:00"), "company_id": c["alu"]})
+    m2 = T.add_meeting(store, world["trip"], {"starts_at": at(0, "15:00"), "company_id": c["alu"]})
+    afternoon = visits.create_visit(
+        store, {"visited_at": at(0, "15:10"), "city": "苏州"}, companies=[c["alu"]]
+    )
+    visits.create_visit(store, {"visited_at": at(1, "10:00"), "city": "苏州"}, companies=[c["sh"]])
+    r = report.generate(store, world["trip"])
+    assert T.get_meeting(store, m2)["visit_id"] == afternoon  # the nearer one in time
+    assert T.get_meeting(store, m1)["visit_id"] == ""
+    assert r["figures"]["visits"] == 2

@@ -144,3 +144,39 @@ def visit_from_meeting(
         )
         store.update("trip_meetings", meeting_id, {"visit_id": visit_id})
     return visit_id
+
+
+def match_visits(store: Store, trip_id: str) -> list[tuple[str, str]]:
+    """Link meetings still without a visit to a visit of the same company on the same day
+    that no other meeting claims (e.g. logged through the quick entry or a restored draft);
+    the closest in time wins. Returns the (meeting id, visit id) pairs linked."""
+    from datetime import datetime
+
+    from .trips import list_meetings
+
+    rows = list_meetings(store, trip_id)
+    claimed = {m["visit_id"] for m in rows if m["visit_id"]}
+    pairs = []
+    for m in rows:
+        if m["visit_id"] or not m["company_id"]:
+            continue
+        start = datetime.fromisoformat(m["starts_at"])
+        for c in store.query(
+            "SELECT v.id, v.visited_at FROM visit_companies vc JOIN visits v ON v.id = vc.visit_id "
+            "WHERE vc.company_id = ? AND vc.deleted = 0 AND v.deleted = 0 "
+            "AND substr(v.visited_at, 1, 10) = ?",
+            (m["company_id"], m["starts_at"][:10]),
+        ):
+            if c["id"] not in claimed:
+                gap = abs((datetime.fromisoformat(c["visited_at"]) - start).total_seconds())
+                pairs.append((gap, m["id"], c["id"]))
+    linked: list[tuple[str, str]] = []
+    done: set[str] = set()
+    for _gap, meeting_id, visit_id in sorted(pairs):
+        if meeting_id in done or visit_id in claimed:
+            continue
+        store.update("trip_meetings", meeting_id, {"visit_id": visit_id})
+        done.add(meeting_id)
+        claimed.add(visit_id)
+        linked.append((meeting_id, visit_id))
+    return linked

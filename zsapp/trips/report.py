@@ -258,7 +258,10 @@ def report_json(row: dict[str, Any]) -> dict[str, Any]:
 
 def generate(store: Store, trip_id: str, *, now: datetime | None = None) -> dict[str, Any]:
     """Create the trip's report, or refresh it: sections edited by hand stay as they are."""
+    from .meetings import match_visits
+
     get_trip(store, trip_id)
+    match_visits(store, trip_id)
     data = assemble(store, trip_id)
     stamp = (now or datetime.now()).strftime("%Y-%m-%dT%H:%M")
     with store.transaction():
