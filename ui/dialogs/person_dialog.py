@@ -109,9 +109,7 @@ class PersonDialog(QDialog):
                     )
                 )
         if company_id:
-            self.company.setText(
-                ctx.store.scalar("SELECT name FROM companies WHERE id = ?", (company_id,)) or ""
-            )
+            self.company.setText((ctx.store.get("companies", company_id) or {}).get("name", ""))
 
     def export_vcard(self, path: str | None = None) -> str | None:
         """Save this person as a vCard 3.0 file a phone can import (Chinese name intact)."""

@@ -205,16 +205,13 @@ class CompaniesPage(QWidget):
         self._timer.stop()
         flt = self.current_filter()
         self.model.set_filter(flt)
-        shown = self.model.rowCount()
-        if shown == 0:
+        total = self.model.total
+        if total == 0:
             self.status.setText("没有符合条件的企业" + (f"（“{flt.query}”）" if flt.query else ""))
+        elif flt.query:
+            self.status.setText(f"找到 {total:,} 家企业（按匹配程度排序）")
         else:
-            if flt.query:
-                total = self.model.total(limit=1000)
-                more = "以上" if total >= 1000 else ""
-                self.status.setText(f"找到 {total:,} 家{more}企业（按匹配程度排序）")
-            else:
-                self.status.setText(f"共 {self.model.total():,} 家企业")
+            self.status.setText(f"共 {total:,} 家企业")
         if self.current_id and self.model.row_of(self.current_id) >= 0:
             self.table.selectRow(self.model.row_of(self.current_id))
 
@@ -410,7 +407,7 @@ class CompaniesPage(QWidget):
     def delete_company(self) -> None:
         if not self.current_id:
             return
-        name = self.ctx.store.scalar("SELECT name FROM companies WHERE id = ?", (self.current_id,))
+        name = companies.get_company(self.ctx.store, self.current_id)["name"]
         if (
             QMessageBox.question(self, "删除企业", f"确定删除“{name}”？")
             == QMessageBox.StandardButton.Yes
@@ -443,17 +440,9 @@ class CompaniesPage(QWidget):
         if not path:
             return
         store = self.ctx.store
-
-        def work():
-            if fmt == "xlsx":
-                return exporter.export_xlsx(store, list(exporter.KINDS), path)
-            if fmt == "csv":
-                return exporter.export_csv(store, "companies", path)
-            return exporter.export_vcf(store, path)
-
         self.ctx.tasks.run(
-            work,
-            lambda _r: self.status.setText(f"已导出到 {path}"),
+            lambda: exporter.export(store, fmt, path),
+            lambda counts: self.status.setText(exporter.describe(counts, path)),
             lambda exc: QMessageBox.warning(self, "导出失败", str(exc)),
             db=False,
         )

@@ -440,16 +440,13 @@ class ProjectsPage(QWidget):
         self._timer.stop()
         keep = self.detail.project_id
         self.model.set_filter(self.current_filter())
-        total = self.model.total()
+        total = self.model.total
         self.status.setText(f"共 {total} 个项目" if total else "没有符合条件的项目")
         if keep:
             self.select(keep, show=False)
 
     def select(self, project_id: str, show: bool = True) -> bool:
-        row = self.model.row_of(project_id)
-        while row < 0 and self.model.canFetchMore(QModelIndex()):
-            self.model.fetchMore(QModelIndex())
-            row = self.model.row_of(project_id)
+        row = self.model.find(project_id)
         if row >= 0:
             self.table.selectRow(row)
             self.table.scrollTo(self.model.index(row, 0))
