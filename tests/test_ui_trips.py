@@ -58,7 +58,7 @@ def seeded(ctx):
 
 def test_new_trip_from_the_keyboard(main_window, qtbot, ctx):
     page = main_window.show_page("trips")
-    assert page.trip_list.count() == 0 and not page.tabs.isEnabled()
+    assert page.trip_count() == 0 and not page.tabs.isEnabled()
     dialog = page.new_trip()
     qtbot.waitUntil(dialog.isVisible)
     dialog.destinations.setText("上海、苏州")
@@ -66,7 +66,7 @@ def test_new_trip_from_the_keyboard(main_window, qtbot, ctx):
     dialog.purpose.setFocus()
     qtbot.waitUntil(lambda: focus() is dialog.purpose)
     qtbot.keyClick(focus(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: page.trip_list.count() == 1)
+    qtbot.waitUntil(lambda: page.trip_count() == 1)
     t = T.trip_json(ctx.store, T.get_trip(ctx.store, page.trip_id))
     assert t["destination_names"] == ["上海市", "苏州市"] and t["purpose"] == "新材料招商"
     assert "上海市、苏州市" in page.header.text()
@@ -85,8 +85,8 @@ def test_new_trip_from_the_keyboard(main_window, qtbot, ctx):
 )
 def test_meeting_becomes_visit_with_enter_and_ctrl_enter(seeded, main_window, qtbot, ctx):
     page = main_window.show_page("trips")
-    qtbot.waitUntil(lambda: page.meetings_table.rowCount() == 1)
-    assert page.meetings_table.item(0, 5).text() == "待拜访"
+    qtbot.waitUntil(lambda: page.meetings_model.rowCount() == 1)
+    assert page.meetings_model.index(0, 5).data() == "待拜访"
     page.meetings_table.setFocus()
     page.meetings_table.selectRow(0)
     qtbot.keyClick(page.meetings_table, Qt.Key.Key_Return)
@@ -109,7 +109,7 @@ def test_meeting_becomes_visit_with_enter_and_ctrl_enter(seeded, main_window, qt
     assert [p["id"] for p in v["people"]] == [seeded["person"]]
     assert v["projects"] == [{"id": seeded["project"]}]
     assert v["notes"] == "agreed to visit Yunnan"
-    qtbot.waitUntil(lambda: page.meetings_table.item(0, 5).text() == "已记录拜访")
+    qtbot.waitUntil(lambda: page.meetings_model.index(0, 5).data() == "已记录拜访")
     # a second Enter does not log it twice
     page.meetings_table.selectRow(0)
     assert page.record_visit() is None and "已有拜访记录" in page.status.text()
@@ -178,16 +178,16 @@ def test_lead_clocks_on_home_and_trip(seeded, main_window, qtbot, ctx):
 
     page = main_window.show_page("trips")
     page.tabs.setCurrentIndex(4)
-    assert page.leads_table.rowCount() == 1
-    assert page.leads_table.item(0, 5).text().startswith("已逾期")
+    assert page.leads_model.rowCount() == 1
+    assert page.leads_model.index(0, 5).data().startswith("已逾期")
     page.all_leads.setChecked(True)
-    assert page.leads_table.rowCount() == 2
+    assert page.leads_model.rowCount() == 2
     page.all_leads.setChecked(False)
-    assert page.leads_table.rowCount() == 1
+    assert page.leads_model.rowCount() == 1
     page.leads_table.selectRow(0)
     page.advance_button.click()
     qtbot.waitUntil(lambda: len(section.rows) == 1)
-    assert "评估" in page.leads_table.item(0, 4).text()
+    assert "评估" in page.leads_model.index(0, 4).data()
 
 
 def test_meeting_dialog_adds_and_refuses_dates_outside_the_trip(seeded, main_window, qtbot, ctx):
@@ -202,7 +202,7 @@ def test_meeting_dialog_adds_and_refuses_dates_outside_the_trip(seeded, main_win
     assert dialog.isVisible() and "不在出差日期内" in dialog.error.text()
     dialog.when.setDateTime(dialog.when.dateTime().addDays(-29))
     dialog.save()
-    qtbot.waitUntil(lambda: page.meetings_table.rowCount() == 2)
+    qtbot.waitUntil(lambda: page.meetings_model.rowCount() == 2)
     m = T.meeting_json(ctx.store, dialog.saved_id)
     assert m["company_id"] == seeded["company"] and [p["name"] for p in m["people"]] == ["王建国"]
     assert m["city_name"] == "苏州市" and m["place"] == "苏州工业园区"

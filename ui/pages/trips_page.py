@@ -22,15 +22,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -39,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from ui.context import AppContext
 from ui.dialogs.trip_dialog import LeadDialog, MeetingDialog, TripDialog
+from ui.models.trips_models import LeadModel, MeetingModel, TripListModel
 from zsapp.store import StoreError
 from zsapp.trips import briefing, check, ics, leads, meetings, pdf, report
 from zsapp.trips import trips as T
@@ -62,21 +60,12 @@ TABLES = {
     "brochures",
     "sync_log",
 }
-ID_ROLE = Qt.ItemDataRole.UserRole
 
 
-def _item(text: str, row_id: str | None = None) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-    if row_id is not None:
-        item.setData(ID_ROLE, row_id)
-    return item
-
-
-def _table(name: str, headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
+def _table(name: str, model) -> QTableView:
+    table = QTableView()
     table.setObjectName(name)
-    table.setHorizontalHeaderLabels(headers)
+    table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -102,18 +91,17 @@ class TripsPage(QWidget):
         self.ctx = ctx
         self.clock = clock
         self.trip_id: str | None = None
-        self.meeting_rows: list[dict[str, Any]] = []
-        self.lead_rows: list[dict[str, Any]] = []
         self.brief: dict[str, Any] | None = None
         self.check_result: dict[str, Any] | None = None
         self.busy = False
 
         # -- left: trips ------------------------------------------------------------------
-        self.trip_list = QListWidget()
-        self.trip_list.setObjectName("tripList")
+        self.trips_model = TripListModel(ctx.store, self)
+        self.trip_list = _table("tripList", self.trips_model)
         self.trip_list.setMinimumWidth(140)
-        self.trip_list.currentItemChanged.connect(
-            lambda cur, _prev: self.select_trip(cur.data(ID_ROLE) if cur else None)
+        self.trip_list.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.trip_list.selectionModel().currentRowChanged.connect(
+            lambda cur, _prev: self._on_trip_row(cur.row())
         )
         self.new_button = QPushButton("新建出差…")
         self.new_button.setObjectName("newTrip")
@@ -170,9 +158,8 @@ class TripsPage(QWidget):
     def _meetings_tab(self) -> QWidget:
         w = QWidget()
         v = QVBoxLayout(w)
-        self.meetings_table = _table(
-            "meetingsTable", ["时间", "城市 / 地点", "企业", "对方人员", "拟推介项目", "状态"]
-        )
+        self.meetings_model = MeetingModel(self.ctx.store, self)
+        self.meetings_table = _table("meetingsTable", self.meetings_model)
         self.meetings_table.doubleClicked.connect(lambda _i: self.record_visit())
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             sc = QShortcut(QKeySequence(key), self.meetings_table)
@@ -293,9 +280,8 @@ class TripsPage(QWidget):
     def _leads_tab(self) -> QWidget:
         w = QWidget()
         v = QVBoxLayout(w)
-        self.leads_table = _table(
-            "tripLeadsTable", ["收到", "线索", "企业", "来源", "下一步", "时限"]
-        )
+        self.leads_model = LeadModel(self.ctx.store, self.clock, self)
+        self.leads_table = _table("tripLeadsTable", self.leads_model)
         self.add_lead_button = QPushButton("登记线索…")
         self.add_lead_button.setObjectName("addLead")
         self.add_lead_button.clicked.connect(self.add_lead)
@@ -322,21 +308,24 @@ class TripsPage(QWidget):
     # -- loading -------------------------------------------------------------------------
     def reload(self) -> None:
         keep = self.trip_id
-        self.trip_list.blockSignals(True)
-        self.trip_list.clear()
-        rows = T.list_trips(self.ctx.store, limit=500)
-        for t in rows:
-            item = QListWidgetItem(
-                f"{t['title']}\n{t['start_date']} ～ {t['end_date']} · 拜访 {t['met']}/{t['meetings']}"
-            )
-            item.setData(ID_ROLE, t["id"])
-            self.trip_list.addItem(item)
-        self.trip_list.blockSignals(False)
-        ids = [t["id"] for t in rows]
-        target = keep if keep in ids else (ids[0] if ids else None)
-        if target:
-            self.trip_list.setCurrentRow(ids.index(target))
-        self.select_trip(target)
+        self.trip_list.selectionModel().blockSignals(True)
+        self.trips_model.reload()
+        self.trip_list.selectionModel().blockSignals(False)
+        row = self.trips_model.find(keep) if keep else -1
+        if row < 0 and self.trips_model.total:
+            row = 0
+        if row >= 0:
+            self.trip_list.selectionModel().blockSignals(True)
+            self.trip_list.selectRow(row)
+            self.trip_list.selectionModel().blockSignals(False)
+        self.select_trip(self.trips_model.row(row).get("id") if row >= 0 else None)
+
+    def _on_trip_row(self, row: int) -> None:
+        trip = self.trips_model.row(row) if 0 <= row < self.trips_model.total else {}
+        self.select_trip(trip.get("id"))
+
+    def trip_count(self) -> int:
+        return self.trips_model.total
 
     def select_trip(self, trip_id: str | None) -> None:
         self.trip_id = trip_id
@@ -347,7 +336,7 @@ class TripsPage(QWidget):
             w.setEnabled(has)
         if not has:
             self.header.setText("还没有出差。点击“新建出差…”，填写目的地和日期。")
-            self.meetings_table.setRowCount(0)
+            self.load_meetings()
             return
         t = T.trip_json(self.ctx.store, T.get_trip(self.ctx.store, trip_id))
         extra = "；".join(
@@ -386,27 +375,20 @@ class TripsPage(QWidget):
         self.reload()
 
     def load_meetings(self) -> None:
-        self.meeting_rows = T.list_meetings(self.ctx.store, self.trip_id) if self.trip_id else []
-        table = self.meetings_table
-        table.setRowCount(len(self.meeting_rows))
-        for r, m in enumerate(self.meeting_rows):
-            company = m["company_name"] + ("【失信】" if m["company_dishonest"] else "")
-            cells = [
-                m["starts_at"].replace("T", " "),
-                " ".join(x for x in (m["city_name"], m["place"]) if x),
-                company,
-                "、".join(p["name"] for p in m["people"]),
-                "、".join(p["code"] for p in m["projects"]),
-                "已记录拜访" if m["visit_id"] else "待拜访",
-            ]
-            for c, text in enumerate(cells):
-                table.setItem(r, c, _item(text, m["id"]))
-        if self.meeting_rows and table.currentRow() < 0:
-            table.selectRow(0)
+        current = self.selected_meeting()
+        self.meetings_model.trip_id = self.trip_id
+        self.meetings_model.reload()
+        row = self.meetings_model.find(current["id"]) if current else -1
+        if row < 0 and self.meetings_model.total:
+            row = 0
+        if row >= 0:
+            self.meetings_table.selectRow(row)
 
     def selected_meeting(self) -> dict[str, Any] | None:
-        row = self.meetings_table.currentRow()
-        return self.meeting_rows[row] if 0 <= row < len(self.meeting_rows) else None
+        row = self.meetings_table.currentIndex().row()
+        return (
+            self.meetings_model.row(row) or None if 0 <= row < self.meetings_model.total else None
+        )
 
     # -- trips ---------------------------------------------------------------------------
     def new_trip(self) -> TripDialog:
@@ -706,28 +688,10 @@ class TripsPage(QWidget):
 
     # -- leads ---------------------------------------------------------------------------
     def load_leads(self) -> None:
-        now = self.clock()
-        every = self.all_leads.isChecked()
-        self.lead_rows = leads.list_leads(
-            self.ctx.store, status=None, trip_id="" if every else self.trip_id or "", now=now
-        )
         self.clocks_label.setText("承诺时限：" + leads.clocks_text(self.ctx.store))
-        table = self.leads_table
-        table.setRowCount(len(self.lead_rows))
-        for r, lead in enumerate(self.lead_rows):
-            cells = [
-                lead["received_at"].replace("T", " "),
-                lead["title"],
-                lead["company_name"],
-                lead["source"],
-                lead["next_step"] or lead["status"],
-                lead["next_remaining"],
-            ]
-            for c, text in enumerate(cells):
-                item = _item(text, lead["id"])
-                if c == 5 and lead["next_state"] == "overdue":
-                    item.setForeground(Qt.GlobalColor.red)
-                table.setItem(r, c, item)
+        self.leads_model.trip_id = self.trip_id or ""
+        self.leads_model.everything = self.all_leads.isChecked()
+        self.leads_model.reload()
 
     def add_lead(self) -> LeadDialog:
         m = self.selected_meeting()
@@ -740,11 +704,12 @@ class TripsPage(QWidget):
         return dialog
 
     def advance_lead(self) -> None:
-        row = self.leads_table.currentRow()
-        if not 0 <= row < len(self.lead_rows):
+        row = self.leads_table.currentIndex().row()
+        lead = self.leads_model.row(row) if 0 <= row < self.leads_model.total else {}
+        if not lead:
             return
         try:
-            data = leads.advance(self.ctx.store, self.lead_rows[row]["id"], now=self.clock())
+            data = leads.advance(self.ctx.store, lead["id"], now=self.clock())
         except StoreError as exc:
             self._failed(exc)
             return

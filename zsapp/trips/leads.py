@@ -305,16 +305,7 @@ def lead_json(store: Store, row: dict[str, Any], *, now: datetime | None = None)
     return out
 
 
-def list_leads(
-    store: Store,
-    *,
-    status: str | None = "跟进中",
-    trip_id: str = "",
-    company_ids: list[str] | None = None,
-    limit: int = 200,
-    offset: int = 0,
-    now: datetime | None = None,
-) -> list[dict[str, Any]]:
+def _lead_where(status: str | None, trip_id: str, company_ids: list[str] | None):
     where, params = ["deleted = 0"], []
     if status:
         where.append("status = ?")
@@ -326,8 +317,27 @@ def list_leads(
         marks = ",".join("?" * len(company_ids)) or "''"
         where.append(f"company_id IN ({marks})")
         params += company_ids
+    return " AND ".join(where), params
+
+
+def count_leads(store: Store, *, status: str | None = "跟进中", trip_id: str = "") -> int:
+    where, params = _lead_where(status, trip_id, None)
+    return store.scalar(f"SELECT count(*) FROM leads WHERE {where}", params) or 0
+
+
+def list_leads(
+    store: Store,
+    *,
+    status: str | None = "跟进中",
+    trip_id: str = "",
+    company_ids: list[str] | None = None,
+    limit: int = 200,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    where, params = _lead_where(status, trip_id, company_ids)
     rows = store.query(
-        f"SELECT * FROM leads WHERE {' AND '.join(where)} ORDER BY received_at DESC LIMIT ? OFFSET ?",
+        f"SELECT * FROM leads WHERE {where} ORDER BY received_at DESC, id LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
     return [lead_json(store, r, now=now) for r in rows]

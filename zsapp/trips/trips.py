@@ -358,13 +358,24 @@ def _names(store: Store, table: str, ids: list[str]) -> dict[str, dict[str, Any]
     }
 
 
-def list_meetings(store: Store, trip_id: str) -> list[dict[str, Any]]:
+def count_meetings(store: Store, trip_id: str) -> int:
+    return (
+        store.scalar(
+            "SELECT count(*) FROM trip_meetings WHERE trip_id = ? AND deleted = 0", (trip_id,)
+        )
+        or 0
+    )
+
+
+def list_meetings(
+    store: Store, trip_id: str, *, limit: int = -1, offset: int = 0
+) -> list[dict[str, Any]]:
     """The trip's planned meetings in time order, with names resolved."""
     rows = store.query(
         "SELECT m.*, coalesce(c.name, '') AS company_name, coalesce(c.is_dishonest, 0) AS company_dishonest "
         "FROM trip_meetings m LEFT JOIN companies c ON c.id = m.company_id "
-        "WHERE m.trip_id = ? AND m.deleted = 0 ORDER BY m.starts_at, m.created_at",
-        (trip_id,),
+        "WHERE m.trip_id = ? AND m.deleted = 0 ORDER BY m.starts_at, m.created_at LIMIT ? OFFSET ?",
+        (trip_id, limit, offset),
     )
     person_ids = [p for r in rows for p in json_list(r["person_ids"])]
     project_ids = [p for r in rows for p in json_list(r["project_ids"])]
