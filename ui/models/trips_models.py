@@ -16,7 +16,12 @@ __all__ = ["ID_ROLE", "ROW_ROLE", "LeadModel", "MeetingModel", "TripListModel"]
 
 class TripListModel(PagedModel):
     COLUMNS = [
-        Column("title", "出差", None, tooltip=lambda r: "、".join(r["destination_names"])),
+        Column(
+            "title",
+            "出差",
+            None,
+            tooltip=lambda r: f"{r['title']}（{'、'.join(r['destination_names'])}）",
+        ),
         Column("dates", "日期", None, lambda r: f"{r['start_date'][5:]}～{r['end_date'][5:]}"),
         Column("met", "拜访", None, lambda r: f"{r['met']}/{r['meetings']}", True),
     ]
