@@ -218,3 +218,14 @@ def test_module_entry_point(db_path):
         check=True,
     ).stdout
     assert "答复 1 天" in out and "报告 2 周" in out
+
+
+def test_trip_commands_and_page_load_pdf_and_calendar_libraries_on_first_use():
+    code = (
+        "import sys, zsapp.cli.trips, ui.pages.trips_page; "
+        "heavy = [m for m in ('reportlab', 'icalendar', 'openpyxl') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr

@@ -38,7 +38,7 @@ from ui.context import AppContext
 from ui.dialogs.trip_dialog import LeadDialog, MeetingDialog, TripDialog
 from ui.models.trips_models import LeadModel, MeetingModel, TripListModel
 from zsapp.store import StoreError
-from zsapp.trips import briefing, check, ics, leads, meetings, pdf, report
+from zsapp.trips import briefing, check, leads, meetings, report
 from zsapp.trips import trips as T
 
 # Tables this page shows (store change events, see AppContext.watch).
@@ -243,7 +243,7 @@ class TripsPage(QWidget):
         self.report_edits: dict[str, QPlainTextEdit] = {}
         body = QWidget()
         form = QFormLayout(body)
-        for key, label in pdf.REPORT_SECTIONS:
+        for key, label in report.REPORT_SECTIONS:
             edit = QPlainTextEdit()
             edit.setObjectName(f"report_{key}")
             edit.setTabChangesFocus(True)
@@ -538,6 +538,8 @@ class TripsPage(QWidget):
         trip_id, store, now = self.trip_id, self.ctx.store, self.clock()
 
         def work():
+            from zsapp.trips import pdf  # reportlab on first use
+
             return pdf.render_briefing(store, briefing.briefing(store, trip_id, now=now), path)
 
         self.status.setText("正在生成简报 PDF…")
@@ -548,6 +550,8 @@ class TripsPage(QWidget):
         )
 
     def export_ics(self, path: str | Path) -> None:
+        from zsapp.trips import ics  # icalendar on first use
+
         try:
             out = ics.export_ics(self.ctx.store, self.trip_id, path)
         except (StoreError, OSError) as exc:
@@ -634,7 +638,9 @@ class TripsPage(QWidget):
             return
         f = data["figures"]
         edited = "、".join(
-            dict(pdf.REPORT_SECTIONS)[k] for k in data["edited"] if k in dict(pdf.REPORT_SECTIONS)
+            dict(report.REPORT_SECTIONS)[k]
+            for k in data["edited"]
+            if k in dict(report.REPORT_SECTIONS)
         )
         self.report_figures.setText(
             f"拜访 <b>{f.get('visits', 0)}</b> 次 · 企业 {f.get('companies', 0)} 家 · 会见 {f.get('people', 0)} 人 · "

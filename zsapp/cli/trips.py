@@ -8,7 +8,7 @@ from pathlib import Path
 
 from zsapp.cli import CliError, print_json
 from zsapp.contacts import companies, people
-from zsapp.trips import briefing, check, ics, leads, meetings, pdf, report
+from zsapp.trips import briefing, check, leads, meetings, report
 from zsapp.trips import trips as T
 
 
@@ -114,7 +114,7 @@ def register(subparsers) -> None:
         action="append",
         default=[],
         metavar="栏目=内容",
-        help="修改栏目：" + "、".join(f"{k}({v})" for k, v in pdf.REPORT_SECTIONS),
+        help="修改栏目：" + "、".join(f"{k}({v})" for k, v in report.REPORT_SECTIONS),
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_report)
@@ -307,6 +307,8 @@ def cmd_unmeet(args, store) -> int:
 
 def cmd_brief(args, store) -> int:
     trip_id = T.resolve_trip(store, args.trip)
+    from zsapp.trips import ics, pdf  # reportlab / icalendar only when writing files
+
     data = briefing.briefing(store, trip_id, now=_now(args))
     out = {"counts": data["counts"]}
     if args.output:
@@ -390,7 +392,7 @@ def cmd_report(args, store) -> int:
     data = report.generate(store, trip_id)
     if args.set:
         changes = {}
-        labels = {v: k for k, v in pdf.REPORT_SECTIONS}
+        labels = {v: k for k, v in report.REPORT_SECTIONS}
         for item in args.set:
             key, sep, value = item.partition("=")
             if not sep:
@@ -419,7 +421,7 @@ def cmd_report(args, store) -> int:
     if exported:
         print(f"已导出：{exported}")
     else:
-        for key, label in pdf.REPORT_SECTIONS:
+        for key, label in report.REPORT_SECTIONS:
             if data[key]:
                 print(f"【{label}】\n{data[key]}")
     return 0

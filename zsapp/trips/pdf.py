@@ -33,6 +33,7 @@ from zsapp.brochure.render import (
 )
 from zsapp.store import Store
 
+from .report import REPORT_SECTIONS
 from .trips import TripError
 
 MAX_PDF_COMPANIES = 200
@@ -258,16 +259,6 @@ def render_briefing(
 
 
 # -- report ----------------------------------------------------------------------------------
-REPORT_SECTIONS = [
-    ("summary", "概述"),
-    ("met_text", "拜访对象"),
-    ("outcomes_text", "洽谈成果"),
-    ("leads_text", "新增线索"),
-    ("followups_text", "跟进事项"),
-    ("projects_text", "项目推进"),
-    ("brochures_text", "推介资料发放"),
-    ("next_steps", "下一步工作"),
-]
 
 
 def render_report(

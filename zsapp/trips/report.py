@@ -28,6 +28,17 @@ SECTIONS = [
     "next_steps",
 ]
 BROCHURE_DAYS_BEFORE = 30
+# Sections in print order with their headings.
+REPORT_SECTIONS = [
+    ("summary", "概述"),
+    ("met_text", "拜访对象"),
+    ("outcomes_text", "洽谈成果"),
+    ("leads_text", "新增线索"),
+    ("followups_text", "跟进事项"),
+    ("projects_text", "项目推进"),
+    ("brochures_text", "推介资料发放"),
+    ("next_steps", "下一步工作"),
+]
 
 
 def trip_visit_ids(store: Store, trip_id: str) -> list[str]:
@@ -325,8 +336,6 @@ def export_pdf(store: Store, trip_id: str, out_path: str | os.PathLike):
 def export_xlsx(store: Store, trip_id: str, out_path: str | os.PathLike) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
-
-    from .pdf import REPORT_SECTIONS
 
     out = Path(out_path).expanduser()
     if out.suffix.lower() != ".xlsx":
