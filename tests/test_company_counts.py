@@ -71,3 +71,21 @@ def test_counts_follow_edits_and_deletes(store):
         "SELECT key, n FROM search_char_counts WHERE kind = 'companies' ORDER BY key"
     )
     assert [tuple(r) for r in before if r[1]] == [tuple(r) for r in after if r[1]]
+
+
+def test_visit_and_followup_counts_match_the_lists(store):
+    from zsapp.contacts import visits
+
+    ids = [
+        visits.create_visit(store, {}, followups=[{"text": f"跟进{k}", "due_date": "2020-01-01"}])
+        for k in range(5)
+    ]
+    visits.delete_visit(store, ids[0])
+    store.update("visits", ids[1], {"deleted": 1})
+    store.update("visits", ids[1], {"deleted": 0})
+    assert visits.count_visits_matching(store) == 4 == len(visits.list_visits(store))
+    assert visits.count_followups(store, 7) == {"open": 4, "overdue": 4, "today": 0}
+    assert len(visits.list_followups(store, due_within=7)) == 4
+    page = visits.list_visits(store, limit=2)
+    rest = visits.list_visits(store, limit=10, after=page[-1])
+    assert [r["id"] for r in page + rest] == [r["id"] for r in visits.list_visits(store)]

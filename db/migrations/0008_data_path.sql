@@ -37,5 +37,24 @@ CREATE TABLE search_char_counts (
     PRIMARY KEY (kind, key)
 ) WITHOUT ROWID;
 
--- 4. Visits newest first, continued after the last row seen (keyset paging).
-CREATE INDEX visits_live_time_id ON visits (deleted, visited_at, id);
+-- 4. Live rows per table for lists that count a million rows on every refresh (拜访),
+--    kept by triggers, so every writer (local edits, sync apply, imports) keeps it exact.
+CREATE TABLE live_counts (
+    tbl TEXT PRIMARY KEY,
+    n   INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO live_counts (tbl, n) SELECT 'visits', count(*) FROM visits WHERE deleted = 0;
+CREATE TRIGGER visits_live_count_insert AFTER INSERT ON visits WHEN NEW.deleted = 0
+BEGIN
+    UPDATE live_counts SET n = n + 1 WHERE tbl = 'visits';
+END;
+CREATE TRIGGER visits_live_count_delete AFTER DELETE ON visits WHEN OLD.deleted = 0
+BEGIN
+    UPDATE live_counts SET n = n - 1 WHERE tbl = 'visits';
+END;
+CREATE TRIGGER visits_live_count_update AFTER UPDATE OF deleted ON visits
+WHEN (OLD.deleted = 0) <> (NEW.deleted = 0)
+BEGIN
+    UPDATE live_counts SET n = n + (CASE WHEN NEW.deleted = 0 THEN 1 ELSE -1 END)
+    WHERE tbl = 'visits';
+END;

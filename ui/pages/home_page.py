@@ -91,6 +91,7 @@ class FollowupsSection(QGroupBox):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setResizeContentsPrecision(0)  # size to the rows on screen, not all pages
         self.table.doubleClicked.connect(self._open_visit)
         self.summary = QLabel()
         self.summary.setObjectName("followupsSummary")
@@ -107,16 +108,15 @@ class FollowupsSection(QGroupBox):
         self.table.setMinimumHeight(min(360, 60 + 28 * max(1, self.model.rowCount())))
 
     def _update_summary(self) -> None:
-        rows = [r for r in self.model.rows if not r["done"]]
-        overdue = sum(r["overdue"] for r in rows)
-        today = sum(r["due_today"] for r in rows)
-        if not rows:
+        summary = self.model.summary
+        overdue, today, total = summary["overdue"], summary["today"], summary["open"]
+        if not total:
             self.summary.setText("没有待办的跟进事项。")
         else:
             parts = [
                 f"<b style='color:#b00020'>已逾期 {overdue} 条</b>" if overdue else "",
                 f"<b>今天到期 {today} 条</b>" if today else "",
-                f"共 {len(rows)} 条待办",
+                f"共 {total:,} 条待办",
             ]
             self.summary.setText(
                 "，".join(p for p in parts if p) + "（勾选即完成，双击打开拜访记录）"

@@ -531,10 +531,20 @@ def list_companies(
 
 def _ranked_page(store: Store, flt: CompanyFilter, limit: int, offset: int) -> list[dict[str, Any]]:
     with store.snapshot():
-        body, params, rank = filter_sql(store, flt)
-        if rank is None:
+        hits = store.search(KIND, flt.query, limit=RANKED)
+        if not hits:
             return []
-        ranked = store.query(f"SELECT {LIST_COLUMNS} FROM {body} ORDER BY {rank}", params)
+        order = {h.entity_id: n for n, h in enumerate(hits)}
+        where, params = _filters(flt)
+        # Looked up by primary key (a VALUES join, or the index on deleted, let SQLite
+        # scan the whole table).
+        where[0] = "+c.deleted = 0"
+        where.append(f"c.id IN ({','.join('?' * len(order))})")
+        ranked = store.query(
+            f"SELECT {LIST_COLUMNS} FROM companies c WHERE {' AND '.join(where)}",
+            [*params, *order],
+        )
+        ranked.sort(key=lambda r: order[r["id"]])
         rows = ranked[offset : offset + limit]
         if len(rows) == limit:
             return rows
