@@ -217,3 +217,14 @@ def test_export_to_an_unwritable_place_says_why(seeded, main_window, qtbot, tmp_
     assert "无法写入文件" in failed.args[0] and "无法写入文件" in page.status.text()
     with qtbot.waitSignal(page.failed, timeout=5000):
         page.export_ics(blocker / "a.ics")
+
+
+def test_clock_settings_from_the_page(seeded, main_window, qtbot, ctx):
+    page = main_window.show_page("trips")
+    page.tabs.setCurrentIndex(4)
+    assert leads.clocks_spec(ctx.store) == "答复=1d,评估=3d,反馈=1w,报告=2w"
+    assert not page.set_clocks("答复=3d,评估=1d")
+    assert "先后顺序" in page.status.text()
+    assert page.set_clocks("答复=12h,报告=1w")
+    assert "答复 12 小时，报告 1 周" in page.clocks_label.text()
+    assert leads.clocks_spec(ctx.store) == "答复=12h,报告=1w"

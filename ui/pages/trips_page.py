@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -293,6 +294,9 @@ class TripsPage(QWidget):
         self.advance_button.setObjectName("advanceLead")
         self.advance_button.clicked.connect(self.advance_lead)
         self.clocks_label = QLabel()
+        self.clocks_button = QPushButton("时限设置…")
+        self.clocks_button.setObjectName("leadClocksSettings")
+        self.clocks_button.clicked.connect(self._ask_clocks)
         self.all_leads = QCheckBox("全部线索")
         self.all_leads.setToolTip("不限本次出差，含已办结、已放弃的线索")
         self.all_leads.setObjectName("allLeads")
@@ -302,6 +306,7 @@ class TripsPage(QWidget):
         row.addWidget(self.advance_button)
         row.addWidget(self.all_leads)
         row.addStretch(1)
+        row.addWidget(self.clocks_button)
         self.clocks_label.setWordWrap(True)
         self.clocks_label.setStyleSheet("color: #555")
         v.addLayout(row)
@@ -702,6 +707,26 @@ class TripsPage(QWidget):
         self.leads_model.trip_id = self.trip_id or ""
         self.leads_model.everything = self.all_leads.isChecked()
         self.leads_model.reload()
+
+    def _ask_clocks(self) -> None:
+        text, ok = QInputDialog.getText(
+            self,
+            "线索承诺时限",
+            "新登记线索的时限（名称=时限，d 天 / w 周 / h 小时；已登记的线索不变）：",
+            text=leads.clocks_spec(self.ctx.store),
+        )
+        if ok:
+            self.set_clocks(text)
+
+    def set_clocks(self, spec: str) -> bool:
+        try:
+            leads.set_clocks(self.ctx.store, spec)
+        except StoreError as exc:
+            self._failed(exc)
+            return False
+        self.status.setText("承诺时限已保存：" + leads.clocks_text(self.ctx.store))
+        self.clocks_label.setText("承诺时限：" + leads.clocks_text(self.ctx.store))
+        return True
 
     def add_lead(self) -> LeadDialog:
         m = self.selected_meeting()

@@ -122,6 +122,15 @@ def duration_text(hours: int) -> str:
     return f"{hours} 小时"
 
 
+def clocks_spec(store: Store) -> str:
+    """The clocks as :func:`set_clocks` takes them: '答复=1d,评估=3d,反馈=1w,报告=2w'."""
+
+    def short(h: int) -> str:
+        return f"{h // 168}w" if h % 168 == 0 else f"{h // 24}d" if h % 24 == 0 else f"{h}h"
+
+    return ",".join(f"{c['label']}={short(c['hours'])}" for c in clocks(store))
+
+
 def clocks_text(store: Store) -> str:
     return "，".join(f"{c['label']} {duration_text(c['hours'])}" for c in clocks(store))
 
