@@ -17,6 +17,7 @@ from ui.pages.home_page import HomePage
 from ui.pages.projects_page import ProjectsPage
 from ui.pages.settings_page import SettingsPage
 from ui.pages.sync_page import SyncPage
+from ui.pages.trips_page import TripsPage
 from ui.pages.visits_page import VisitsPage
 from zsapp import __version__
 
@@ -40,6 +41,7 @@ PAGES: list[PageSpec] = [
     PageSpec("visits", "拜访", VisitsPage),
     PageSpec("projects", "项目", ProjectsPage),
     PageSpec("brochures", "推介册", BrochuresPage),
+    PageSpec("trips", "出差", TripsPage),
     PageSpec("sync", "同步", SyncPage),
     PageSpec("settings", "设置", SettingsPage),
 ]

@@ -9,7 +9,12 @@ from zsapp import catalogue, search
 from zsapp.store import Store
 
 # Domain modules that register change hooks (search indexes…) with the store.
-DOMAIN_MODULES: list[str] = ["zsapp.contacts", "zsapp.projects", "zsapp.brochure.history"]
+DOMAIN_MODULES: list[str] = [
+    "zsapp.contacts",
+    "zsapp.projects",
+    "zsapp.brochure.history",
+    "zsapp.trips",
+]
 
 
 def load_domains() -> None:

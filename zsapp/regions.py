@@ -33,3 +33,47 @@ def counties(prefecture_code: str) -> list[dict[str, Any]]:
 
 def seeded_parks() -> list[dict[str, Any]]:
     return data()["parks"]
+
+
+# -- national prefecture-level cities (出差 destinations) ------------------------------------
+@functools.lru_cache(maxsize=1)
+def national() -> dict[str, Any]:
+    """Every 地级 city of China with its province (resources/regions/cities.json)."""
+    return json.loads(
+        (paths.resources_dir() / "regions" / "cities.json").read_text(encoding="utf-8")
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def cities() -> list[dict[str, Any]]:
+    """[{code, name, short, province, province_short, province_code}] in GB/T 2260 order."""
+    return [
+        {
+            **city,
+            "province": prov["name"],
+            "province_short": prov["short"],
+            "province_code": prov["code"],
+        }
+        for prov in national()["provinces"]
+        for city in prov["cities"]
+    ]
+
+
+def city(code: str) -> dict[str, Any] | None:
+    return next((c for c in cities() if c["code"] == code), None)
+
+
+def find_city(text: str) -> dict[str, Any] | None:
+    """A city by code, full name (苏州市), short name (苏州) or '省 市' (江苏苏州)."""
+    text = (text or "").strip().replace(" ", "")
+    if not text:
+        return None
+    for key in ("code", "name", "short"):
+        found = [c for c in cities() if c[key] == text]
+        if len(found) == 1:
+            return found[0]
+    for c in cities():
+        for prov in (c["province"], c["province_short"]):
+            if text in (prov + c["name"], prov + c["short"]) and prov != c["name"]:
+                return c
+    return None

@@ -221,3 +221,8 @@ class HomePage(QWidget):
     def _greet(self, _changed: frozenset[str] = frozenset()) -> None:
         name = profile.get_profile(self.ctx.store).name
         self.greeting.setText(f"<h2>{html.escape(name) + '，' if name else ''}您好</h2>")
+
+
+from ui.widgets.lead_clocks import LeadClocksSection  # noqa: E402 (线索承诺 section)
+
+HOME_SECTIONS.insert(2, LeadClocksSection)

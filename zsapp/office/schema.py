@@ -180,7 +180,9 @@ def _v5_console(conn: Connection) -> None:
 
 
 def _v6_trips(conn: Connection) -> None:
-    """Reserved: trips and leads on the office side (issue 16)."""
+    """Trips and leads (issue 16): nothing to create. Their tables sync through the generic
+    ``records``/``fields`` store in the creator's unit space like visits; the lead
+    response-time figures per 州市 are read from it (zsapp/office/trips.py)."""
 
 
 # Server migrations, applied in order; schema changes are additive. Tables added to
