@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from zsapp.clock import HybridLogicalClock, Timestamp, wall_clock_ms
+from zsapp.office import audit
 from zsapp.office import schema as s
 from zsapp.store import StoreError
 from zsapp.sync import protocol as p
@@ -88,7 +89,9 @@ def make_engine(url: str | Path) -> Engine:
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - driver glue
         dbapi_conn.isolation_level = None
         dbapi_conn.execute("PRAGMA journal_mode = WAL")
-        dbapi_conn.execute("PRAGMA synchronous = NORMAL")
+        # FULL: a commit the server acknowledged survives an OS crash or power cut (with
+        # NORMAL the last commits could vanish and devices would be ahead of the server).
+        dbapi_conn.execute("PRAGMA synchronous = FULL")
         dbapi_conn.execute("PRAGMA busy_timeout = 30000")
 
     @sa.event.listens_for(engine, "begin")
@@ -147,7 +150,9 @@ class Office:
         elif version > s.SCHEMA_VERSION:
             raise OfficeError(f"服务器数据库版本（{version}）比本程序新，请升级服务器程序")
 
-    def add_officer(self, name: str, unit: str, role: str = "officer") -> dict[str, Any]:
+    def add_officer(
+        self, name: str, unit: str, role: str = "officer", actor: str = "admin"
+    ) -> dict[str, Any]:
         name, unit = name.strip(), unit.strip()
         if not name:
             raise OfficeError("姓名不能为空")
@@ -167,6 +172,13 @@ class Office:
             }
             conn.execute(sa.insert(s.officers).values(**officer))
             self._ensure_spaces(conn, [p.unit_space(unit)])
+            audit.record(
+                conn,
+                actor=actor,
+                action="officer.add",
+                target=f"officer:{officer['id']}",
+                detail={"name": name, "unit": unit, "role": role},
+            )
         return officer
 
     def officers(self) -> list[dict[str, Any]]:
@@ -186,7 +198,7 @@ class Office:
             raise NotFoundError(f"找不到干部“{key}”，请先用 zsapp office officer add 添加")
         return dict(row._mapping)
 
-    def create_enrollment(self, officer: str) -> dict[str, Any]:
+    def create_enrollment(self, officer: str, actor: str = "admin") -> dict[str, Any]:
         """A one-time code (valid ENROLL_DAYS days) the officer types into the desktop app."""
         code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
         pretty = "-".join(code[i : i + 4] for i in range(0, 12, 4))
@@ -201,6 +213,13 @@ class Office:
                     expires_at=(now + dt.timedelta(days=ENROLL_DAYS)).isoformat(timespec="seconds"),
                 )
             )
+            audit.record(
+                conn,
+                actor=actor,
+                action="enrollment.create",
+                target=f"officer:{row['id']}",
+                detail={"name": row["name"], "days": ENROLL_DAYS},
+            )
         return {"code": pretty, "officer": row["name"], "unit": row["unit"], "days": ENROLL_DAYS}
 
     def enroll(
@@ -210,6 +229,7 @@ class Office:
         device_name: str = "",
         next_seq: int = 1,
         app_version: str = "",
+        client: str = "",
     ) -> dict[str, Any]:
         if not device_id or len(device_id) > 64:
             raise OfficeError("设备编号无效")
@@ -252,6 +272,17 @@ class Office:
                     sa.update(s.devices).where(s.devices.c.id == device_id).values(**values)
                 )
             self._ensure_spaces(conn, [p.unit_space(officer["unit"])])
+            audit.record(
+                conn,
+                actor=f"device:{device_id}",
+                action="device.enroll",
+                target=f"officer:{officer['id']}",
+                detail={
+                    "name": officer["name"],
+                    "device_name": device_name[:200],
+                    "client": client,
+                },
+            )
         return {"token": token, "device_id": device_id, "officer": officer}
 
     def devices(self) -> list[dict[str, Any]]:
@@ -273,7 +304,7 @@ class Office:
             )
             return [dict(r._mapping) for r in conn.execute(q)]
 
-    def revoke_device(self, device_id: str) -> None:
+    def revoke_device(self, device_id: str, actor: str = "admin") -> None:
         with self.engine.begin() as conn:
             matches = conn.execute(
                 sa.select(s.devices.c.id).where(s.devices.c.id.startswith(device_id))
@@ -288,6 +319,9 @@ class Office:
                 sa.update(s.devices)
                 .where(s.devices.c.id == matches[0].id)
                 .values(revoked_at=now_iso())
+            )
+            audit.record(
+                conn, actor=actor, action="device.revoke", target=f"device:{matches[0].id}"
             )
 
     def log(self, limit: int = 50) -> list[dict[str, Any]]:
@@ -317,8 +351,33 @@ class Office:
                 )
             )
 
+    # -- audit log -------------------------------------------------------------------------
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        target: str = "",
+        result: str = "ok",
+        detail: dict | None = None,
+    ) -> None:
+        """One audit entry in a transaction of its own (e.g. a refused request)."""
+        with self.engine.begin() as conn:
+            audit.record(
+                conn, actor=actor, action=action, target=target, result=result, detail=detail
+            )
+
+    def audit_entries(self, since: str | None = None) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return audit.read(conn, since)
+
+    def verify_audit(self) -> bool | int:
+        with self.engine.connect() as conn:
+            return audit.verify_chain(conn)
+
     # -- published snapshots -------------------------------------------------------------
-    def publish(self, kind: str, document: Any, version: str | None = None) -> dict[str, Any]:
+    def publish(
+        self, kind: str, document: Any, version: str | None = None, actor: str = "admin"
+    ) -> dict[str, Any]:
         text = json.dumps(document, ensure_ascii=False, sort_keys=True)
         digest = hashlib.sha256(text.encode()).hexdigest()
         version = (
@@ -339,6 +398,13 @@ class Office:
                 stmt.on_conflict_do_update(
                     index_elements=["kind"], set_={k: stmt.excluded[k] for k in row if k != "kind"}
                 )
+            )
+            audit.record(
+                conn,
+                actor=actor,
+                action="publish",
+                target=f"published:{kind}",
+                detail={"version": row["version"], "sha256": digest},
             )
         return {k: row[k] for k in ("kind", "version", "sha256")}
 
@@ -1088,7 +1154,7 @@ class Office:
         )
 
     # -- maintenance -----------------------------------------------------------------------
-    def compact(self, older_than_days: int = 400) -> int:
+    def compact(self, older_than_days: int = 400, actor: str = "admin") -> int:
         """Forget tombstoned records deleted longer ago than any offline period; devices
         whose cursor is older re-snapshot that space."""
         cutoff_ms = wall_clock_ms() - older_than_days * 86400_000
@@ -1136,6 +1202,12 @@ class Office:
                     .where(s.spaces.c.name == space)
                     .values(count=count, checksum=checksum, forgotten_before=forgotten)
                 )
+            audit.record(
+                conn,
+                actor=actor,
+                action="compact",
+                detail={"older_than_days": older_than_days, "purged": purged},
+            )
         return purged
 
     # -- inspection (tests, admin) ----------------------------------------------------------
