@@ -30,6 +30,7 @@ from zsapp.office.common import (
     now_iso,
     token_hash,
 )
+from zsapp.office.push import hlc_floor_ms
 from zsapp.sync import protocol as p
 
 
@@ -350,6 +351,7 @@ class AdminMixin(OfficeCore):
                 "role": device["role"],
             },
             "last_seq": device.get("last_seq", 0),
+            "hlc_floor_ms": hlc_floor_ms(device),
             "spaces": {
                 r.name: {
                     "seq": r.seq,

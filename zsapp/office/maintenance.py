@@ -1,10 +1,9 @@
-"""Maintenance and inspection: tombstone compaction, record dumps, blob paths."""
+"""Maintenance and inspection: tombstone compaction, record dumps."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +13,6 @@ from zsapp.office import audit
 from zsapp.office import schema as s
 from zsapp.office.common import (
     OfficeCore,
-    OfficeError,
     chunks,
 )
 from zsapp.sync import protocol as p
@@ -102,34 +100,3 @@ class MaintenanceMixin(OfficeCore):
                     json.loads(r.value) if r.value is not None else None
                 )
         return out
-
-    def blob_path(self, sha: str) -> Path:
-        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-            raise OfficeError("无效的文件哈希")
-        return self.blob_dir / sha[:2] / sha
-
-    def blob_visible(self, device: dict[str, Any], sha: str) -> bool:
-        with self.engine.connect() as conn:
-            visible = self.visible_spaces(conn, device)
-            row = conn.execute(
-                sa.select(s.fields.c.row_id)
-                .where(
-                    s.fields.c.tbl == "attachments",
-                    s.fields.c.field == "sha256",
-                    s.fields.c.value == json.dumps(sha),
-                    s.fields.c.space.in_(visible),
-                )
-                .limit(1)
-            ).first()
-            if row is None:
-                row = conn.execute(
-                    sa.select(s.shared_fields.c.row_id)
-                    .where(
-                        s.shared_fields.c.tbl == "attachments",
-                        s.shared_fields.c.field == "sha256",
-                        s.shared_fields.c.value == json.dumps(sha),
-                        s.shared_fields.c.space.in_(visible),
-                    )
-                    .limit(1)
-                ).first()
-        return row is not None

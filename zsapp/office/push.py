@@ -7,6 +7,7 @@ the rest of the transaction, so sequence order is commit order and a reader pagi
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
@@ -26,13 +27,35 @@ from zsapp.office.common import (
     ForbiddenError,
     GapError,
     OfficeCore,
-    OfficeError,
     chunks,
     insert_stmt,
     now_iso,
 )
 from zsapp.office.merge import Edit, FieldState, delete_edit_conflicts, merge_field
+from zsapp.office.validate import PushRequest, ValidationFailed, check_op_value, parse
 from zsapp.sync import protocol as p
+
+# A pushed timestamp may be this much older than the device's enrollment (edits made
+# offline before enrolling), never older than PRODUCT_EPOCH_MS.
+PAST_TOLERANCE_MS = 400 * 86400_000
+PRODUCT_EPOCH_MS = 1_577_836_800_000  # 2020-01-01T00:00:00Z
+LOCK_TIMEOUT_MS = 10_000
+STATEMENT_TIMEOUT_MS = 60_000
+
+
+def hlc_floor_ms(device: dict[str, Any]) -> int:
+    """The oldest wall time accepted in this device's timestamps (told in hello, so a
+    device re-stamps older unsent edits instead of being refused)."""
+    enrolled = device.get("enrolled_at") or ""
+    try:
+        at = dt.datetime.fromisoformat(enrolled)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=dt.UTC)
+        enrolled_ms = int(at.timestamp() * 1000)
+    except ValueError:
+        enrolled_ms = PRODUCT_EPOCH_MS
+    return max(PRODUCT_EPOCH_MS, enrolled_ms - PAST_TOLERANCE_MS)
+
 
 # Called after a batch's ops are merged, in the push transaction (before it commits), as
 # ``hook(conn, device, written)``: ``written`` lists every field row the batch wrote —
@@ -107,50 +130,47 @@ class _Batch:
 class PushMixin(OfficeCore):
     """Push, merge and sharing (part of ``Office``)."""
 
-    def _clamp(self, hlc: str, device: dict[str, Any]) -> str:
-        device_id = device["id"]
-        try:
-            ts = Timestamp.parse(hlc)
-        except ValueError:
-            raise OfficeError(f"无效的时间戳 {hlc!r}") from None
-        if ts.node != device_id:
+    def _check_hlc(self, hlc: str, device: dict[str, Any]) -> str:
+        """A pushed timestamp as stored: canonical ASCII form (validated), the pushing
+        device's own, not before the device's enrollment minus ``PAST_TOLERANCE_MS``
+        (a forged ancient stamp is refused), and re-stamped with the server time when
+        further ahead than ``FUTURE_TOLERANCE_MS``."""
+        ts = Timestamp.parse(hlc)
+        if ts.node != device["id"]:
             raise ForbiddenError("批次中的时间戳不属于本设备")
-        now = wall_clock_ms()
-        if ts.wall_ms > now + FUTURE_TOLERANCE_MS:
+        if ts.wall_ms < hlc_floor_ms(device):
+            raise ValidationFailed(
+                f"时间戳 {hlc[:16]} 早于本设备登记时间允许的范围，已拒绝（请升级招商助手后重试）"
+            )
+        if ts.wall_ms > wall_clock_ms() + FUTURE_TOLERANCE_MS:
             server = Timestamp.parse(self._server_hlc())
-            return Timestamp(server.wall_ms, server.counter, device_id).pack()
+            return Timestamp(server.wall_ms, server.counter, device["id"]).pack()
         return hlc
 
-    def push(self, device: dict[str, Any], batch: dict[str, Any]) -> dict[str, Any]:
-        batch_id = str(batch.get("batch_id") or "")[:120]
-        ops = batch.get("ops") or []
-        if not batch_id or not isinstance(ops, list):
-            raise OfficeError("批次格式不正确")
+    def push(self, device: dict[str, Any], batch: PushRequest | dict[str, Any]) -> dict[str, Any]:
+        """Apply one batch of the device's ops (all or nothing). Validated first — schema,
+        op ownership, sequence numbers, every value by table — then merged under the
+        space locks, with a bounded wait for locks."""
+        req = batch if isinstance(batch, PushRequest) else parse(PushRequest, batch)
         dev_id = device["id"]
-        for op in ops:
-            if op.get("device") != dev_id:
+        ops = sorted((op.model_dump() for op in req.ops), key=lambda o: o["seq"])
+        for op, model in zip(ops, sorted(req.ops, key=lambda o: o.seq), strict=True):
+            if op["device"] != dev_id:
                 raise ForbiddenError("批次中含有其他设备的修改，已拒绝")
-            if (
-                not isinstance(op.get("seq"), int)
-                or not op.get("t")
-                or not op.get("id")
-                or not op.get("f")
-            ):
-                raise OfficeError("批次格式不正确")
-        ops = sorted(ops, key=lambda o: o["seq"])
-        try:
-            from_seq = int(batch.get("from_seq", ops[0]["seq"] if ops else 0))
-            to_seq = int(batch.get("to_seq", ops[-1]["seq"] if ops else 0))
-        except (TypeError, ValueError):
-            raise OfficeError("批次格式不正确") from None
+            check_op_value(model)
+            op["h"] = self._check_hlc(op["h"], device)
+        from_seq = req.from_seq if req.from_seq is not None else (ops[0]["seq"] if ops else 0)
+        to_seq = req.to_seq if req.to_seq is not None else (ops[-1]["seq"] if ops else 0)
         seqs = [o["seq"] for o in ops]
         if (
             len(set(seqs)) != len(seqs)
             or (ops and (seqs[0] < from_seq or seqs[-1] > to_seq))
             or from_seq > to_seq
         ):
-            raise OfficeError("批次编号不一致，已拒绝")
+            raise ValidationFailed("批次编号不一致，已拒绝")
+        batch_id = req.batch_id
         with self.engine.begin() as conn:
+            self._bound_lock_wait(conn)
             dev_row = conn.execute(
                 sa.select(s.devices.c.last_seq, s.devices.c.revoked_at)
                 .where(s.devices.c.id == dev_id)
@@ -201,6 +221,15 @@ class PushMixin(OfficeCore):
             "conflicts": conflicts,
         }
 
+    def _bound_lock_wait(self, conn: Connection) -> None:
+        """PostgreSQL: wait at most LOCK_TIMEOUT for a lock and STATEMENT_TIMEOUT for a
+        statement (then the client is told the server is busy and retries). SQLite waits
+        up to its busy timeout for the single writer; batch caps bound how long any
+        writer holds it."""
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'")
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT_MS}ms'")
+
     def _apply_ops(
         self, conn: Connection, device: dict[str, Any], ops: list[dict[str, Any]]
     ) -> tuple[int, int, list[dict[str, Any]]]:
@@ -244,7 +273,7 @@ class PushMixin(OfficeCore):
         dev_id, key, field = batch.device["id"], (op["t"], op["id"]), op["f"]
         edit = Edit(
             json.dumps(op.get("v"), ensure_ascii=False),
-            self._clamp(op["h"], batch.device),
+            op["h"],
             dev_id,
             op.get("b"),
         )

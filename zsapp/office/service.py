@@ -4,7 +4,8 @@ concern:
 - ``admin``: officers, enrollment, devices, authentication, audit, published snapshots;
 - ``push``: a device's batch merged field by field (``merge.merge_field``), sharing;
 - ``pull``: pages of changes after the device's cursors;
-- ``maintenance``: compaction, inspection, blobs.
+- ``maintenance``: compaction, inspection;
+- ``blobs``: attachments by content hash, with per-space access and upload quotas.
 
 Errors and the engine live in ``common`` (re-exported here for callers).
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from zsapp.clock import HybridLogicalClock
 from zsapp.office import schema as s
 from zsapp.office.admin import AdminMixin
+from zsapp.office.blobs import BlobsMixin
 from zsapp.office.common import (
     ENROLL_DAYS,
     FUTURE_TOLERANCE_MS,
@@ -56,7 +58,7 @@ __all__ = [
 ]
 
 
-class Office(AdminMixin, PushMixin, PullMixin, MaintenanceMixin):
+class Office(AdminMixin, PushMixin, PullMixin, MaintenanceMixin, BlobsMixin):
     """One office database. Thread-safe; stateless apart from the database."""
 
     def __init__(self, url: str | Path, blob_dir: Path | None = None) -> None:
