@@ -119,6 +119,8 @@ def create_app(
                 return
             audit_429.hit(client)
         try:
+            if device and status == 403:  # also in the sync log admins read
+                office.add_log(device["id"], "refused", error=msg)
             office.audit(
                 actor=f"device:{device['id']}" if device else f"client:{client}",
                 action=f"request {request.method} {request.url.path}"[:80],
