@@ -212,6 +212,23 @@ def test_cli_never_prints_a_traceback(tmp_path, capsys):
     assert main(["--db", str(db), "sync", "enroll", "http://127.0.0.1:9", "AAAA-BBBB-CCCC"]) == 1
     err = capsys.readouterr().err
     assert "无法连接服务器" in err and "Traceback" not in err
+    assert main(["--db", str(db), "sync", "now"]) == 1
+    assert "尚未登记" in capsys.readouterr().err
+    # Enrolled, then the server goes away: `sync now` says so in plain Chinese.
+    from zsapp.office.service import Office
+
+    office = Office(tmp_path / "o.sqlite3")
+    office.init()
+    office.add_officer("张三", "昆明市")
+    server = ServerThread(office).start()
+    code = office.create_enrollment("张三")["code"]
+    assert main(["--db", str(db), "sync", "enroll", server.url, code]) == 0
+    server.stop()
+    capsys.readouterr()
+    assert main(["--db", str(db), "sync", "now"]) == 1
+    err = capsys.readouterr().err
+    assert "离线" in err and "Traceback" not in err
+    office.close()
     # An unexpected error: a plain message pointing to a log file with the details.
     env = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
     bad = tmp_path / "not-a-db.sqlite3"
@@ -226,7 +243,7 @@ def test_cli_never_prints_a_traceback(tmp_path, capsys):
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr and "错误" in proc.stderr, proc.stderr
     proc = subprocess.run(
-        [sys.executable, "-m", "zsapp", "office", "--db", str(tmp_path / "o.sqlite3"), "log"],
+        [sys.executable, "-m", "zsapp", "office", "--db", str(tmp_path / "new.sqlite3"), "log"],
         capture_output=True,
         text=True,
         env=env,
@@ -248,3 +265,34 @@ def test_unexpected_errors_go_to_a_log_file(tmp_path, capsys, monkeypatch, data_
     assert code == 1 and str(log) in err and "Traceback" not in err
     assert "RuntimeError: boom" in log.read_text(encoding="utf-8")
     json.dumps(err)
+
+
+def test_an_edit_the_server_refuses_is_set_aside_and_the_rest_is_sent(office, tmp_path, capsys):
+    office.add_officer("张三", "昆明市")
+    office.add_officer("李四", "昆明市")
+    with ServerThread(office) as server:
+        a, b = Device(tmp_path / "a.sqlite3"), Device(tmp_path / "b.sqlite3")
+        a.enroll(office, server.url, "张三")
+        b.enroll(office, server.url, "李四")
+        first = a.store.insert("companies", {"name": "先写的企业"})
+        # Written without the app's checks (an old import): longer than the server allows.
+        long_note = a.store.insert("companies", {"name": "长备注企业", "notes": "长" * 5000})
+        after = a.store.insert("companies", {"name": "后写的企业"})
+        result = a.sync()
+        assert result.quarantined == 1 and any("已暂存" in w for w in result.warnings)
+        assert a.store.pending_changes() == 0
+        assert office.record("companies", first)["name"] == "先写的企业"
+        assert office.record("companies", after)["name"] == "后写的企业"
+        assert office.record("companies", long_note)["name"] == "长备注企业"
+        assert "notes" not in office.record("companies", long_note)
+        assert len(a.rows("companies")[long_note]["notes"]) == 5000  # kept locally
+        # Not stuck: later edits flow, the other device gets everything else.
+        a.store.update("companies", first, {"notes": "正常备注"})
+        assert a.sync().quarantined == 0
+        b.sync()
+        assert b.rows("companies")[first]["notes"] == "正常备注"
+        assert sync_client.status(a.store)["quarantined"] == 1
+        assert main(["--db", str(a.path), "sync", "quarantine"]) == 0
+        assert "上传被拒" in capsys.readouterr().out
+        a.close()
+        b.close()
