@@ -39,6 +39,10 @@ SERVER_NODE = "office"
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
+# Called as hook(conn, ops) after a push's ops are applied, in the same transaction.
+PUSH_HOOKS: list = []
+
+
 class OfficeError(StoreError):
     """A problem reported to the client / admin, with a Chinese message."""
 
@@ -571,6 +575,8 @@ class Office:
                 )
             new_ops = [o for o in ops if o["seq"] > last_seq]
             applied, conflicts = self._apply_ops(conn, device, new_ops) if new_ops else (0, 0)
+            for hook in PUSH_HOOKS:
+                hook(conn, new_ops)
             acked = to_seq
             conn.execute(
                 sa.update(s.devices).where(s.devices.c.id == dev_id).values(last_seq=acked)
@@ -1266,3 +1272,12 @@ class Office:
                     .limit(1)
                 ).first()
         return row is not None
+
+
+def _register_hooks() -> None:
+    from zsapp.office import reports
+
+    PUSH_HOOKS.append(reports.apply_ops)
+
+
+_register_hooks()
