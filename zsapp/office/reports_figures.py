@@ -582,7 +582,7 @@ def stalled(
             sa.select(p.c.prefecture_code, sa.func.count())
             .where(where)
             .group_by(p.c.prefecture_code)
-        )
+        ).all()
     )
     rows = conn.execute(
         sa.select(
