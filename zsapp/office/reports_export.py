@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 from typing import Any
 
@@ -246,6 +247,7 @@ def to_pdf(report: dict[str, Any]) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
+    from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import (
         KeepTogether,
         Paragraph,
@@ -329,6 +331,7 @@ def to_pdf(report: dict[str, Any]) -> bytes:
                     ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b8c1")),
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("FONTNAME", (0, 0), (-1, -1), font),
                 ]
             )
         )
@@ -336,7 +339,8 @@ def to_pdf(report: dict[str, Any]) -> bytes:
         story.append(table)
         if index == 0:
             story += [Spacer(1, 6), charts]
-    doc.build(story)
+    # The canvas' initial font too (otherwise an unembedded Helvetica is referenced).
+    doc.build(story, canvasmaker=functools.partial(Canvas, initialFontName=font, initialFontSize=9))
     return buf.getvalue()
 
 
