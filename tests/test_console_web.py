@@ -107,7 +107,7 @@ def login(app, username: str, password: str = PASSWORD) -> tuple[httpx.Client, h
     return c, r
 
 
-def csrf_of(c: TestClient, path: str = "/console/stalled") -> str:
+def csrf_of(c: httpx.Client, path: str = "/console/stalled") -> str:
     return re.search(r'name="csrf" value="([^"]+)"', c.get(path).text).group(1)
 
 
@@ -121,7 +121,9 @@ def test_pages_need_a_signed_in_account(app, ids):
 def test_sign_in_sets_a_strict_http_only_cookie_and_pages_render(app, ids):
     c, r = login(app, "sheng")
     assert r.status_code == 303 and r.headers["location"] == "/console/overview"
-    cookie = [h for h in r.headers.get_list("set-cookie") if h.startswith("zs_console=")][0].lower()
+    cookie = next(
+        h for h in r.headers.get_list("set-cookie") if h.startswith("zs_console=")
+    ).lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "path=/console" in cookie
     assert "secure" not in cookie  # plain HTTP here; Secure under TLS (test_console_browser)
     pages = {
@@ -179,7 +181,7 @@ def test_posts_need_the_sessions_csrf_token_and_a_province_account(app, ids, off
     c, _ = login(app, "sheng")
     target = f"/console/stalled/{ids['P6']}"
     assert c.post(target, data={"status": "淘汰退出"}).status_code == 403
-    other, _ = login(app, "admin")  # a pending session has its own token
+    _other, _ = login(app, "admin")  # a pending session has its own token
     assert c.post(target, data={"status": "淘汰退出", "csrf": "forged"}).status_code == 403
     token = csrf_of(c)
     r = c.post(
@@ -331,7 +333,7 @@ def test_export_pdf_has_the_figures_and_embedded_font(app, ids, tmp_path):
 
 
 def test_sessions_table_keeps_only_hashes(app, ids, office):
-    c, r = login(app, "sheng")
+    c, _r = login(app, "sheng")
     token = c.cookies.get("zs_console")
     with office.engine.connect() as conn:
         stored = [row.token_hash for row in conn.execute(sa.select(auth.sessions))]
