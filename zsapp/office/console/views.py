@@ -6,6 +6,8 @@ sees only its 州市, whatever the URL says)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import io
 import json
 import time
 from collections.abc import Callable
@@ -14,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
+import markupsafe
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -54,7 +57,10 @@ def _env() -> jinja2.Environment:
     env.filters["yi"] = lambda wan: _yi(wan)
     env.filters["num"] = _num
     env.globals["prefecture_name"] = fig.prefecture_name
-    env.filters["tojson_safe"] = lambda v: json.dumps(v, ensure_ascii=False).replace("<", "\\u003c")
+    # JSON for <script type="application/json">: "<" escaped so no "</script>" can close it.
+    env.filters["tojson_safe"] = lambda v: markupsafe.Markup(
+        json.dumps(v, ensure_ascii=False).replace("<", "\\u003c")
+    )
     return env
 
 
@@ -522,6 +528,12 @@ class Console:
         }
         return Response(body, media_type=media, headers=headers)
 
+    async def font(self, request: Request) -> Response:
+        """The brochures' bundled CJK font, so every browser shows the same glyphs (an
+        office PC or a server without Chinese fonts included; no web font CDN)."""
+        body = await run_in_threadpool(_web_font)
+        return Response(body, media_type="font/ttf", headers={"Cache-Control": "max-age=86400"})
+
     def root(self, request: Request) -> Response:
         return RedirectResponse("/console/overview", status_code=303)
 
@@ -557,12 +569,29 @@ class Console:
             ),
             Route("/console/investors", page(self.investors)),
             Route("/console/export", page(self.export)),
+            Route("/console/font/wqy-microhei.ttf", self.font),
             Mount(
                 "/console/static",
                 StaticFiles(directory=str(HERE / "static")),
                 name="console-static",
             ),
         ]
+
+
+@functools.cache
+def _web_font() -> bytes:
+    """The first face of the bundled WQY Micro Hei collection as a plain TrueType file
+    (browsers' font sanitiser rejects the collection's misaligned FFTM table)."""
+    from fontTools.ttLib import TTFont
+
+    from zsapp.brochure.fonts import primary_font_path
+
+    font = TTFont(str(primary_font_path()), fontNumber=0, lazy=False)
+    if "FFTM" in font:
+        del font["FFTM"]
+    buf = io.BytesIO()
+    font.save(buf)
+    return buf.getvalue()
 
 
 def _headers() -> dict[str, str]:

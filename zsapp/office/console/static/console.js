@@ -9,7 +9,7 @@
     var chart = window.echarts.init(node, null, { renderer: "canvas" });
     option.color = option.color || PALETTE;
     option.animation = false;
-    option.textStyle = { fontFamily: "Microsoft YaHei, WenQuanYi Micro Hei, sans-serif" };
+    option.textStyle = { fontFamily: "Microsoft YaHei, WenQuanYi Micro Hei, ZsConsole, sans-serif" };
     chart.setOption(option);
     window.addEventListener("resize", function () { chart.resize(); });
     window.addEventListener("beforeprint", function () { chart.resize(); });
@@ -21,8 +21,8 @@
     return make(id, {
       title: { text: title, left: 8, top: 4, textStyle: { fontSize: 14 } },
       tooltip: { trigger: "axis" },
-      legend: { top: 6, right: 8 },
-      grid: { left: horizontal ? 80 : 50, right: 20, top: 40, bottom: 30 },
+      legend: { top: 28, right: 8 },
+      grid: { left: horizontal ? 110 : 50, right: 20, top: 56, bottom: 30 },
       xAxis: horizontal ? val : cat,
       yAxis: horizontal ? Object.assign(cat, { inverse: true }) : val,
       series: series
@@ -37,10 +37,10 @@
       window.zsCharts.push(make("chart-quarters", {
         title: { text: "省外到位资金按季度（亿元）", left: 8, top: 4, textStyle: { fontSize: 14 } },
         tooltip: { trigger: "axis" },
-        legend: { top: 6, right: 8 },
-        grid: { left: 60, right: 60, top: 40, bottom: 30 },
+        legend: { top: 28, right: 8 },
+        grid: { left: 50, right: 50, top: 60, bottom: 30 },
         xAxis: { type: "category", data: d.quarters },
-        yAxis: [{ type: "value", name: "本季度" }, { type: "value", name: "累计" }],
+        yAxis: [{ type: "value" }, { type: "value", splitLine: { show: false } }],
         series: [
           { name: "本季度", type: "bar", data: d.funds, itemStyle: { color: RED } },
           { name: "其中工业", type: "bar", data: d.gongye, itemStyle: { color: "#e3a008" } },
@@ -68,5 +68,13 @@
     }
     document.body.setAttribute("data-charts", "ready");
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run); else run();
+  function start() {
+    // Charts draw text on canvas: wait for the web font so labels are not drawn as boxes.
+    if (document.fonts && document.fonts.load) {
+      document.fonts.load('14px "ZsConsole"', "云南").then(run, run);
+    } else {
+      run();
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();
