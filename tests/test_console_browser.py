@@ -7,6 +7,7 @@ print without the navigation. Saves docs/console-*.png."""
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import subprocess
@@ -33,7 +34,8 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+# Screenshots go to a temporary directory; ZSAPP_CONSOLE_SHOTS=docs refreshes docs/console-*.png.
+SHOTS = os.environ.get("ZSAPP_CONSOLE_SHOTS", "")
 PASSWORD = "Yunnan-招商-2026!"
 
 pytestmark = pytest.mark.skipif(
@@ -147,10 +149,14 @@ def browser():
         b.close()
 
 
-def _sign_in(browser, site, username: str):
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, accept_downloads=True, locale="zh-CN"
-    )
+def _context(browser, shots: Path, **kw):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", **kw)
+    context.shots = shots
+    return context
+
+
+def _sign_in(browser, site, username: str, shots: Path):
+    context = _context(browser, shots, accept_downloads=True)
     page = context.new_page()
     page.goto(site["url"] + "/console/overview")
     assert "/console/login" in page.url
@@ -187,13 +193,21 @@ def _fits_1366(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= 1366
 
 
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    return Path(SHOTS) if SHOTS else tmp_path_factory.mktemp("shots")
+
+
 def _shot(page, name: str) -> None:
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / f"console-{name}.png"), full_page=True)
+    folder = Path(page.context.shots)
+    folder.mkdir(exist_ok=True)
+    path = folder / f"console-{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
 
 
-def test_administrator_pages_charts_filters_and_exports(browser, site, tmp_path):
-    context, page = _sign_in(browser, site, "admin")
+def test_administrator_pages_charts_filters_and_exports(browser, site, tmp_path, shots):
+    context, page = _sign_in(browser, site, "admin", shots)
     try:
         page.goto(site["url"] + "/console/overview?quarter=2024Q4")
         assert page.locator("#prefecture-table tbody tr").count() >= 10
@@ -297,8 +311,8 @@ def test_administrator_pages_charts_filters_and_exports(browser, site, tmp_path)
         context.close()
 
 
-def test_prefecture_account_cannot_reach_another_prefecture(browser, site):
-    context, page = _sign_in(browser, site, "qujing")
+def test_prefecture_account_cannot_reach_another_prefecture(browser, site, shots):
+    context, page = _sign_in(browser, site, "qujing", shots)
     try:
         page.goto(site["url"] + "/console/projects")
         listing = page.inner_text("#project-table")
@@ -317,8 +331,8 @@ def test_prefecture_account_cannot_reach_another_prefecture(browser, site):
         context.close()
 
 
-def test_login_page_screenshot(browser, site):
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+def test_login_page_screenshot(browser, site, shots):
+    context = _context(browser, shots)
     page = context.new_page()
     page.goto(site["url"] + "/console/login")
     page.fill("input[name=username]", "admin")
