@@ -332,27 +332,38 @@ def _row(table: sa.Table, row_id: str, f: dict[str, Any], created_at: str) -> di
     return out
 
 
+def _by_table(keys: list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for tbl, row_id in keys:
+        out.setdefault(tbl, []).append(row_id)
+    return out
+
+
 def _load_fields(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+    # ``tbl = ? AND row_id IN (…)`` per table: a primary-key range on SQLite (a row-value
+    # IN list is not).
     state: dict[tuple[str, str], dict[str, Any]] = {}
-    for chunk in _chunks(keys):
-        q = sa.select(s.fields.c.tbl, s.fields.c.row_id, s.fields.c.field, s.fields.c.value).where(
-            sa.tuple_(s.fields.c.tbl, s.fields.c.row_id).in_(chunk)
-        )
-        for r in conn.execute(q):
-            state.setdefault((r.tbl, r.row_id), {})[r.field] = (
-                json.loads(r.value) if r.value is not None else None
+    for tbl, ids in _by_table(keys).items():
+        for chunk in _chunks(ids):
+            q = sa.select(s.fields.c.row_id, s.fields.c.field, s.fields.c.value).where(
+                s.fields.c.tbl == tbl, s.fields.c.row_id.in_(chunk)
             )
+            for r in conn.execute(q):
+                state.setdefault((tbl, r.row_id), {})[r.field] = (
+                    json.loads(r.value) if r.value is not None else None
+                )
     return state
 
 
 def _records(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
     out = {}
-    for chunk in _chunks(keys):
-        q = sa.select(
-            s.records.c.tbl, s.records.c.row_id, s.records.c.created_at, s.records.c.owner_unit
-        ).where(sa.tuple_(s.records.c.tbl, s.records.c.row_id).in_(chunk))
-        for r in conn.execute(q):
-            out[(r.tbl, r.row_id)] = r
+    for tbl, ids in _by_table(keys).items():
+        for chunk in _chunks(ids):
+            q = sa.select(
+                s.records.c.tbl, s.records.c.row_id, s.records.c.created_at, s.records.c.owner_unit
+            ).where(s.records.c.tbl == tbl, s.records.c.row_id.in_(chunk))
+            for r in conn.execute(q):
+                out[(r.tbl, r.row_id)] = r
     return out
 
 
@@ -368,7 +379,7 @@ def _upsert(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
 def _project_refs(conn: Connection, table: sa.Table, ids: list[str]) -> set[str]:
     """Projects the current read rows ``ids`` of ``table`` point at."""
     out: set[str] = set()
-    if table is rm_projects:
+    if table is rm_projects or not ids:
         return set(ids)
     if table is rm_companies:
         for chunk in _chunks(ids):
@@ -408,10 +419,8 @@ def apply_ops(conn: Connection, ops: Iterable[dict[str, Any]]) -> int:
 
 def _project(conn: Connection, keys: list[tuple[str, str]]) -> int:
     state = _load_fields(conn, keys)
-    recs = _records(conn, keys)
-    by_table: dict[str, list[str]] = {}
-    for tbl, row_id in keys:
-        by_table.setdefault(tbl, []).append(row_id)
+    recs = _records(conn, [k for k in keys if k[0] in ("projects", "project_stages")])
+    by_table = _by_table(keys)
     touched: set[str] = set()
     for tbl, ids in by_table.items():
         table = _PROJECTIONS[tbl]
@@ -430,7 +439,13 @@ def _project(conn: Connection, keys: list[tuple[str, str]]) -> int:
         for chunk in _chunks(dead, 500):
             conn.execute(sa.delete(table).where(table.c.id.in_(chunk)))
         _upsert(conn, table, live)
-        touched |= _project_refs(conn, table, [r["id"] for r in live])  # after: new links
+        # after: new links (known from the rows, except for companies and visits)
+        if table is rm_projects:
+            touched |= {r["id"] for r in live}
+        elif "project_id" in table.c:
+            touched |= {r["project_id"] for r in live}
+        else:
+            touched |= _project_refs(conn, table, [r["id"] for r in live])
     touched.discard("")
     derive(conn, sorted(touched))
     return len(keys)
