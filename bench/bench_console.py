@@ -34,10 +34,7 @@ import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from console_fixtures import FieldDevice  # noqa: E402
 
-from zsapp.office import (
-    reports,
-    service,
-)
+from zsapp.office import reports, service  # noqa: E402
 from zsapp.office import schema as s  # noqa: E402
 from zsapp.office.console.auth import Staff  # noqa: E402
 from zsapp.office.server import ServerThread  # noqa: E402
