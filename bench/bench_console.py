@@ -189,24 +189,33 @@ def main() -> None:
     ap.add_argument("--projects", type=int, default=20_000)
     ap.add_argument("--devices", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument(
+        "--db", type=Path, help="keep the generated office database here (reused when present)"
+    )
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="zsapp-consolebench-"))
-    office = Office(tmp / "office.sqlite3")
+    path = args.db or Path(tempfile.mkdtemp(prefix="zsapp-consolebench-")) / "office.sqlite3"
+    reuse = path.exists()
+    office = Office(path)
     office.init()
-    t0 = time.perf_counter()
-    devices = build(office, args.projects, args.devices)
-    print(f"bulk load: {time.perf_counter() - t0:.1f} s")
-    t0 = time.perf_counter()
-    with office.engine.begin() as conn:
-        counts = reports.rebuild(conn)
-    print(f"rebuild-reports: {time.perf_counter() - t0:.1f} s  {counts}")
+    if reuse:
+        devices = [FieldDevice(office, PREFS[code]) for code in list(PREFS)[:4]]
+        print(f"reusing {path}")
+    else:
+        t0 = time.perf_counter()
+        devices = build(office, args.projects, args.devices)
+        print(f"bulk load: {time.perf_counter() - t0:.1f} s")
+        t0 = time.perf_counter()
+        with office.engine.begin() as conn:
+            counts = reports.rebuild(conn)
+        print(f"rebuild-reports: {time.perf_counter() - t0:.1f} s  {counts}")
     with office.engine.connect() as conn:
         pid = conn.execute(sa.select(reports.rm_projects.c.id).limit(1)).scalar()
         print(
             f"dup pairs: {conn.execute(sa.select(sa.func.count()).select_from(reports.rm_dup_pairs)).scalar()}"
         )
-    Staff(office.engine).add("bench", PASSWORD, "province")
-    Staff(office.engine).add("kmbench", PASSWORD, "prefecture", "530100")
+    if not reuse:
+        Staff(office.engine).add("bench", PASSWORD, "province")
+        Staff(office.engine).add("kmbench", PASSWORD, "prefecture", "530100")
     pages = [
         "/console/overview?quarter=2026Q4",
         "/console/projects",

@@ -18,11 +18,12 @@ import uvicorn
 from console_fixtures import KM, QJ, scenario
 from openpyxl import load_workbook
 from starlette.applications import Starlette
+from test_office_tls import certs  # noqa: F401  (a throwaway CA and server certificate)
 
 from zsapp.office import audit
 from zsapp.office.console import auth
 from zsapp.office.console.views import Console
-from zsapp.office.server import free_port
+from zsapp.office.server import ServerThread, free_port
 from zsapp.office.service import Office
 
 PASSWORD = "Yunnan-招商-2026!"
@@ -256,7 +257,8 @@ def test_session_ends_after_30_idle_minutes(app, ids, clock):
 def test_administrators_need_a_totp_code_used_once(app, ids, clock):
     c, r = login(app, "admin")
     assert r.status_code == 303 and r.headers["location"].startswith("/console/totp")
-    assert c.get("/console/overview").status_code == 303  # not signed in yet
+    r = c.get("/console/overview")  # not signed in yet: back to the code
+    assert r.status_code == 303 and r.headers["location"] == "/console/totp"
     page = c.get("/console/totp")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     r = c.post("/console/totp", data={"csrf": token, "code": "000000"})
@@ -338,3 +340,23 @@ def test_sessions_table_keeps_only_hashes(app, ids, office):
     with office.engine.connect() as conn:
         stored = [row.token_hash for row in conn.execute(sa.select(auth.sessions))]
     assert token not in stored and len(stored[0]) == 64
+
+
+def test_cookie_is_secure_under_tls(office, certs):
+    auth.Staff(office.engine).add("sheng", PASSWORD, "province")
+    with ServerThread(
+        office, tls_cert=certs / "server.pem", tls_key=certs / "server.key"
+    ) as server:
+        with httpx.Client(
+            base_url=server.url, verify=str(certs / "ca.pem"), follow_redirects=False
+        ) as c:
+            page = c.get("/console/login")
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+            r = c.post(
+                "/console/login", data={"csrf": csrf, "username": "sheng", "password": PASSWORD}
+            )
+            cookie = next(
+                h for h in r.headers.get_list("set-cookie") if h.startswith("zs_console=")
+            )
+            assert "secure" in cookie.lower() and "httponly" in cookie.lower()
+            assert c.get("/console/overview").status_code == 200

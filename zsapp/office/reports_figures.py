@@ -767,6 +767,11 @@ def duplicates(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
         row = dict(x._mapping)
         row["a_pref_name"] = prefecture_name(row["a_pref"])
         row["b_pref_name"] = prefecture_name(row["b_pref"])
+        if scope.prefecture is not None:
+            # The other 州市's claim is named by its 州市 only, never by project.
+            for side in ("a", "b"):
+                if row[f"{side}_pref"] != scope.prefecture:
+                    row[f"{side}_code"], row[f"{side}_name"] = "", "（其他州市申报的项目）"
         ruling = row["resolution"] or "first"
         later = row["b"] if row["first"] == row["a"] else row["a"]
         row["excluded"] = (

@@ -67,6 +67,11 @@ sessions = sa.Table(
 
 TABLES = (users, sessions)
 
+
+class SecondFactorPending(AuthError):
+    """Password accepted, TOTP code not yet entered."""
+
+
 _hasher = argon2.PasswordHasher()  # Argon2id with the library's (RFC 9106) defaults
 
 
@@ -351,7 +356,7 @@ class Staff:
             conn.execute(sa.delete(sessions).where(sessions.c.token_hash == row.token_hash))
             raise AuthError(f"超过 {IDLE_MINUTES} 分钟未操作，已自动退出，请重新登录")
         if not row.second_factor_ok and not allow_pending:
-            raise AuthError("请先输入动态口令")
+            raise SecondFactorPending("请先输入动态口令")
         return dict(row._mapping)
 
     def session(self, token: str | None) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from starlette.staticfiles import StaticFiles
 
 from zsapp.office import reports_export as export
 from zsapp.office import reports_figures as fig
-from zsapp.office.console.auth import IDLE_MINUTES, Staff
+from zsapp.office.console.auth import IDLE_MINUTES, SecondFactorPending, Staff
 from zsapp.office.service import AuthError, Office, OfficeError
 
 HERE = Path(__file__).resolve().parent
@@ -144,6 +144,8 @@ class Console:
             token = request.cookies.get(COOKIE)
             try:
                 user = await run_in_threadpool(self.staff.session, token)
+            except SecondFactorPending:
+                return RedirectResponse("/console/totp", status_code=303)
             except AuthError as exc:
                 if request.method == "GET" and not request.url.path.startswith("/console/export"):
                     nxt = request.url.path + (
