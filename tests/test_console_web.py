@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import ssl
 import subprocess
 import threading
 import time
@@ -14,11 +15,11 @@ import httpx
 import pyotp
 import pytest
 import sqlalchemy as sa
+import test_office_tls
 import uvicorn
 from console_fixtures import KM, QJ, scenario
 from openpyxl import load_workbook
 from starlette.applications import Starlette
-from test_office_tls import certs  # noqa: F401  (a throwaway CA and server certificate)
 
 from zsapp.office import audit
 from zsapp.office.console import auth
@@ -27,6 +28,7 @@ from zsapp.office.server import ServerThread, free_port
 from zsapp.office.service import Office
 
 PASSWORD = "Yunnan-招商-2026!"
+certs = test_office_tls.certs  # a throwaway CA and server certificate
 
 
 class Clock:
@@ -348,7 +350,9 @@ def test_cookie_is_secure_under_tls(office, certs):
         office, tls_cert=certs / "server.pem", tls_key=certs / "server.key"
     ) as server:
         with httpx.Client(
-            base_url=server.url, verify=str(certs / "ca.pem"), follow_redirects=False
+            base_url=server.url,
+            verify=ssl.create_default_context(cafile=str(certs / "ca.pem")),
+            follow_redirects=False,
         ) as c:
             page = c.get("/console/login")
             csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
