@@ -30,10 +30,8 @@ Progress = Callable[[int, int], None]
 
 def _register_merge_reference() -> None:
     """A company merge moves the investor of past brochures to the surviving company."""
-    try:
-        from zsapp.contacts.merge import register_reference
-    except ImportError:  # contacts not present in this build
-        return
+    from zsapp.contacts.merge import register_reference
+
     register_reference(TABLE, "company_id", "companies")
 
 

@@ -102,3 +102,60 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return 130
+    except Exception as exc:  # never a traceback on the terminal: see _report_unexpected
+        return _report_unexpected(exc)
+
+
+def _report_unexpected(exc: Exception) -> int:
+    """Plain Chinese for the errors a user can meet (network, files, a broken database);
+    anything else is written with its traceback to a log file the message points to."""
+    import sqlite3
+
+    import httpx
+    import sqlalchemy.exc
+
+    if isinstance(exc, httpx.HTTPError):
+        print(
+            f"错误：网络请求失败（{type(exc).__name__}），请检查服务器地址和网络后重试",
+            file=sys.stderr,
+        )
+        return 1
+    if isinstance(exc, sqlalchemy.exc.OperationalError):
+        print(
+            "错误：无法连接或使用服务器数据库，请检查 --db 地址、数据库服务和权限", file=sys.stderr
+        )
+        return 1
+    if isinstance(exc, sqlite3.DatabaseError):
+        print(f"错误：数据库文件无法读写（{exc}），请检查文件是否损坏或被占用", file=sys.stderr)
+        return 1
+    if isinstance(exc, OSError):
+        where = f"：{exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"错误：文件或网络操作失败{where}（{exc.strerror or exc}）", file=sys.stderr)
+        return 1
+    log_path = _write_crash_log(exc)
+    where = f"，详情已写入 {log_path}" if log_path else ""
+    print(
+        f"错误：程序遇到意外问题（{type(exc).__name__}）{where}；请把该文件发给管理员",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _write_crash_log(exc: Exception) -> Path | None:
+    import datetime as dt
+    import traceback
+
+    from zsapp import paths
+
+    try:
+        log_dir = paths.data_dir() / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        path = log_dir / "cli-errors.log"
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(
+                f"--- {dt.datetime.now(dt.UTC).isoformat()} zsapp {__version__} {sys.argv[1:2]}\n"
+            )
+            fh.write("".join(traceback.format_exception(exc)))
+        return path
+    except OSError:
+        return None

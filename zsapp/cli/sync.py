@@ -47,6 +47,10 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_shares)
 
+    p = sub.add_parser("quarantine", help="从服务器收到但内容无效、暂存未应用的记录")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_quarantine)
+
     p = sub.add_parser("log", help="本机同步记录")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
@@ -93,8 +97,24 @@ def cmd_status(args, store) -> int:
     print(
         f"上次成功同步：{st['last_sync'] or '从未'}\n待同步修改：{st['pending']} 条\n未处理冲突：{st['open_conflicts']} 条"
     )
+    if st["quarantined"]:
+        print(
+            f"暂存未应用：{st['quarantined']} 条从服务器收到的记录内容无效（zsapp sync quarantine 查看）"
+        )
     if st["last_error"]:
         print(f"上次错误：{st['last_error']}")
+    return 0
+
+
+def cmd_quarantine(args, store) -> int:
+    rows = client.quarantined(store)
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("没有暂存未应用的记录")
+    for r in rows:
+        print(f"{r['received_at']}  {r['table_name']}  {r['row_id']}  原因：{r['reason']}")
     return 0
 
 

@@ -409,6 +409,11 @@ def _project_refs(conn: Connection, table: sa.Table, ids: list[str]) -> set[str]
     return out
 
 
+def push_hook(conn: Connection, device: dict[str, Any], written: list[dict[str, Any]]) -> None:
+    """``zsapp.office.push.PUSH_HOOKS`` entry: re-project what the batch wrote."""
+    apply_ops(conn, written)
+
+
 def apply_ops(conn: Connection, ops: Iterable[dict[str, Any]]) -> int:
     """Re-project every record the applied ``ops`` touched (push hook; same transaction)."""
     keys = sorted({(o["t"], o["id"]) for o in ops if o.get("t") in _PROJECTIONS})
@@ -693,3 +698,13 @@ def read_model_counts(conn: Connection) -> dict[str, int]:
         t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() or 0
         for t in READ_TABLES
     }
+
+
+def _register() -> None:
+    from zsapp.office.push import PUSH_HOOKS
+
+    if push_hook not in PUSH_HOOKS:
+        PUSH_HOOKS.append(push_hook)
+
+
+_register()

@@ -159,7 +159,7 @@ shared_fields = sa.Table(
 
 
 def _v1(conn: Connection) -> None:
-    from zsapp.office import audit  # registers its tables in ``metadata``
+    from zsapp.office import audit, blobs  # noqa: F401  (register their tables in ``metadata``)
 
     metadata.create_all(conn)
     audit.create(conn)  # the chain's head row
@@ -171,10 +171,12 @@ def _v2(conn: Connection) -> None:
 
 
 def _v3_hardening(conn: Connection) -> None:
-    """Request hardening, audit log (issue 12): the hash-chained audit log tables."""
-    from zsapp.office import audit
+    """Request hardening, audit log (issue 12): the hash-chained audit log, blob
+    ownership and upload bookkeeping."""
+    from zsapp.office import audit, blobs
 
     audit.create(conn)
+    blobs.create(conn)
 
 
 def _v4_security(conn: Connection) -> None:

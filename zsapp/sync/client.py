@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import logging
 import sqlite3
 import ssl
 import threading
@@ -29,6 +30,9 @@ from zsapp import __version__, paths
 from zsapp.clock import ClockDriftError, wall_clock_ms
 from zsapp.store import Store, StoreError
 from zsapp.sync import protocol as p
+from zsapp.sync import rules
+
+log = logging.getLogger("zsapp.sync")
 
 SYNC_COLUMNS = ("id", "created_at", "updated_at", "updated_by", "deleted")
 CONFIG_KEY = "sync.config"
@@ -76,9 +80,61 @@ class SyncResult:
     warnings: list[str] = field(default_factory=list)
     resnapshot: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    quarantined: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+_BOOKKEEPING = ("id", "created_at", "updated_at", "updated_by")
+
+
+@dataclass
+class _ApplyBatch:
+    """What one pulled page writes, collected for executemany."""
+
+    max_hlc: str = ""
+    new_conflicts: int = 0
+    base_rows: list[tuple] = field(default_factory=list)
+    version_rows: list[tuple] = field(default_factory=list)
+    extra_rows: list[tuple] = field(default_factory=list)
+    inserts: dict[tuple[str, tuple[str, ...]], list[tuple]] = field(default_factory=dict)
+    touched: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _row_problem(row: Any, columns: dict[str, rules.Columns]) -> str | None:
+    """Why a pulled row cannot be applied here (Chinese), or None. Checked before any
+    SQL is built from it: names are used as identifiers, values must fit the column."""
+    if not isinstance(row, dict):
+        return "记录格式不正确"
+    table, row_id, space, fields = row.get("t"), row.get("id"), row.get("s"), row.get("f")
+    if not rules.is_name(table) or not rules.is_row_id(row_id):
+        return "表名或记录编号不正确"
+    if not isinstance(space, str) or not isinstance(fields, dict):
+        return "记录格式不正确"
+    cols = columns.get(table)
+    for name, version in fields.items():
+        if not rules.is_name(name):
+            return f"字段名不正确：{str(name)[:40]!r}"
+        if not isinstance(version, list) or len(version) != 2 or not rules.is_hlc(version[1]):
+            return f"字段 {name} 的版本格式不正确"
+        if name in _BOOKKEEPING:
+            continue
+        problem = rules.field_problem(table, name, version[0], cols if cols is not None else None)
+        if problem:
+            return problem
+    return None
+
+
+def _within_budget(rows: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
+    """The leading rows whose values fit in ``budget`` bytes (at least one): a batch
+    stays under the server's body cap even with long texts."""
+    total = 0
+    for i, r in enumerate(rows):
+        total += len(r["value"] or "") * 3 + 200
+        if total > budget and i:
+            return rows[:i]
+    return rows
 
 
 _SYNC_LOCKS: dict[str, threading.Lock] = {}
@@ -123,7 +179,29 @@ def synced_tables(store: Store) -> dict[str, set[str]]:
     return out
 
 
+_COLUMNS_CACHE: dict[tuple[str, int], dict[str, rules.Columns]] = {}
+
+
+def column_rules(store: Store) -> dict[str, rules.Columns]:
+    """{table: {column: (affinity, not_null)}} of the synced tables (for value checks)."""
+    key = (str(store.path), store.scalar("PRAGMA schema_version"))
+    cached = _COLUMNS_CACHE.get(key)
+    if cached is None:
+        cached = _COLUMNS_CACHE[key] = {
+            table: {
+                r[1]: (rules.affinity(r[2]), bool(r[3]))
+                for r in store.execute(f"PRAGMA table_info([{table}])").fetchall()
+            }
+            for table in synced_tables(store)
+        }
+    return cached
+
+
 def blob_path(sha: str) -> Path:
+    """Where an attachment's content lives on this device. The hash comes from synced
+    data: it must be 64 lowercase hex digits before any path is built from it."""
+    if not rules.is_sha256(sha):
+        raise SyncError("附件哈希无效，已跳过")
     return paths.data_dir() / "attachments" / sha[:2] / sha
 
 
@@ -292,6 +370,8 @@ class SyncClient:
             self.config["server"], self.config.get("ca_file"), transport, timeout
         )
         self.tables = synced_tables(store)
+        self.columns = column_rules(store)
+        self.quarantined = 0
         # A larger page cache for this connection: initial snapshots upsert ~100k keys.
         store.execute("PRAGMA cache_size = -65536")
 
@@ -331,6 +411,7 @@ class SyncClient:
             )
             self._check_clock(hello, result)
             self._check_sequence(hello)
+            self._restamp_old(int(hello.get("hlc_floor_ms") or 0))
             self._apply_pending_extras()
             self.upload_blobs()
             self.push(result, progress)
@@ -395,12 +476,33 @@ class SyncClient:
             self.store.set_setting(CONFIG_KEY, self.config)
 
     def _check_sequence(self, hello: dict[str, Any]) -> None:
-        """After restoring an old local backup, new edits could reuse op numbers the server
-        has already seen (and would skip): renumber unsent ops above the server's mark."""
+        """Line the outbox numbering up with the server's mark for this device.
+
+        Behind (an old local backup was restored): new edits could reuse op numbers the
+        server has already seen (and would skip), so unsent ops are renumbered above it.
+        Ahead (the office database was restored from a backup): the server lost ops it
+        had acknowledged; every field this device wrote last is queued again (the server
+        ignores what it still has) and numbered on from the server's mark, and cursors
+        past a space's head are moved back to it — no 409 loop, nothing lost."""
         server_last = int(hello.get("last_seq") or 0)
         local_last = self.store.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'") or 0
-        if local_last >= server_last:
-            return
+        first_unsent = self.store.scalar("SELECT min(seq) FROM outbox")
+        acked = (first_unsent - 1) if first_unsent is not None else local_last
+        if acked > server_last:
+            log.warning(
+                "sync: the office has this device's ops up to %s, %s were acknowledged: "
+                "the office database was restored; sending again what it lost",
+                server_last,
+                acked,
+            )
+            with self.store.transaction():
+                self._requeue_own_fields()
+                self._rewind_cursors(hello)
+            self._renumber_outbox(server_last)
+        elif local_last < server_last:
+            self._renumber_outbox(server_last)
+
+    def _renumber_outbox(self, server_last: int) -> None:
         with self.store.transaction():
             rows = self.store.execute("SELECT seq FROM outbox ORDER BY seq").fetchall()
             self.store.execute("UPDATE outbox SET seq = -seq")
@@ -412,6 +514,67 @@ class SyncClient:
                 "UPDATE sqlite_sequence SET seq = ? WHERE name = 'outbox'",
                 (server_last + len(rows),),
             )
+
+    def _requeue_own_fields(self) -> None:
+        """Queue again every field whose current version this device wrote and that has
+        no unsent edit (inside the caller's transaction)."""
+        me = self.store.device_id
+        conn = self.store.conn
+        for table, columns in self.tables.items():
+            names = [c for c in columns if c not in _BOOKKEEPING]
+            own = conn.execute(
+                "SELECT fv.row_id, fv.field, fv.hlc FROM field_versions fv "
+                "WHERE fv.table_name = ? AND substr(fv.hlc, 23) = ? AND NOT EXISTS ("
+                "SELECT 1 FROM outbox o WHERE o.table_name = fv.table_name "
+                "AND o.row_id = fv.row_id AND o.field = fv.field)",
+                (table, me),
+            ).fetchall()
+            by_row: dict[str, list[tuple[str, str]]] = {}
+            for row_id, name, hlc in own:
+                if name in names:
+                    by_row.setdefault(row_id, []).append((name, hlc))
+            for row_id, items in by_row.items():
+                values = self.store.query_one(f"SELECT * FROM [{table}] WHERE id = ?", (row_id,))
+                if values is None:
+                    continue
+                conn.executemany(
+                    "INSERT INTO outbox (table_name, row_id, field, value, hlc) VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (table, row_id, name, json.dumps(values[name], ensure_ascii=False), hlc)
+                        for name, hlc in items
+                    ],
+                )
+
+    def _rewind_cursors(self, hello: dict[str, Any]) -> None:
+        cursors = self.store.get_setting(CURSORS_KEY, {}) or {}
+        heads = hello.get("spaces") or {}
+        changed = False
+        for space, head in heads.items():
+            seq = int(head.get("seq") or 0)
+            if int(cursors.get(space, 0) or 0) > seq:
+                cursors[space] = seq
+                changed = True
+        if changed:
+            self._set(CURSORS_KEY, cursors)
+
+    def _restamp_old(self, floor_ms: int) -> None:
+        """Unsent edits stamped before the oldest time the server accepts for this
+        device (a clock that was far behind): stamp them now instead of being refused."""
+        floor = f"{max(0, floor_ms):016d}"
+        old = self.store.query(
+            "SELECT seq, table_name, row_id, field, hlc FROM outbox WHERE hlc < ?", (floor,)
+        )
+        if not old:
+            return
+        with self.store.transaction():
+            for r in old:
+                hlc = self.store.clock.now().pack()
+                self.store.execute("UPDATE outbox SET hlc = ? WHERE seq = ?", (hlc, r["seq"]))
+                self.store.execute(
+                    "UPDATE field_versions SET hlc = ? WHERE table_name = ? AND row_id = ? "
+                    "AND field = ? AND hlc = ?",
+                    (hlc, r["table_name"], r["row_id"], r["field"], r["hlc"]),
+                )
 
     # -- push ----------------------------------------------------------------------------
     def push(self, result: SyncResult, progress: Progress | None = None) -> None:
@@ -427,6 +590,7 @@ class SyncClient:
             )
             if not rows:
                 break
+            rows = _within_budget(rows, p.PUSH_BATCH_BYTES)
             ops = []
             for r in rows:
                 if r["table_name"] in p.LOCAL_ONLY_TABLES:
@@ -520,6 +684,12 @@ class SyncClient:
                 progress(min(done, total), max(total, done))
             if not page.get("more"):
                 break
+        if self.quarantined:
+            result.quarantined += self.quarantined
+            result.warnings.append(
+                f"有 {self.quarantined} 条从服务器收到的记录内容无效，已暂存未应用（其余已正常同步）"
+            )
+            self.quarantined = 0
         if resnap:
             self._finish_resnapshot(resnap)
         if merges:
@@ -538,15 +708,63 @@ class SyncClient:
         merges: list[tuple[str, str, str]],
     ) -> int:
         """Apply pulled rows inside the caller's transaction; returns new open conflicts.
-        Batched: one lookup of existing ids per table, executemany for inserts/versions."""
-        store, conn = self.store, self.store.conn
-        max_hlc = ""
-        new_conflicts = 0
-        base_rows: list[tuple] = []
-        version_rows: list[tuple] = []
-        extra_rows: list[tuple] = []
-        skip = ("id", "created_at", "updated_at", "updated_by")
-        # Existing local rows, per table, in one query per chunk.
+        Batched: one lookup of existing ids per table, executemany for inserts/versions.
+        A row that this device cannot store (malformed, wrong type, a constraint) is set
+        aside in ``sync_quarantine`` and everything else is applied."""
+        batch = _ApplyBatch()
+        good = [row for row in rows if self._admit(row)]
+        existing = self._existing_ids(good)
+        for row in good:
+            plan = self._plan_row(row, pending, batch)
+            if plan is None:
+                continue
+            table, row_id, known, top = plan
+            if row_id not in existing[table]:
+                self._queue_insert(batch, row, known, top)
+                existing[table][row_id] = top
+            elif not self._update_row(table, row_id, known, top, existing[table][row_id], row):
+                continue
+            batch.touched.append((table, row_id))
+            if table in p.MERGE_TABLES and known.get(p.MERGE_FIELD):
+                merges.append((table, row_id, known[p.MERGE_FIELD]))
+        self._flush(batch)
+        for table, row_id in batch.touched:
+            self.store.run_change_hooks(table, row_id)
+        if batch.max_hlc:
+            _observe(self.store, batch.max_hlc)
+        return batch.new_conflicts
+
+    def _admit(self, row: Any) -> bool:
+        """True when ``row`` is well formed and every value fits this device's columns;
+        otherwise it is quarantined (and the sync goes on)."""
+        problem = _row_problem(row, self.columns)
+        if problem is None:
+            return True
+        self._quarantine(row, problem)
+        return False
+
+    def _quarantine(self, row: Any, reason: str) -> None:
+        table = row.get("t") if isinstance(row, dict) else None
+        row_id = row.get("id") if isinstance(row, dict) else None
+        payload = json.dumps(row, ensure_ascii=False, default=str)[: 64 * 1024]
+        log.warning("sync: set aside a pulled record (%s %s): %s", table, row_id, reason)
+        self.store.conn.execute(
+            "INSERT INTO sync_quarantine (table_name, row_id, space, payload, reason, received_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (table_name, row_id) DO UPDATE SET "
+            "payload = excluded.payload, reason = excluded.reason, received_at = excluded.received_at",
+            (
+                str(table)[:100],
+                str(row_id)[:100],
+                str(row.get("s", "") if isinstance(row, dict) else "")[:120],
+                payload.encode("utf-8", "replace").decode("utf-8"),
+                reason.encode("utf-8", "replace").decode("utf-8")[:500],
+                now_iso(),
+            ),
+        )
+        self.quarantined += 1
+
+    def _existing_ids(self, rows: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+        """{table: {row id: updated_at}} of the pulled rows that exist locally."""
         ids_by_table: dict[str, list[str]] = {}
         for row in rows:
             ids_by_table.setdefault(row["t"], []).append(row["id"])
@@ -557,105 +775,107 @@ class SyncClient:
                 for i in range(0, len(ids), 500):
                     chunk = ids[i : i + 500]
                     found.update(
-                        conn.execute(
+                        self.store.conn.execute(
                             f"SELECT id, updated_at FROM [{table}] WHERE id IN "
                             f"({','.join('?' * len(chunk))})",
                             chunk,
                         ).fetchall()
                     )
             existing[table] = found
-        inserts: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
-        touched: list[tuple[str, str]] = []
-        for row in rows:
-            table, row_id, space = row["t"], row["id"], row["s"]
-            columns = self.tables.get(table)
-            known: dict[str, Any] = {}
-            top = ""
-            for name, (value, hlc) in row["f"].items():
-                if hlc > max_hlc:
-                    max_hlc = hlc
-                if name in skip or (table, row_id, name) in pending:
-                    continue
-                base_rows.append((table, row_id, name, hlc, space))
-                if columns is not None and name in columns:
-                    known[name] = value
-                    version_rows.append((table, row_id, name, hlc))
-                    if hlc > top:
-                        top = hlc
-                else:
-                    extra_rows.append(
-                        (table, row_id, name, json.dumps(value, ensure_ascii=False), hlc)
-                    )
-            if not known:
+        return existing
+
+    def _plan_row(
+        self, row: dict[str, Any], pending: set, batch: _ApplyBatch
+    ) -> tuple[str, str, dict[str, Any], str] | None:
+        """Sort a row's fields: known columns to apply, unknown ones kept verbatim in
+        sync_extra, fields with unsent local edits left alone. None: nothing to apply."""
+        table, row_id, space = row["t"], row["id"], row["s"]
+        columns = self.tables.get(table)
+        known: dict[str, Any] = {}
+        top = ""
+        for name, (value, hlc) in row["f"].items():
+            batch.max_hlc = max(batch.max_hlc, hlc)
+            if name in _BOOKKEEPING or (table, row_id, name) in pending:
                 continue
-            current = existing[table].get(row_id)
-            if current is None and row_id not in existing[table]:
-                full = {
-                    "id": row_id,
-                    "created_at": row.get("c") or top,
-                    "updated_at": top,
-                    "updated_by": p.hlc_node(top),
-                    **known,
-                }
-                if (
-                    table == p.CONFLICTS_TABLE
-                    and not known.get("resolved")
-                    and not known.get("deleted")
-                ):
-                    new_conflicts += 1
-                inserts.setdefault((table, tuple(full)), []).append(tuple(full.values()))
-                existing[table][row_id] = top
+            batch.base_rows.append((table, row_id, name, hlc, space))
+            if columns is not None and name in columns:
+                known[name] = value
+                batch.version_rows.append((table, row_id, name, hlc))
+                top = max(top, hlc)
             else:
-                updated_at = max(current or "", top)
-                conn.execute(
-                    f"UPDATE [{table}] SET {', '.join(f'[{k}] = ?' for k in known)}, updated_at = ?, "
-                    "updated_by = ? WHERE id = ?",
-                    (*known.values(), updated_at, p.hlc_node(updated_at), row_id),
+                batch.extra_rows.append(
+                    (table, row_id, name, json.dumps(value, ensure_ascii=False), hlc)
                 )
-            touched.append((table, row_id))
-            if table in p.MERGE_TABLES and known.get(p.MERGE_FIELD):
-                merges.append((table, row_id, known[p.MERGE_FIELD]))
-        for (table, names), values in inserts.items():
+        return (table, row_id, known, top) if known else None
+
+    def _queue_insert(
+        self, batch: _ApplyBatch, row: dict[str, Any], known: dict[str, Any], top: str
+    ) -> None:
+        table = row["t"]
+        full = {
+            "id": row["id"],
+            "created_at": row.get("c") if isinstance(row.get("c"), str) and row.get("c") else top,
+            "updated_at": top,
+            "updated_by": p.hlc_node(top),
+            **known,
+        }
+        if table == p.CONFLICTS_TABLE and not known.get("resolved") and not known.get("deleted"):
+            batch.new_conflicts += 1
+        batch.inserts.setdefault((table, tuple(full)), []).append(tuple(full.values()))
+
+    def _update_row(
+        self, table: str, row_id: str, known: dict, top: str, current: str | None, row: dict
+    ) -> bool:
+        updated_at = max(current or "", top)
+        try:
+            self.store.conn.execute(
+                f"UPDATE [{table}] SET {', '.join(f'[{k}] = ?' for k in known)}, updated_at = ?, "
+                "updated_by = ? WHERE id = ?",
+                (*known.values(), updated_at, p.hlc_node(updated_at), row_id),
+            )
+        except sqlite3.Error as exc:  # a constraint this version enforces: set aside
+            self._quarantine(row, f"本机无法保存：{exc}")
+            return False
+        return True
+
+    def _flush(self, batch: _ApplyBatch) -> None:
+        conn = self.store.conn
+        for (table, names), values in batch.inserts.items():
             sql = (
                 f"INSERT INTO [{table}] ({', '.join(f'[{k}]' for k in names)}) "
                 f"VALUES ({', '.join('?' for _ in names)})"
             )
             try:
                 conn.executemany(sql, values)
-            except sqlite3.DatabaseError:
+            except sqlite3.Error:
                 # A row this version cannot store (e.g. a constraint it does not know):
                 # insert one by one and keep what fails verbatim, never lose or block.
                 for value in values:
                     try:
                         conn.execute(sql, value)
-                    except sqlite3.DatabaseError:
+                    except sqlite3.Error:
                         rid = value[0]
                         for name, v in zip(names, value, strict=False):
-                            if name not in ("id", "created_at", "updated_at", "updated_by"):
-                                extra_rows.append(
+                            if name not in _BOOKKEEPING:
+                                batch.extra_rows.append(
                                     (table, rid, name, json.dumps(v, ensure_ascii=False), value[2])
                                 )
-                        touched.remove((table, rid))
+                        batch.touched.remove((table, rid))
         conn.executemany(
             "INSERT INTO field_versions (table_name, row_id, field, hlc) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (table_name, row_id, field) DO UPDATE SET hlc = excluded.hlc",
-            version_rows,
+            batch.version_rows,
         )
         conn.executemany(
             "INSERT INTO sync_extra (table_name, row_id, field, value, hlc) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT DO UPDATE SET value = excluded.value, hlc = excluded.hlc",
-            extra_rows,
+            batch.extra_rows,
         )
         conn.executemany(
             "INSERT INTO sync_base (table_name, row_id, field, hlc, space) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (table_name, row_id, field) DO UPDATE SET hlc = excluded.hlc, space = excluded.space",
-            base_rows,
+            batch.base_rows,
         )
-        for table, row_id in touched:
-            store.run_change_hooks(table, row_id)
-        if max_hlc:
-            _observe(store, max_hlc)
-        return new_conflicts
 
     def _finish_resnapshot(self, spaces: set[str]) -> None:
         """Rows the server no longer has in a re-snapshotted space were purged there as old
@@ -683,13 +903,8 @@ class SyncClient:
         """Company/person merges from other devices: re-point references to the final
         survivor (following merge chains). Opposite concurrent merges (X→Y and Y→X) form
         a cycle: every device revives the same member (smallest id), so all converge."""
-        try:
-            from zsapp.contacts import merge as merge_module
-        except ImportError:
-            return
-        repoint = getattr(merge_module, "repoint_references", None)
-        if repoint is None:
-            return
+        from zsapp.contacts.merge import repoint_references as repoint
+
         store = self.store
         for table, old_id, target in merges:
             with store.transaction():
@@ -784,7 +999,7 @@ class SyncClient:
                 "AND o.row_id = a.id WHERE a.sha256 != ''"
             )
         ]
-        hashes = [h for h in hashes if blob_path(h).exists()]
+        hashes = [h for h in hashes if rules.is_sha256(h) and blob_path(h).exists()]
         if not hashes:
             return 0
         missing = self.call("POST", "/v1/blobs/missing", {"hashes": hashes})["missing"]
@@ -815,6 +1030,8 @@ class SyncClient:
             "SELECT DISTINCT sha256 FROM attachments WHERE deleted = 0 AND sha256 != ''"
         ):
             sha = r["sha256"]
+            if not rules.is_sha256(sha):
+                continue  # a malformed hash names no file (and builds no path)
             path = blob_path(sha)
             if path.exists():
                 continue
@@ -937,9 +1154,19 @@ def status(store: Store) -> dict[str, Any]:
         "pending": pending,
         "open_conflicts": open_conflicts,
         "clock_skew_ms": store.get_setting("sync.clock_skew_ms", 0),
+        "quarantined": store.scalar("SELECT count(*) FROM sync_quarantine"),
         "state": state,
     }
 
 
 def sync_log(store: Store, limit: int = 50) -> list[dict[str, Any]]:
     return store.query("SELECT * FROM sync_log ORDER BY id DESC LIMIT ?", (limit,))
+
+
+def quarantined(store: Store, limit: int = 200) -> list[dict[str, Any]]:
+    """Records pulled from the server that could not be stored here (set aside)."""
+    return store.query(
+        "SELECT table_name, row_id, space, reason, received_at, payload FROM sync_quarantine "
+        "ORDER BY received_at DESC LIMIT ?",
+        (limit,),
+    )

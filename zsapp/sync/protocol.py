@@ -25,6 +25,8 @@ HEADER_DEVICE = "X-Zsapp-Device"
 
 PROVINCE_SPACE = "province"
 PUSH_BATCH_OPS = 1000
+# Upper bound of one push batch's JSON (the server refuses bodies over 16 MB).
+PUSH_BATCH_BYTES = 4 * 1024 * 1024
 PULL_PAGE_ROWS = 10000
 
 # Tables that are never synced even if they carry the sync columns (local-only state).
@@ -53,10 +55,8 @@ def unit_key(unit: str) -> str:
     """One spelling per 州市: "大理州", "大理" and "大理白族自治州" all give the prefecture
     code; a unit that is not a 州市 (e.g. 省招商办) is kept as typed."""
     unit = (unit or "").strip()
-    try:
-        from zsapp.projects.common import prefecture
-    except Exception:  # pragma: no cover - projects section absent
-        return unit
+    from zsapp.projects.common import prefecture
+
     for key in (unit, unit[:-1] if unit.endswith(("市", "州")) else ""):
         found = prefecture(key) if key else None
         if found:
