@@ -102,7 +102,12 @@ rm_funds = sa.Table(
     _int("outside_province"),
     _int("industrial"),
     _txt("note", 400),
-    sa.Index("rm_funds_month", "month", "project_id"),
+    # Copies from the project (set by ``derive``) so the 总览 sums are one index scan:
+    # counted = 省外 and 产业类 money of an 产业类 project (the policy's scope).
+    _int("counted"),
+    _txt("prefecture_code", 12),
+    _int("is_gongye"),
+    sa.Index("rm_funds_sum", "counted", "month", "prefecture_code", "is_gongye", "amount_wan"),
     sa.Index("rm_funds_project", "project_id", "month"),
 )
 
@@ -131,6 +136,7 @@ rm_companies = sa.Table(
     _int("is_dishonest"),
     _txt("merged_into", 64),
     sa.Index("rm_companies_uscc", "uscc"),
+    sa.Index("rm_companies_f500", "is_fortune500"),
     sa.Index("rm_companies_region", "region_tag", "origin_province"),
 )
 
@@ -315,6 +321,9 @@ def _row(table: sa.Table, row_id: str, f: dict[str, Any], created_at: str) -> di
         name = col.name
         if name == "id" or (table is rm_projects and name in _DERIVED) or name == "created_at":
             continue
+        if table is rm_funds and name in ("counted", "prefecture_code", "is_gongye"):
+            out[name] = 0 if name != "prefecture_code" else ""
+            continue
         if table is rm_visits and name == "visited_on":
             out[name] = _as_text(f.get("visited_at"), 10)
             continue
@@ -472,9 +481,21 @@ def _derive_chunk(conn: Connection, ids: list[str]) -> None:
     projects = {
         r.id: r
         for r in conn.execute(
-            sa.select(rm_projects.c.id, rm_projects.c.created_at).where(rm_projects.c.id.in_(ids))
+            sa.select(
+                rm_projects.c.id,
+                rm_projects.c.created_at,
+                rm_projects.c.category,
+                rm_projects.c.prefecture_code,
+            ).where(rm_projects.c.id.in_(ids))
         )
     }
+    gone = [pid for pid in ids if pid not in projects]
+    if gone:  # money of a deleted (or not yet arrived) project counts nowhere
+        conn.execute(
+            sa.update(rm_funds)
+            .where(rm_funds.c.project_id.in_(gone))
+            .values(counted=0, prefecture_code="", is_gongye=0)
+        )
     if not projects:
         return
     stages: dict[str, list] = {}
@@ -522,6 +543,23 @@ def _derive_chunk(conn: Connection, ids: list[str]) -> None:
             activity.append(last_visit[pid])
         last = max(activity) if activity else _hlc_date(p.created_at)
         its = items.get(pid, [])
+        gongye = int(any(i[:3] in GONGYE_INDUSTRIES for i in its))
+        f = rm_funds.c
+        conn.execute(
+            sa.update(rm_funds)
+            .where(f.project_id == pid)
+            .values(
+                prefecture_code=p.prefecture_code,
+                is_gongye=gongye,
+                counted=sa.case(
+                    (
+                        sa.and_(f.outside_province == 1, f.industrial == 1),
+                        int(p.category == "产业类"),
+                    ),
+                    else_=0,
+                ),
+            )
+        )
         conn.execute(
             sa.update(rm_projects)
             .where(rm_projects.c.id == pid)
@@ -533,7 +571,7 @@ def _derive_chunk(conn: Connection, ids: list[str]) -> None:
                 produced_on=reached["投产"],
                 last_activity_on=last,
                 item_ids=json.dumps(its)[:400],
-                is_gongye=int(any(i[:3] in GONGYE_INDUSTRIES for i in its)),
+                is_gongye=gongye,
             )
         )
 

@@ -202,116 +202,124 @@ def _split_credit(transfers: list[dict], current: str) -> list[tuple[str, float]
 def _funds_by_pref_month(
     conn: Connection, end: Quarter, excluded: set[str], transfers: dict[str, list]
 ) -> tuple[dict, dict]:
-    """{(州市, month): 万元} for all 产业类 省外 money and for 工业 money."""
-    p, f = r.rm_projects, r.rm_funds
-    where = sa.and_(
-        f.c.outside_province == 1,
-        f.c.industrial == 1,
-        p.c.category == "产业类",
-        f.c.month >= PERIOD_START,
-        f.c.month <= end.last_month,
-        _not_excluded(p.c.id, excluded),
-    )
-    joined = f.join(p, p.c.id == f.c.project_id)
+    """{(州市, month): 万元} for all 产业类 省外 money and for 工业 money.
+
+    One covering-index scan sums everything by the project's current 州市; the few
+    double counts and transferred projects are then taken out again and (transferred
+    ones) re-added with their benefit split."""
+    f = r.rm_funds
+    in_period = sa.and_(f.c.counted == 1, f.c.month >= PERIOD_START, f.c.month <= end.last_month)
     funds: dict[tuple[str, str], int] = defaultdict(int)
     gongye: dict[tuple[str, str], int] = defaultdict(int)
-    moved = sorted(transfers)
     q = (
-        sa.select(
-            p.c.prefecture_code,
-            f.c.month,
-            p.c.is_gongye,
-            sa.func.sum(f.c.amount_wan),
-        )
-        .select_from(joined)
-        .where(
-            where,
-            p.c.id.not_in(sa.bindparam("moved", moved, expanding=True)) if moved else sa.true(),
-        )
-        .group_by(p.c.prefecture_code, f.c.month, p.c.is_gongye)
+        sa.select(f.c.prefecture_code, f.c.month, f.c.is_gongye, sa.func.sum(f.c.amount_wan))
+        .where(in_period)
+        .group_by(f.c.month, f.c.prefecture_code, f.c.is_gongye)  # the index order
     )
-    params = {"excluded": sorted(excluded)} if excluded else {}
-    if moved:
-        params["moved"] = moved
-    for pref, month, is_gongye, total in conn.execute(q, params):
+    for pref, month, is_gongye, total in conn.execute(q):
         funds[(pref, month)] += int(total or 0)
         if is_gongye:
             gongye[(pref, month)] += int(total or 0)
-    if moved:
-        q = (
-            sa.select(p.c.id, p.c.prefecture_code, p.c.is_gongye, f.c.month, f.c.amount_wan)
-            .select_from(joined)
-            .where(where, p.c.id.in_(sa.bindparam("moved", moved, expanding=True)))
-        )
-        for pid, pref, is_gongye, month, amount in conn.execute(q, params):
-            for side, part in _split_amount(transfers[pid], month, int(amount), pref):
+    special = sorted(excluded | set(transfers))
+    for chunk in [special[i : i + 500] for i in range(0, len(special), 500)]:
+        # By project only (its index); the period and scope are checked here.
+        q = sa.select(
+            f.c.project_id,
+            f.c.prefecture_code,
+            f.c.month,
+            f.c.is_gongye,
+            f.c.amount_wan,
+            f.c.counted,
+        ).where(f.c.project_id.in_(chunk))
+        for pid, pref, month, is_gongye, amount, counted in conn.execute(q):
+            if not counted or not PERIOD_START <= month <= end.last_month:
+                continue
+            amount = int(amount)
+            parts = [] if pid in excluded else _split_amount(transfers[pid], month, amount, pref)
+            for side, part in [(pref, -amount), *parts]:
                 funds[(side, month)] += part
                 if is_gongye:
                     gongye[(side, month)] += part
     return funds, gongye
 
 
+_MILESTONES = (("signed", "signed_on"), ("started", "started_on"), ("produced", "produced_on"))
+
+
 def _milestones(conn: Connection, end: Quarter, excluded: set[str], transfers: dict) -> dict:
-    """{kind: {(州市, quarter): credit}} for signed/started/produced/big projects."""
+    """{kind: {(州市, quarter): credit}} for signed/started/produced/big projects, counted
+    by GROUP BY; double counts and transferred projects adjusted afterwards."""
     p = r.rm_projects
     out: dict[str, dict] = {k: defaultdict(float) for k in ("signed", "started", "produced", "big")}
-    q = sa.select(
-        p.c.id,
-        p.c.prefecture_code,
-        p.c.signed_on,
-        p.c.started_on,
-        p.c.produced_on,
-        p.c.total_investment_wan,
-        p.c.category,
-    ).where(
-        p.c.signed_on != "",
-        p.c.signed_on >= PERIOD_START,
-        p.c.signed_on <= end.last_day,
-        _not_excluded(p.c.id, excluded),
+    lo, hi = PERIOD_START + "-01", end.last_day
+    big = sa.and_(p.c.category == "产业类", p.c.total_investment_wan >= BIG_WAN)
+    # One scan: projects grouped by 州市 and the months they reached each milestone.
+    is_big = sa.case((big, 1), else_=0)
+    months = [sa.func.substr(p.c[column], 1, 7) for _kind, column in _MILESTONES]
+    q = (
+        sa.select(p.c.prefecture_code, *months, is_big, sa.func.count())
+        .where(sa.or_(*(p.c[column] != "" for _kind, column in _MILESTONES)))
+        .group_by(p.c.prefecture_code, *months, is_big)
     )
-    params = {"excluded": sorted(excluded)} if excluded else {}
-    for row in conn.execute(q, params):
-        credit = _split_credit(transfers.get(row.id, []), row.prefecture_code)
-        for kind, date in (
-            ("signed", row.signed_on),
-            ("started", row.started_on),
-            ("produced", row.produced_on),
-        ):
-            if date and PERIOD_START <= date[:7] <= end.last_month:
-                for side, share in credit:
-                    out[kind][(side, quarter_of_month(date[:7]))] += share
-        if (
-            row.category == "产业类"
-            and (row.total_investment_wan or 0) >= BIG_WAN
-            and row.signed_on[:7] <= end.last_month
-        ):
-            for side, share in credit:
-                out["big"][(side, quarter_of_month(row.signed_on[:7]))] += share
+    lo_m, hi_m = PERIOD_START, end.last_month
+    for pref, signed, started, produced, big_flag, n in conn.execute(q):
+        for kind, m in (("signed", signed), ("started", started), ("produced", produced)):
+            if m and lo_m <= m <= hi_m:
+                out[kind][(pref, quarter_of_month(m))] += n
+        if big_flag and signed and lo_m <= signed <= hi_m:
+            out["big"][(pref, quarter_of_month(signed))] += n
+    special = sorted(excluded | set(transfers))
+    for chunk in [special[i : i + 500] for i in range(0, len(special), 500)]:
+        q = sa.select(
+            p.c.id, p.c.prefecture_code, p.c.signed_on, p.c.started_on, p.c.produced_on,
+            p.c.total_investment_wan, p.c.category,
+        ).where(p.c.id.in_(chunk))  # fmt: skip
+        for row in conn.execute(q):
+            credit = (
+                [] if row.id in excluded else _split_credit(transfers[row.id], row.prefecture_code)
+            )
+            is_big = row.category == "产业类" and (row.total_investment_wan or 0) >= BIG_WAN
+            for kind, column in (*_MILESTONES, ("big", "signed_on")):
+                date = getattr(row, column)
+                if not date or not lo <= date <= hi or (kind == "big" and not is_big):
+                    continue
+                qtr = quarter_of_month(date[:7])
+                for side, share in [(row.prefecture_code, -1.0), *credit]:
+                    out[kind][(side, qtr)] += share
     return out
 
 
 def _fortune500(conn: Connection, end: Quarter, excluded: set[str]) -> tuple[dict, dict]:
-    """({firm: first quarter}, {州市: {firms}}) for 世界500强 investors of signed projects."""
+    """({firm: first quarter}, {州市: {firms}}) for 世界500强 investors of signed projects.
+    From the (few) 500强 companies to their projects: three small indexed lookups."""
     p, i, c = r.rm_projects, r.rm_investors, r.rm_companies
-    q = (
-        sa.select(c.c.id, c.c.uscc, c.c.merged_into, p.c.prefecture_code, p.c.signed_on)
-        .select_from(i.join(p, p.c.id == i.c.project_id).join(c, c.c.id == i.c.company_id))
-        .where(
-            c.c.is_fortune500 == 1,
-            p.c.signed_on != "",
-            p.c.signed_on <= end.last_day,
-            _not_excluded(p.c.id, excluded),
+    firms = {
+        row.id: row.uscc or row.merged_into or row.id
+        for row in conn.execute(
+            sa.select(c.c.id, c.c.uscc, c.c.merged_into).where(c.c.is_fortune500 == 1)
         )
-    )
-    params = {"excluded": sorted(excluded)} if excluded else {}
+    }
+    links: dict[str, set[str]] = defaultdict(set)  # project → firms
+    ids = sorted(firms)
+    for chunk in [ids[k : k + 500] for k in range(0, len(ids), 500)]:
+        for row in conn.execute(
+            sa.select(i.c.project_id, i.c.company_id).where(i.c.company_id.in_(chunk))
+        ):
+            links[row.project_id].add(firms[row.company_id])
     first: dict[str, str] = {}
     by_pref: dict[str, set] = defaultdict(set)
-    for row in conn.execute(q, params):
-        firm = row.uscc or row.merged_into or row.id
-        quarter = quarter_of_month(row.signed_on[:7])
-        if firm not in first or quarter < first[firm]:
-            first[firm] = quarter
-        by_pref[row.prefecture_code].add(firm)
+    pids = sorted(set(links) - excluded)
+    for chunk in [pids[k : k + 500] for k in range(0, len(pids), 500)]:
+        for row in conn.execute(
+            sa.select(p.c.id, p.c.prefecture_code, p.c.signed_on).where(p.c.id.in_(chunk))
+        ):
+            if not row.signed_on or row.signed_on > end.last_day:
+                continue
+            quarter = quarter_of_month(row.signed_on[:7])
+            for firm in links[row.id]:
+                if firm not in first or quarter < first[firm]:
+                    first[firm] = quarter
+                by_pref[row.prefecture_code].add(firm)
     return first, by_pref
 
 

@@ -94,4 +94,3 @@ class Office(AdminMixin, PushMixin, PullMixin, MaintenanceMixin, BlobsMixin):
             raise OfficeError(f"服务器数据库版本（{version}）比本程序新，请升级服务器程序")
 
 
-from zsapp.office import reports as _reports  # noqa: E402  (registers the console read model's push hook)
