@@ -22,7 +22,7 @@ class FieldDevice:
     """One officer's enrolled device; ``put`` queues a record's fields, ``push`` sends."""
 
     def __init__(self, office: Office, unit: str, role: str = "officer") -> None:
-        name = f"干部{next(_names)}"
+        name = f"干部{next(_names)}-{uuid.uuid4().hex[:6]}"
         office.add_officer(name, unit, role)
         code = office.create_enrollment(name)["code"]
         self.device_id = uuid.uuid4().hex
