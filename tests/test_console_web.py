@@ -364,3 +364,15 @@ def test_cookie_is_secure_under_tls(office, certs):
             )
             assert "secure" in cookie.lower() and "httponly" in cookie.lower()
             assert c.get("/console/overview").status_code == 200
+
+
+def test_malformed_posts_get_a_4xx_not_a_500(app, ids):
+    bad = {
+        "content": b"\xff\xfe--x\r\n",
+        "headers": {"content-type": "multipart/form-data; boundary=x"},
+    }
+    r = client(app).post("/console/login", **bad)
+    assert r.status_code == 403 and "页面已过期" in r.text
+    c, _ = login(app, "sheng")
+    r = c.post(f"/console/stalled/{ids['P6']}", **bad)
+    assert 400 <= r.status_code < 500 and "Traceback" not in r.text

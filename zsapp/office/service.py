@@ -92,5 +92,3 @@ class Office(AdminMixin, PushMixin, PullMixin, MaintenanceMixin, BlobsMixin):
             s.migrate(self.engine)
         elif version > s.SCHEMA_VERSION:
             raise OfficeError(f"服务器数据库版本（{version}）比本程序新，请升级服务器程序")
-
-

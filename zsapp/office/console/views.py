@@ -190,7 +190,7 @@ class Console:
     # -- sign-in -------------------------------------------------------------------------
     async def login_page(self, request: Request) -> Response:
         if request.method == "POST":
-            form = dict(await request.form())
+            form = await _form(request)
             if not _same(form.get("csrf", ""), request.cookies.get(LOGIN_COOKIE, "")):
                 return self._login_form(request, "页面已过期，请重新输入", 403)
             try:
@@ -238,7 +238,7 @@ class Console:
         nxt = _safe_next(request.query_params.get("next", ""))
         message = ""
         if request.method == "POST":
-            form = dict(await request.form())
+            form = await _form(request)
             if not _same(form.get("csrf", ""), csrf):
                 message = "页面已过期，请重新输入"
             else:
@@ -604,6 +604,15 @@ def _headers() -> dict[str, str]:
         "Referrer-Policy": "same-origin",
         "Cache-Control": "no-store",
     }
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    """The posted form, or {} when the body cannot be parsed (then the CSRF check fails
+    with a clear message instead of a 500)."""
+    try:
+        return dict(await request.form())
+    except Exception:
+        return {}
 
 
 def _same(a: Any, b: Any) -> bool:
