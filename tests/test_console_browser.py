@@ -201,6 +201,7 @@ def shots(tmp_path_factory) -> Path:
 def _shot(page, name: str) -> None:
     folder = Path(page.context.shots)
     folder.mkdir(exist_ok=True)
+    assert _fits_1366(page), f"{name} needs horizontal scrolling at 1366 px"
     path = folder / f"console-{name}.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000
