@@ -335,3 +335,56 @@ def test_revoke_and_admin_actions_are_audited(env):
         actions = [e["action"] for e in audit.read(conn)]
     assert actions.count("officer.add") == 3 and actions.count("enrollment.create") == 3
     assert "device.revoke" in actions and actions[-1].startswith("request POST /v1/hello")
+
+
+def test_unknown_future_fields_are_kept_within_limits(env):
+    office, _server, devs, http = env
+    a, b = devs["张三"], devs["李四"]
+    rid = a.store.insert("companies", {"name": "未来企业"})
+    a.sync()
+    me = a.store.device_id
+    seq = int(a.store.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'")) + 1
+    future = op(a, seq, id=rid, f="zz_future_rating", v={"stars": 5, "by": "新版本"})
+    r = post(http, "/v1/push", batch(a, [future]), a)
+    assert r.status_code == 200, r.text
+    assert office.record("companies", rid)["zz_future_rating"] == {"stars": 5, "by": "新版本"}
+    too_big = op(a, seq + 1, id=rid, f="zz_future_blob", v={"x": "长" * 20000})
+    assert_refused(post(http, "/v1/push", batch(a, [too_big]), a), (422,))
+    a.store.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'outbox'", (seq,))
+    b.sync()
+    kept = b.store.query(
+        "SELECT value FROM sync_extra WHERE table_name = 'companies' AND row_id = ? "
+        "AND field = 'zz_future_rating'",
+        (rid,),
+    )
+    assert [json.loads(k["value"]) for k in kept] == [{"stars": 5, "by": "新版本"}]
+    assert me
+
+
+def test_push_hooks_run_in_the_push_transaction(env):
+    from zsapp.office import push as office_push
+
+    office, _server, devs, _http = env
+    a = devs["张三"]
+    seen: list[list[dict]] = []
+
+    def hook(conn, device, written):
+        seen.append(written)
+        if any(w["v"] == '"拒绝"' for w in written):
+            raise RuntimeError("read model refused")
+
+    office_push.PUSH_HOOKS.append(hook)
+    try:
+        rid = a.store.insert("companies", {"name": "钩子企业"})
+        a.sync()
+        assert {(w["t"], w["id"], w["f"]) for w in seen[-1]} >= {("companies", rid, "name")}
+        assert seen[-1][0]["s"] == "province"
+        a.store.update("companies", rid, {"name": "拒绝"})
+        with pytest.raises(sync_client.SyncError):
+            a.sync()
+        assert office.record("companies", rid)["name"] == "钩子企业"  # rolled back
+        assert a.store.pending_changes() == 1  # kept, sent again next time
+    finally:
+        office_push.PUSH_HOOKS.remove(hook)
+    a.sync()
+    assert office.record("companies", rid)["name"] == "拒绝"

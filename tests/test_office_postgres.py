@@ -197,6 +197,15 @@ def test_convergence_on_postgresql(cluster, tmp_path_factory, monkeypatch):
     conv._run(tmp_path_factory, examples=5, steps=25)
 
 
+def test_convergence_with_faults_shares_and_attachments_on_postgresql(cluster, tmp_path):
+    import test_sync_convergence as conv
+
+    fired = conv.run_faulty(
+        tmp_path, seed=5, steps=80, office_factory=lambda root: _pg_office(cluster, root)
+    )
+    assert all(n > 0 for n in fired.values()), fired
+
+
 def _pg_office(cluster, root):
     office = Office(cluster.create_database(unique_db_name()), blob_dir=root / "blobs")
     office.init()

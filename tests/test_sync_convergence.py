@@ -12,11 +12,13 @@ random order. Checked:
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sqlite3
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -25,6 +27,7 @@ from test_sync_support import PROBE_TABLE_SQL, Device, canon, make_office
 
 from zsapp.bootstrap import open_store
 from zsapp.office.server import ServerThread
+from zsapp.sync import client as sync_client
 
 UNITS = ["昆明市", "昆明市", "大理州"]
 TEXT = st.text(alphabet="云南咖啡茶花abc1", min_size=0, max_size=4)
@@ -326,3 +329,339 @@ def test_convergence_three_devices(tmp_path_factory):
 @pytest.mark.slow
 def test_convergence_three_devices_long(tmp_path_factory):
     _run(tmp_path_factory, examples=150, steps=60)
+
+
+# -- five devices, shares, attachments, injected transport faults ------------------------
+
+
+class ScriptedFaults(httpx.BaseTransport):
+    """Real HTTP to the server with faults fired on request: drop the request, drop the
+    response after the server committed, send twice, or replay an older push batch
+    before the current one (reorder). Counts every fault that actually fired."""
+
+    KINDS = ("drop_request", "drop_response", "duplicate", "reorder")
+
+    def __init__(self, fired: dict[str, int]) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.pending: list[tuple[str, str]] = []  # (path suffix, kind)
+        self.old_pushes: list[httpx.Request] = []
+        self.fired = fired
+
+    def close(self) -> None:
+        pass
+
+    def shut(self) -> None:
+        self.inner.close()
+
+    def arm(self, path: str, kind: str) -> None:
+        self.pending.append((path, kind))
+
+    @staticmethod
+    def _copy(request: httpx.Request) -> httpx.Request:
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+        return httpx.Request(request.method, request.url, headers=headers, content=request.content)
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(self._copy(request))
+        response.read()
+        return response
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        kind = None
+        for i, (path, k) in enumerate(self.pending):
+            if request.url.path.endswith(path):
+                kind = k
+                del self.pending[i]
+                break
+        if request.url.path.endswith("/push"):
+            self.old_pushes = [*self.old_pushes[-5:], self._copy(request)]
+        if kind == "drop_request":
+            self.fired[kind] += 1
+            raise httpx.ConnectError("connection refused", request=request)
+        if kind == "reorder" and len(self.old_pushes) > 1:
+            self.fired[kind] += 1
+            self._send(self.old_pushes[0])  # an old batch arrives after newer ones
+        response = self._send(request)
+        if kind == "duplicate":
+            self.fired[kind] += 1
+            response = self._send(request)
+        if kind == "drop_response":
+            self.fired[kind] += 1
+            raise httpx.ReadError("connection lost after the server committed", request=request)
+        return httpx.Response(
+            response.status_code,
+            headers=[
+                (k, v)
+                for k, v in response.headers.items()
+                if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")
+            ],
+            content=response.content,
+            request=request,
+        )
+
+
+FAULT_UNITS = ["昆明市", "昆明市", "大理州", "大理州", "曲靖市"]
+
+
+class FaultyWorld:
+    """Five devices in three units on one office server; random edits with values from
+    a 48-bit domain (a lost edit cannot pass by coincidence), shares, attachments, and
+    scripted transport faults and server kills."""
+
+    def __init__(self, root: Path, rng, office_factory=None) -> None:
+        import random as _random
+
+        self.root, self.rng = root, rng or _random.Random(0)
+        self.office = (office_factory or make_office)(root)
+        self.server = ServerThread(self.office).start()
+        self.port = self.server.port
+        self.fired = dict.fromkeys((*ScriptedFaults.KINDS, "server_kill"), 0)
+        for i, unit in enumerate(FAULT_UNITS):
+            self.office.add_officer(f"干部{i}", unit)
+        self.devices = []
+        self.transports = []
+        for i in range(len(FAULT_UNITS)):
+            dev = Device(root / f"f{i}.sqlite3")
+            dev.enroll(self.office, self.server.url, f"干部{i}")
+            self.devices.append(dev)
+            self.transports.append(ScriptedFaults(self.fired))
+        self.notes: list[tuple[int, str]] = []
+        self.companies: list[str] = []
+        self.shares: dict[str, set[str]] = {}  # note id -> units it is shared with
+        self.attachments: dict[str, tuple[str, str]] = {}  # row id -> (sha, unit)
+        self.edits: list[dict] = []
+        self.server_down = False
+
+    def value(self) -> str:
+        return f"v{self.rng.getrandbits(48):012x}"
+
+    def visible_notes(self, d: int) -> list[str]:
+        unit = FAULT_UNITS[d]
+        store = self.devices[d].store
+        return [
+            rid
+            for c, rid in self.notes
+            if (FAULT_UNITS[c] == unit or unit in self.shares.get(rid, ()))
+            and store.get("probe_notes", rid)
+        ]
+
+    def edit(self, d: int, table: str, rid: str, changes: dict) -> None:
+        dev = self.devices[d]
+        seen = {f: field_hlc(dev, table, rid, f) for f in changes}
+        dev.store.update(table, rid, changes)
+        for f, v in changes.items():
+            hlc = field_hlc(dev, table, rid, f)
+            if hlc != seen[f]:
+                self.edits.append(
+                    {"t": table, "id": rid, "f": f, "v": v, "h": hlc, "seen": seen[f]}
+                )
+
+    def step(self) -> None:
+        rng, d = self.rng, self.rng.randrange(len(self.devices))
+        dev = self.devices[d]
+        action = rng.choices(
+            [
+                "note",
+                "edit",
+                "company",
+                "company_edit",
+                "delete",
+                "share",
+                "attach",
+                "sync",
+                "kill",
+            ],
+            weights=[3, 8, 1, 3, 1, 1, 1, 8, 0.3],
+        )[0]
+        if action == "note":
+            self.notes.append(
+                (d, dev.store.insert("probe_notes", {"title": self.value(), "amount_wan": 1}))
+            )
+        elif action == "edit" and self.visible_notes(d):
+            rid = rng.choice(self.visible_notes(d))
+            field = rng.choice(["title", "body", "amount_wan"])
+            v = rng.getrandbits(40) if field == "amount_wan" else self.value()
+            self.edit(d, "probe_notes", rid, {field: v})
+        elif action == "company":
+            self.companies.append(dev.store.insert("companies", {"name": f"企业{self.value()}"}))
+        elif action == "company_edit" and self.companies:
+            rid = rng.choice(self.companies)
+            if dev.store.get("companies", rid):
+                self.edit(d, "companies", rid, {"notes": self.value()})
+        elif action == "delete" and self.visible_notes(d) and rng.random() < 0.3:
+            self.edit(d, "probe_notes", rng.choice(self.visible_notes(d)), {"deleted": 1})
+        elif action == "share":
+            own = [rid for c, rid in self.notes if c == d and dev.store.get("probe_notes", rid)]
+            others = sorted({u for u in FAULT_UNITS if u != FAULT_UNITS[d]})
+            if own:
+                from zsapp.sync import shares
+
+                rid, unit = rng.choice(own), rng.choice(others)
+                shares.share_record(dev.store, "probe_notes", rid, unit)
+                self.shares.setdefault(rid, set()).add(unit)
+        elif action == "attach":
+            self.attach(d)
+        elif action == "kill":
+            self.kill_server()
+        else:
+            self.sync(d, faulty=True)
+
+    def attach(self, d: int) -> None:
+        import hashlib
+
+        content = self.value().encode() * 50
+        sha = hashlib.sha256(content).hexdigest()
+        path = sync_client.blob_path(sha)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        rid = self.devices[d].store.insert(
+            "attachments",
+            {
+                "owner_table": "visits",
+                "owner_id": self.value(),
+                "sha256": sha,
+                "size": len(content),
+            },
+        )
+        self.attachments[rid] = (sha, FAULT_UNITS[d])
+
+    def kill_server(self) -> None:
+        """The server goes away between requests; one device tries (offline), then it is
+        back on the same address."""
+        self.server.stop()
+        self.fired["server_kill"] += 1
+        with pytest.raises(sync_client.SyncError):
+            self.devices[self.rng.randrange(len(self.devices))].sync()
+        self.server = ServerThread(self.office, port=self.port).start()
+
+    def sync(self, d: int, faulty: bool) -> None:
+        transport = self.transports[d]
+        if faulty and self.rng.random() < 0.5:
+            kind = self.rng.choice(ScriptedFaults.KINDS)
+            transport.arm(
+                self.rng.choice(["/push", "/pull"]) if kind != "reorder" else "/push", kind
+            )
+        with contextlib.suppress(sync_client.SyncError):  # dropped: the next sync carries on
+            self.devices[d].sync(transport=transport)
+        transport.pending.clear()
+
+    def quiesce(self) -> None:
+        for _ in range(6):
+            for d in range(len(self.devices)):
+                self.sync(d, faulty=False)
+            if not any(dev.store.pending_changes() for dev in self.devices):
+                break
+        for d in range(len(self.devices)):
+            self.sync(d, faulty=False)
+
+    def check(self) -> None:
+        for dev in self.devices:
+            assert dev.store.pending_changes() == 0
+        dump = self.office.dump()
+        for d, dev in enumerate(self.devices):
+            unit = FAULT_UNITS[d]
+            server = self.office.dump({"province", f"unit:{unit}"})
+            for table in ("probe_notes", "companies", "sync_conflicts", "attachments"):
+                local = dev.rows(table)
+                remote = {rid: f for (t, rid), f in server.items() if t == table}
+                extra = set(local) - set(remote)
+                shared_in = {rid for rid, units in self.shares.items() if unit in units}
+                assert set(remote) <= set(local), (d, table)
+                assert extra <= shared_in | {
+                    rid
+                    for rid in extra
+                    if table == "sync_conflicts" and local[rid]["row_id"] in shared_in
+                }, (d, table, extra - shared_in)
+                for rid, fields in remote.items():
+                    for f, v in fields.items():
+                        assert local[rid][f] == v, (d, table, rid, f)
+            for rid in self.shares:
+                if unit in self.shares[rid]:
+                    for f, v in dump[("probe_notes", rid)].items():
+                        assert dev.rows("probe_notes")[rid][f] == v, (d, rid, f)
+            assert dev.integrity_ok()
+        conflicts = dump_conflicts(dump)
+        keys = [
+            (c["table_name"], c["row_id"], c["field"], c["winner_hlc"], c["loser_hlc"])
+            for c in conflicts
+        ]
+        assert len(keys) == len(set(keys)), "a conflict was recorded twice"
+        sides = {
+            (c["table_name"], c["row_id"], c["field"], h)
+            for c in conflicts
+            for h in (c["winner_hlc"], c["loser_hlc"])
+        }
+        seen = {(e["t"], e["id"], e["f"], e["seen"]) for e in self.edits}
+        versions = SyncMachine.office_versions(self)
+        for e in self.edits:
+            key = (e["t"], e["id"], e["f"])
+            assert (
+                versions.get(key) == e["h"]
+                or dump.get((e["t"], e["id"]), {}).get(e["f"]) == e["v"]
+                or (*key, e["h"]) in sides
+                or (*key, e["h"]) in seen
+            ), f"edit silently lost: {e}"
+        # Attachments: the blob is on the server, downloadable in its unit, not elsewhere.
+        with httpx.Client(base_url=self.server.url, timeout=30) as http:
+            for rid, (sha, unit) in self.attachments.items():
+                assert self.office.blob_path(sha).exists(), rid
+                for d, dev in enumerate(self.devices):
+                    token = sync_client.get_config(dev.store)["token"]
+                    r = http.get(
+                        f"/v1/blobs/{sha}",
+                        headers={"X-Zsapp-Protocol": "1", "Authorization": f"Bearer {token}"},
+                    )
+                    assert (r.status_code == 200) == (FAULT_UNITS[d] == unit), (
+                        d,
+                        rid,
+                        r.status_code,
+                    )
+
+    def close(self) -> None:
+        for dev in self.devices:
+            dev.close()
+        for t in self.transports:
+            t.shut()
+        self.server.stop()
+        self.office.close()
+
+
+def run_faulty(root: Path, seed: int, steps: int, office_factory=None) -> dict[str, int]:
+    import random
+
+    world = FaultyWorld(root, random.Random(seed), office_factory)
+    try:
+        for _ in range(steps):
+            world.step()
+        # Every fault kind fires at least once, whatever the seed picked.
+        for kind in ScriptedFaults.KINDS:
+            while world.fired[kind] == 0:
+                d = world.rng.randrange(len(world.devices))
+                note = world.devices[d].store.insert("probe_notes", {"title": world.value()})
+                world.notes.append((d, note))
+                world.transports[d].arm("/push", kind)
+                with contextlib.suppress(sync_client.SyncError):
+                    world.devices[d].sync(transport=world.transports[d])
+                world.transports[d].pending.clear()
+        if world.fired["server_kill"] == 0:
+            world.kill_server()
+        world.quiesce()
+        world.check()
+        return dict(world.fired)
+    finally:
+        world.close()
+
+
+def test_convergence_five_devices_with_faults_shares_and_attachments(tmp_path):
+    fired = run_faulty(tmp_path, seed=12, steps=150)
+    assert all(n > 0 for n in fired.values()), fired
+
+
+@pytest.mark.slow
+def test_convergence_five_devices_with_faults_long(tmp_path):
+    for seed in range(8):
+        root = tmp_path / f"s{seed}"
+        root.mkdir()
+        fired = run_faulty(root, seed=seed, steps=600)
+        assert all(n > 0 for n in fired.values()), (seed, fired)

@@ -114,7 +114,11 @@ def cmd_quarantine(args, store) -> int:
     if not rows:
         print("没有暂存未应用的记录")
     for r in rows:
-        print(f"{r['received_at']}  {r['table_name']}  {r['row_id']}  原因：{r['reason']}")
+        where = "收到" if r["direction"] == "pull" else "上传被拒"
+        field = f".{r['field']}" if r["field"] else ""
+        print(
+            f"{r['received_at']}  {where}  {r['table_name']}{field}  {r['row_id']}  原因：{r['reason']}"
+        )
     return 0
 
 

@@ -32,6 +32,7 @@ from zsapp.office.common import (
 )
 from zsapp.office.push import hlc_floor_ms
 from zsapp.sync import protocol as p
+from zsapp.sync.rules import is_device_id
 
 
 class AdminMixin(OfficeCore):
@@ -118,7 +119,7 @@ class AdminMixin(OfficeCore):
         app_version: str = "",
         client: str = "",
     ) -> dict[str, Any]:
-        if not device_id or len(device_id) > 64:
+        if not is_device_id(device_id):
             raise OfficeError("设备编号无效")
         with self.engine.begin() as conn:
             row = conn.execute(

@@ -119,6 +119,8 @@ def create_app(
                 return
             audit_429.hit(client)
         try:
+            if device and status == 403:  # also in the sync log admins read
+                office.add_log(device["id"], "refused", error=msg)
             office.audit(
                 actor=f"device:{device['id']}" if device else f"client:{client}",
                 action=f"request {request.method} {request.url.path}"[:80],
@@ -158,6 +160,8 @@ def create_app(
             except OfficeError as exc:
                 status = getattr(exc, "status", 400)
                 extra = {"retry_after": exc.retry_after} if isinstance(exc, RateLimited) else None
+                if isinstance(exc, v.ValidationFailed) and exc.seq is not None:
+                    extra = {"seq": exc.seq}
                 if isinstance(exc, BlobConflict):
                     return _json({"complete": False, "size": exc.size}, status=409)
                 await run_in_threadpool(audit_refusal, request, device, client, status, str(exc))

@@ -130,7 +130,7 @@ class _Batch:
 class PushMixin(OfficeCore):
     """Push, merge and sharing (part of ``Office``)."""
 
-    def _check_hlc(self, hlc: str, device: dict[str, Any]) -> str:
+    def _check_hlc(self, hlc: str, device: dict[str, Any], seq: int | None = None) -> str:
         """A pushed timestamp as stored: canonical ASCII form (validated), the pushing
         device's own, not before the device's enrollment minus ``PAST_TOLERANCE_MS``
         (a forged ancient stamp is refused), and re-stamped with the server time when
@@ -140,7 +140,8 @@ class PushMixin(OfficeCore):
             raise ForbiddenError("批次中的时间戳不属于本设备")
         if ts.wall_ms < hlc_floor_ms(device):
             raise ValidationFailed(
-                f"时间戳 {hlc[:16]} 早于本设备登记时间允许的范围，已拒绝（请升级招商助手后重试）"
+                f"时间戳 {hlc[:16]} 早于本设备登记时间允许的范围，已拒绝（请升级招商助手后重试）",
+                seq=seq,
             )
         if ts.wall_ms > wall_clock_ms() + FUTURE_TOLERANCE_MS:
             server = Timestamp.parse(self._server_hlc())
@@ -158,7 +159,7 @@ class PushMixin(OfficeCore):
             if op["device"] != dev_id:
                 raise ForbiddenError("批次中含有其他设备的修改，已拒绝")
             check_op_value(model)
-            op["h"] = self._check_hlc(op["h"], device)
+            op["h"] = self._check_hlc(op["h"], device, op["seq"])
         from_seq = req.from_seq if req.from_seq is not None else (ops[0]["seq"] if ops else 0)
         to_seq = req.to_seq if req.to_seq is not None else (ops[-1]["seq"] if ops else 0)
         seqs = [o["seq"] for o in ops]

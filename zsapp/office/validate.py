@@ -48,7 +48,14 @@ Space = Annotated[str, StringConstraints(pattern=SPACE_PATTERN)]
 
 
 class ValidationFailed(OfficeError):
+    """422. ``seq``: the one op of a push batch that was refused (the device sets it
+    aside and sends the rest), when the refusal is about a single op."""
+
     status = 422
+
+    def __init__(self, message: str, seq: int | None = None) -> None:
+        super().__init__(message)
+        self.seq = seq
 
 
 class PayloadTooLarge(OfficeError):
@@ -169,7 +176,18 @@ def parse(model: type[_Model], data: Any) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed(_describe(exc)) from None
+        raise ValidationFailed(_describe(exc), seq=_op_seq(exc, data)) from None
+
+
+def _op_seq(exc: ValidationError, data: dict) -> int | None:
+    """The ``seq`` of the op an error is about (when it names a well-numbered op)."""
+    loc = exc.errors(include_url=False)[0].get("loc", ())
+    ops = data.get("ops")
+    if len(loc) >= 3 and loc[0] == "ops" and isinstance(loc[1], int) and isinstance(ops, list):
+        seq = ops[loc[1]].get("seq") if isinstance(ops[loc[1]], dict) else None
+        if isinstance(seq, int) and not isinstance(seq, bool) and loc[2] != "seq":
+            return seq
+    return None
 
 
 def check_text(data: Any) -> None:
@@ -184,7 +202,7 @@ def check_text(data: Any) -> None:
 
 def check_op_value(op: Op) -> None:
     if op.f in SYNC_BOOKKEEPING:
-        raise ValidationFailed(f"字段 {op.t}.{op.f} 由同步自动维护，不能直接修改")
+        raise ValidationFailed(f"字段 {op.t}.{op.f} 由同步自动维护，不能直接修改", seq=op.seq)
     problem = field_problem(op.t, op.f, op.v)
     if problem:
-        raise ValidationFailed(f"第 {op.seq} 号修改被拒绝：{problem}")
+        raise ValidationFailed(f"第 {op.seq} 号修改被拒绝：{problem}", seq=op.seq)

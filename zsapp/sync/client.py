@@ -70,6 +70,17 @@ class NotEnrolled(SyncError):
     state = "not_enrolled"
 
 
+class Refused(SyncError):
+    """HTTP 422: the server refused the request's content; ``seq`` names the one op of a
+    push batch it refused, when it is about a single op."""
+
+    state = "error"
+
+    def __init__(self, message: str, seq: int | None = None) -> None:
+        super().__init__(message)
+        self.seq = seq
+
+
 @dataclass
 class SyncResult:
     pushed: int = 0
@@ -265,10 +276,13 @@ def _request(
         ) from exc
     status = response.status_code
     message = ""
+    refused_seq = None
     if status >= 400:
         try:
-            message = response.json().get("message", "")
-        except Exception:
+            answer = response.json()
+            message = str(answer.get("message", ""))
+            refused_seq = answer.get("seq") if isinstance(answer.get("seq"), int) else None
+        except (ValueError, AttributeError):
             message = ""
     if status == 401:
         raise AuthRequired(message or "本设备未登记或已被撤销，请重新登记（本机数据不受影响）")
@@ -276,6 +290,8 @@ def _request(
         raise UpgradeRequired(message or f"请升级到 {p.MIN_CLIENT_APP_VERSION}")
     if status >= 500:
         raise ServerError(f"服务器暂时出错（HTTP {status}），本机数据不受影响，稍后自动重试")
+    if status == 422:
+        raise Refused(message or "服务器拒绝了请求内容（HTTP 422）", refused_seq)
     if status >= 400:
         raise SyncError(message or f"服务器拒绝了请求（HTTP {status}）")
     server_protocol = response.headers.get(p.HEADER_PROTOCOL)
@@ -372,6 +388,7 @@ class SyncClient:
         self.tables = synced_tables(store)
         self.columns = column_rules(store)
         self.quarantined = 0
+        self.next_from: int | None = None  # first op number the server has not acknowledged
         # A larger page cache for this connection: initial snapshots upsert ~100k keys.
         store.execute("PRAGMA cache_size = -65536")
 
@@ -501,6 +518,7 @@ class SyncClient:
             self._renumber_outbox(server_last)
         elif local_last < server_last:
             self._renumber_outbox(server_last)
+        self.next_from = server_last + 1
 
     def _renumber_outbox(self, server_last: int) -> None:
         with self.store.transaction():
@@ -617,14 +635,23 @@ class SyncClient:
                 else:
                     op["db"] = self._base(r["table_name"], r["row_id"], "deleted")
                 ops.append(op)
+            # from_seq: everything after the last ack is covered, so an op set aside here
+            # (refused by the server) leaves no gap.
             batch = {
                 "batch_id": f"{store.device_id}:{rows[0]['seq']}-{rows[-1]['seq']}",
-                "from_seq": rows[0]["seq"],
+                "from_seq": min(rows[0]["seq"], self.next_from or rows[0]["seq"]),
                 "to_seq": rows[-1]["seq"],
                 "ops": ops,
             }
-            ack = self.call("POST", "/v1/push", batch)
+            try:
+                ack = self.call("POST", "/v1/push", batch)
+            except Refused as exc:
+                if exc.seq is None or exc.seq not in {r["seq"] for r in rows}:
+                    raise
+                self._set_aside_op(exc.seq, str(exc), result)
+                continue
             acked = int(ack["acked_seq"])
+            self.next_from = acked + 1
             with store.transaction():
                 store.execute("DELETE FROM outbox WHERE seq <= ?", (acked,))
             result.pushed += int(ack.get("applied", 0))
@@ -634,6 +661,35 @@ class SyncClient:
                 progress(done, total)
             if acked < rows[-1]["seq"]:
                 raise ServerError("服务器未确认全部修改，稍后重试")
+
+    def _set_aside_op(self, seq: int, reason: str, result: SyncResult) -> None:
+        """An unsent edit the server refuses (e.g. a value this device stored without the
+        app's checks): keep it in sync_quarantine, take it out of the outbox, send the
+        rest. The local record keeps the value; nothing is lost."""
+        store = self.store
+        row = store.query_one("SELECT * FROM outbox WHERE seq = ?", (seq,))
+        if row is None:
+            return
+        log.warning("sync: the server refused edit %s (%s): %s", seq, row["table_name"], reason)
+        with store.transaction():
+            store.execute(
+                "INSERT INTO sync_quarantine (direction, table_name, row_id, field, space, "
+                "payload, reason, received_at) VALUES ('push', ?, ?, ?, '', ?, ?, ?) "
+                "ON CONFLICT (direction, table_name, row_id, field) DO UPDATE SET "
+                "payload = excluded.payload, reason = excluded.reason, "
+                "received_at = excluded.received_at",
+                (
+                    row["table_name"],
+                    row["row_id"],
+                    row["field"],
+                    json.dumps(dict(row), ensure_ascii=False),
+                    reason[:500],
+                    now_iso(),
+                ),
+            )
+            store.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+        result.quarantined += 1
+        result.warnings.append(f"服务器拒绝了本机的一条修改（{reason}），已暂存，其余修改照常上传")
 
     def _base(self, table: str, row_id: str, field_name: str) -> str | None:
         return self.store.scalar(
@@ -749,8 +805,9 @@ class SyncClient:
         payload = json.dumps(row, ensure_ascii=False, default=str)[: 64 * 1024]
         log.warning("sync: set aside a pulled record (%s %s): %s", table, row_id, reason)
         self.store.conn.execute(
-            "INSERT INTO sync_quarantine (table_name, row_id, space, payload, reason, received_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (table_name, row_id) DO UPDATE SET "
+            "INSERT INTO sync_quarantine (direction, table_name, row_id, field, space, payload, "
+            "reason, received_at) VALUES ('pull', ?, ?, '', ?, ?, ?, ?) "
+            "ON CONFLICT (direction, table_name, row_id, field) DO UPDATE SET "
             "payload = excluded.payload, reason = excluded.reason, received_at = excluded.received_at",
             (
                 str(table)[:100],
@@ -1166,7 +1223,8 @@ def sync_log(store: Store, limit: int = 50) -> list[dict[str, Any]]:
 def quarantined(store: Store, limit: int = 200) -> list[dict[str, Any]]:
     """Records pulled from the server that could not be stored here (set aside)."""
     return store.query(
-        "SELECT table_name, row_id, space, reason, received_at, payload FROM sync_quarantine "
+        "SELECT direction, table_name, row_id, field, space, reason, received_at, payload "
+        "FROM sync_quarantine "
         "ORDER BY received_at DESC LIMIT ?",
         (limit,),
     )

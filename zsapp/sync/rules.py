@@ -54,6 +54,13 @@ def is_name(text: object) -> bool:
     return isinstance(text, str) and _NAME_RE.fullmatch(text) is not None
 
 
+_DEVICE_RE = re.compile(DEVICE_PATTERN, re.ASCII)
+
+
+def is_device_id(text: object) -> bool:
+    return isinstance(text, str) and _DEVICE_RE.fullmatch(text) is not None
+
+
 def is_row_id(text: object) -> bool:
     return isinstance(text, str) and _ID_RE.fullmatch(text) is not None
 
@@ -146,16 +153,23 @@ def field_problem(
                 return f"{table}.{field} 过大"
         return None
     affinity, not_null = column
+    if field == "sha256" and table == "attachments" and value != "" and not is_sha256(value):
+        return "attachments.sha256 应为 64 位小写十六进制"
     if value is None:
         return f"{table}.{field} 不能为空" if not_null else None
     if isinstance(value, (dict, list)):
         return f"{table}.{field} 类型不正确（不能是对象或列表）"
-    if affinity == "INTEGER" and not isinstance(value, int):
-        return f"{table}.{field} 应为整数"
-    if affinity == "REAL" and not isinstance(value, (int, float)):
+    # Numeric columns take numbers (SQLite keeps 1.5 in an INTEGER column as it is) and
+    # text that SQLite itself would read as a number or leave empty; never other text.
+    if affinity in ("INTEGER", "REAL") and isinstance(value, str) and not _numeric(value):
         return f"{table}.{field} 应为数值"
-    if affinity == "TEXT" and not isinstance(value, (str, int, float)):
-        return f"{table}.{field} 应为文字"
-    if field == "sha256" and table == "attachments" and value != "" and not is_sha256(value):
-        return "attachments.sha256 应为 64 位小写十六进制"
     return None
+
+
+def _numeric(text: str) -> bool:
+    if text.strip() == "":
+        return True
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
