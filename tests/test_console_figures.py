@@ -279,3 +279,29 @@ def test_a_device_that_is_not_a_prefecture_is_still_projected(office):
     dev.push()
     with office.engine.connect() as conn:
         assert fig.project_list(conn, fig.Scope(), fig.ProjectQuery())["total"] == 1
+
+
+def test_staff_accounts_and_sessions_on_both_backends(office):
+    import pyotp
+
+    from zsapp.office.console import auth
+
+    now = [1_800_000_000.0]
+    staff = auth.Staff(office.engine, clock=lambda: now[0])
+    admin = staff.add("admin", "Yunnan-招商-2026!", "admin")
+    staff.add("qj", "Yunnan-招商-2026!", "prefecture", QJ)
+    session = staff.login("qj", "Yunnan-招商-2026!")
+    assert staff.session(session["token"])["prefecture_code"] == QJ
+    pending = staff.login("admin", "Yunnan-招商-2026!")
+    with pytest.raises(auth.SecondFactorPending):
+        staff.session(pending["token"])
+    staff.verify_totp(pending["token"], pyotp.TOTP(admin["totp_secret"]).at(now[0]))
+    assert staff.session(pending["token"])["role"] == "admin"
+    for _ in range(auth.MAX_FAILURES):
+        with pytest.raises(OfficeError, match="不正确"):
+            staff.login("qj", "Wrong-password-1")
+    with pytest.raises(OfficeError, match="锁定"):
+        staff.login("qj", "Yunnan-招商-2026!")
+    now[0] += auth.IDLE_MINUTES * 60 + 1
+    with pytest.raises(OfficeError, match="自动退出"):
+        staff.session(session["token"])
