@@ -17,12 +17,12 @@ import pyotp
 import pytest
 from console_fixtures import KM, FieldDevice, company, project, scenario
 from openpyxl import load_workbook
+from playwright import sync_api as playwright_api
 
 from zsapp.office.console.auth import Staff
 from zsapp.office.server import ServerThread
 from zsapp.office.service import Office
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--headless",
