@@ -68,6 +68,16 @@ rm_projects = sa.Table(
     sa.Index("rm_projects_activity", "last_activity_on"),
     sa.Index("rm_projects_signed", "signed_on", "total_investment_wan"),
     sa.Index("rm_projects_code", "code"),
+    # covering: the 总览 milestone counts scan this instead of the wide rows
+    sa.Index(
+        "rm_projects_milestones",
+        "prefecture_code",
+        "signed_on",
+        "started_on",
+        "produced_on",
+        "category",
+        "total_investment_wan",
+    ),
 )
 
 rm_project_items = sa.Table(
@@ -108,7 +118,16 @@ rm_funds = sa.Table(
     _txt("prefecture_code", 12),
     _int("is_gongye"),
     sa.Index("rm_funds_sum", "counted", "month", "prefecture_code", "is_gongye", "amount_wan"),
-    sa.Index("rm_funds_project", "project_id", "month"),
+    # covering: a transferred or double-counted project's money without table lookups
+    sa.Index(
+        "rm_funds_project",
+        "project_id",
+        "month",
+        "counted",
+        "prefecture_code",
+        "is_gongye",
+        "amount_wan",
+    ),
 )
 
 rm_investors = sa.Table(
