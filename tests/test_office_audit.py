@@ -145,6 +145,9 @@ def test_admin_actions_are_audited_and_cli_exports_them(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["intact"] is True
     assert [e["action"] for e in out["entries"]] == ["officer.add", "enrollment.create"]
+    assert main(["office", "--db", db, "audit", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)["entries"]
+    assert again[-1]["action"] == "audit.read" and again[-1]["detail"]["entries"] == 2
     assert out["entries"][0]["actor"].startswith("admin")
     assert main(["office", "--db", db, "audit", "--since", "2999-01-01"]) == 0
     assert "没有符合条件的审计记录" in capsys.readouterr().out

@@ -276,6 +276,12 @@ def cmd_audit(args) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     intact = office.verify_audit()
+    # Reading (exporting) the log is itself an audited action.
+    office.audit(
+        _actor(),
+        "audit.read",
+        detail={"since": args.since, "entries": len(entries), "intact": intact is True},
+    )
     if args.json:
         print_json(
             {

@@ -8,6 +8,8 @@ import time
 import zlib
 from collections.abc import AsyncIterator, Callable
 
+from starlette.concurrency import run_in_threadpool
+
 from zsapp.office.validate import PayloadTooLarge
 
 MAX_COMPRESSED_BODY = 8 * 1024 * 1024
@@ -52,9 +54,8 @@ async def read_body(
             out += chunk
         else:
             try:
-                out += inflater.decompress(chunk, max_body + 1 - len(out))
-                while inflater.unconsumed_tail and len(out) <= max_body:
-                    out += inflater.decompress(inflater.unconsumed_tail, max_body + 1 - len(out))
+                # Off the event loop: one small chunk can inflate to megabytes.
+                out += await run_in_threadpool(_inflate, inflater, chunk, max_body + 1 - len(out))
             except zlib.error:
                 raise _bad_gzip() from None
         if len(out) > max_body:
@@ -68,6 +69,14 @@ async def read_body(
             raise PayloadTooLarge(_TOO_LARGE.format(mb=max_body >> 20))
         if not inflater.eof:
             raise _bad_gzip()
+    return bytes(out)
+
+
+def _inflate(inflater, chunk: bytes, room: int) -> bytes:
+    """Inflate ``chunk`` to at most ``room`` bytes (more means: over the cap)."""
+    out = bytearray(inflater.decompress(chunk, room))
+    while inflater.unconsumed_tail and len(out) < room:
+        out += inflater.decompress(inflater.unconsumed_tail, room - len(out))
     return bytes(out)
 
 
