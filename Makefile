@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 RUNTIME_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 \
 	libxcb-randr0 libxcb-render-util0 libxcb-image0
-SYSTEM_PACKAGES := $(RUNTIME_PACKAGES) poppler-utils zbar-tools xvfb postgresql
+SYSTEM_PACKAGES := $(RUNTIME_PACKAGES) poppler-utils zbar-tools xvfb postgresql chromium
 
 # Qt's PDF module: PySide6_Pdf 6.12 needs glibc >= 2.34; on older glibc (统信 UOS 20, 银河麒麟 V10)
 # it comes from PySide6-Addons 6.9 (docs/install.md). Override with `make PDF_EXTRA=pdf-addons`.

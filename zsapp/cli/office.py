@@ -115,6 +115,9 @@ def register(subparsers) -> None:
     p = sub.add_parser("compact", help="清理早已删除的记录（墓碑），超过保留期的设备将重新快照")
     p.add_argument("--older-than-days", type=int, default=400)
     p.set_defaults(handler=cmd_compact, needs_store=False)
+    from zsapp.cli.office_console import add_commands  # issue 15: user, report, rebuild-reports
+
+    add_commands(sub)
 
 
 def cmd_init(args) -> int:

@@ -280,4 +280,7 @@ def create_app(
         Route("/v1/blobs/{sha}", endpoint(put_blob), methods=["PUT"]),
         Route("/v1/blobs/{sha}", endpoint(get_blob), methods=["GET"]),
     ]
+    from zsapp.office.console.views import routes as console_routes
+
+    routes += console_routes(office)  # the staff web console under /console (issue 15)
     return Starlette(routes=routes)

@@ -184,7 +184,12 @@ def _v4_security(conn: Connection) -> None:
 
 
 def _v5_console(conn: Connection) -> None:
-    """Reserved: console read model and staff accounts (issue 15)."""
+    """Console (issue 15): the typed read model (rm_*), office decisions (console_*) and
+    staff accounts/sessions, filled from the field store that is already there."""
+    from zsapp.office import reports
+
+    reports.create(conn)
+    reports.rebuild(conn)
 
 
 def _v6_trips(conn: Connection) -> None:

@@ -1,0 +1,1 @@
+"""The office staff web console (issue 15): accounts, pages, charts and exports."""
