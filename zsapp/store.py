@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3
 import sqlite_utils
 
 from zsapp import paths
@@ -56,6 +57,11 @@ class RecordNotFound(StoreError):
     pass
 
 
+# Errors of either SQLite driver: the app's connections are sqlcipher3, tools use sqlite3.
+DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher3.Error)
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError, sqlcipher3.DatabaseError)
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 
@@ -78,23 +84,38 @@ def latest_schema_version() -> int:
     return len(list_migrations())
 
 
+def open_connection(path: Path, key_source: Any = None) -> tuple[Any, Any, Any]:
+    """The one place the local database file is opened: SQLCipher with this device's data
+    key (zsapp.security); a plain file from an older version is converted first.
+    Returns (connection, data keys, key source)."""
+    from zsapp.security import dbcrypt, perms
+
+    perms.secure_umask()
+    try:
+        return dbcrypt.open_encrypted(
+            path, key_source, isolation_level=None, check_same_thread=False, timeout=10
+        )
+    except DB_ERRORS as exc:
+        raise StoreError(f"无法打开数据库 {path}：{exc}") from exc
+
+
 class Store:
     """One open database. Safe to share between threads: writes are serialised."""
 
-    def __init__(self, path: Path | str | None = None, *, migrate: bool = True) -> None:
+    def __init__(
+        self, path: Path | str | None = None, *, migrate: bool = True, key_source: Any = None
+    ) -> None:
         self.path = Path(path) if path else paths.default_db_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._depth = 0
         self.clock: HybridLogicalClock | None = None
+        self.conn, self.keys, self.key_source = open_connection(self.path, key_source)
         try:
-            self.conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=10
-            )
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA busy_timeout = 10000")
             mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
+        except DB_ERRORS as exc:
+            self.conn.close()
             raise StoreError(f"无法打开数据库 {self.path}：{exc}") from exc
         self.journal_mode = mode
         self.db = sqlite_utils.Database(self.conn)
@@ -139,7 +160,7 @@ class Store:
                     self.conn.executescript(
                         f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
                     )
-                except sqlite3.Error as exc:
+                except DB_ERRORS as exc:
                     if self.conn.in_transaction:
                         self.conn.execute("ROLLBACK")
                     raise StoreError(f"数据库升级到第 {number} 版失败：{exc}") from exc
@@ -148,13 +169,10 @@ class Store:
 
     def _backup(self, label: str) -> Path:
         target = self.path.with_name(f"{self.path.name}.{label}.bak")
+        from zsapp.security import dbcrypt
+
         with self._lock:
-            dest = sqlite3.connect(target)
-            try:
-                self.conn.backup(dest)
-            finally:
-                dest.close()
-        return target
+            return dbcrypt.backup_to(self.conn, self.keys, target)
 
     # -- transactions ------------------------------------------------------------------
     @contextmanager
@@ -202,7 +220,7 @@ class Store:
             row = self.conn.execute(sql, params).fetchone()
         return row[0] if row else None
 
-    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Any = ()) -> Any:
         with self._lock:
             return self.conn.execute(sql, params)
 

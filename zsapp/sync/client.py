@@ -14,7 +14,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 import ssl
 import threading
 import time
@@ -25,9 +24,10 @@ from typing import Any
 
 import httpx
 
-from zsapp import __version__, paths
+from zsapp import __version__
 from zsapp.clock import ClockDriftError, wall_clock_ms
-from zsapp.store import Store, StoreError
+from zsapp.security import blobs, perms
+from zsapp.store import DATABASE_ERRORS, Store, StoreError
 from zsapp.sync import protocol as p
 
 SYNC_COLUMNS = ("id", "created_at", "updated_at", "updated_by", "deleted")
@@ -124,7 +124,7 @@ def synced_tables(store: Store) -> dict[str, set[str]]:
 
 
 def blob_path(sha: str) -> Path:
-    return paths.data_dir() / "attachments" / sha[:2] / sha
+    return blobs.blob_path(sha)
 
 
 _SSL_CONTEXTS: dict[str | None, ssl.SSLContext] = {}
@@ -622,13 +622,13 @@ class SyncClient:
             )
             try:
                 conn.executemany(sql, values)
-            except sqlite3.DatabaseError:
+            except DATABASE_ERRORS:
                 # A row this version cannot store (e.g. a constraint it does not know):
                 # insert one by one and keep what fails verbatim, never lose or block.
                 for value in values:
                     try:
                         conn.execute(sql, value)
-                    except sqlite3.DatabaseError:
+                    except DATABASE_ERRORS:
                         rid = value[0]
                         for name, v in zip(names, value, strict=False):
                             if name not in ("id", "created_at", "updated_at", "updated_by"):
@@ -789,10 +789,9 @@ class SyncClient:
             return 0
         missing = self.call("POST", "/v1/blobs/missing", {"hashes": hashes})["missing"]
         for item in missing:
-            path = blob_path(item["sha256"])
-            size = path.stat().st_size
             offset = int(item["offset"])
-            with open(path, "rb") as fh:
+            with blobs.open_blob(self.store, item["sha256"]) as fh:
+                size = fh.size
                 while True:
                     fh.seek(offset)
                     chunk = fh.read(chunk_size)
@@ -818,8 +817,8 @@ class SyncClient:
             path = blob_path(sha)
             if path.exists():
                 continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            part = path.with_suffix(".part")
+            perms.private_dir(path.parent)
+            part = path.with_suffix(".part")  # plaintext while incomplete, 0600
             offset = part.stat().st_size if part.exists() else 0
             try:
                 response = _request(
@@ -836,7 +835,8 @@ class SyncClient:
                 fh.write(response.content)
             digest = hashlib.sha256(part.read_bytes()).hexdigest()
             if digest == sha:
-                part.replace(path)
+                blobs.store_blob(self.store, sha, part)
+                part.unlink()
                 count += 1
             else:
                 part.unlink()
