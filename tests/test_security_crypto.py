@@ -78,7 +78,7 @@ def test_wrong_passphrase_gives_a_clear_message_and_changes_nothing(data_dir, tm
         companies.create_company(s, {"name": SECRET_COMPANY})
     before = {p: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()}
     wrong = keys.PassphraseSource("not the passphrase")
-    with pytest.raises(WrongKeyError, match="口令不正确.*未作任何改动"):
+    with pytest.raises(WrongKeyError, match=r"口令不正确.*未作任何改动"):
         Store(path, key_source=wrong)
     after = {p: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()}
     assert after == before
