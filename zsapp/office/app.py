@@ -16,6 +16,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from zsapp import __version__
+from zsapp.office import security as office_security
 from zsapp.office.service import AuthError, ForbiddenError, NotFoundError, Office, OfficeError
 from zsapp.sync import protocol as p
 
@@ -111,7 +112,9 @@ def create_app(office: Office) -> Starlette:
         return _json(result)
 
     async def hello(request, device, data):
-        return _json(await run_in_threadpool(office.hello, device))
+        answer = await run_in_threadpool(office.hello, device)
+        extra = await run_in_threadpool(office_security.on_hello, office, device, data or {})
+        return _json(answer | extra)
 
     async def push(request, device, data):
         return _json(await run_in_threadpool(office.push, device, data or {}))

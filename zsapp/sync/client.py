@@ -26,7 +26,8 @@ import httpx
 
 from zsapp import __version__
 from zsapp.clock import ClockDriftError, wall_clock_ms
-from zsapp.security import blobs, perms
+from zsapp.security import blobs, erasure, perms, wipe
+from zsapp.security.errors import DeviceWiped
 from zsapp.store import DATABASE_ERRORS, Store, StoreError
 from zsapp.sync import protocol as p
 
@@ -34,6 +35,7 @@ SYNC_COLUMNS = ("id", "created_at", "updated_at", "updated_by", "deleted")
 CONFIG_KEY = "sync.config"
 CURSORS_KEY = "sync.cursors"
 PUBLISHED_KEY = "sync.published"
+ERASURE_CURSOR_KEY = "sync.erasure_cursor"
 SKEW_WARN_MS = 24 * 3600 * 1000
 RETRIES = 2
 
@@ -64,6 +66,12 @@ class ServerError(SyncError):
 
 class NotEnrolled(SyncError):
     state = "not_enrolled"
+
+
+class WipeOrdered(SyncError):
+    """The office marked this device lost (HTTP 410)."""
+
+    state = "wiped"
 
 
 @dataclass
@@ -194,6 +202,8 @@ def _request(
             message = ""
     if status == 401:
         raise AuthRequired(message or "本设备未登记或已被撤销，请重新登记（本机数据不受影响）")
+    if status == 410:
+        raise WipeOrdered(message or "本设备已被省招商办标记为丢失")
     if status == 426:
         raise UpgradeRequired(message or f"请升级到 {p.MIN_CLIENT_APP_VERSION}")
     if status >= 500:
@@ -326,9 +336,25 @@ class SyncClient:
         ).lastrowid
         result = SyncResult()
         try:
-            hello = self.call(
-                "POST", "/v1/hello", {"now_ms": wall_clock_ms(), "device_id": self.store.device_id}
-            )
+            erase = erasure.pending_requests(self.store)
+            try:
+                hello = self.call(
+                    "POST",
+                    "/v1/hello",
+                    {
+                        "now_ms": wall_clock_ms(),
+                        "device_id": self.store.device_id,
+                        "erase": erase,
+                        "erasure_cursor": self.store.get_setting(ERASURE_CURSOR_KEY, 0),
+                    },
+                )
+            except WipeOrdered as exc:
+                # Nothing is pushed: erase local data and keys, then say why.
+                wipe.wipe_device(self.store, str(exc))
+                raise DeviceWiped(
+                    f"{exc} 本机数据库、附件和密钥已清除。如设备已找回，请向管理员重新登记。"
+                ) from None
+            self._after_hello(hello, erase)
             self._check_clock(hello, result)
             self._check_sequence(hello)
             self._apply_pending_extras()
@@ -356,6 +382,8 @@ class SyncClient:
                 )
             return result
         except BaseException as exc:
+            if isinstance(exc, DeviceWiped):
+                raise  # the database is gone: nothing to log into
             state = getattr(exc, "state", "error")
             self.store.execute(
                 "UPDATE sync_log SET finished_at = ?, ok = 0, pushed = ?, pulled = ?, conflicts = ?, "
@@ -372,6 +400,19 @@ class SyncClient:
             raise
         finally:
             lock.release()
+
+    def _after_hello(self, hello: dict[str, Any], sent_erasures: list[dict[str, str]]) -> None:
+        """Token rotation and erasures (issue 14)."""
+        if hello.get("token"):
+            # The server rotated our token: keep the new one before anything else.
+            self.config = {**self.config, "token": hello["token"]}
+            self.store.set_setting(CONFIG_KEY, self.config)
+        if sent_erasures:
+            erasure.clear_requests(self.store, sent_erasures)
+        feed = hello.get("erasures") or []
+        if feed:
+            erasure.apply_remote(self.store, feed)
+            self.store.set_setting(ERASURE_CURSOR_KEY, max(int(i["n"]) for i in feed))
 
     def _check_clock(self, hello: dict[str, Any], result: SyncResult) -> None:
         skew = device_now_ms(self.store) - int(hello["server_time_ms"])
