@@ -121,10 +121,10 @@ def test_plain_database_is_converted_on_first_start_every_record_kept(tmp_path, 
 
     with Store(path) as s:
         assert s.scalar("SELECT count(*) FROM companies") == 120
-        got = s.conn.execute(
+        got = s.rows(
             f"SELECT {', '.join(c for c in ('id', 'created_at', 'updated_at', 'updated_by', 'deleted', 'name'))} "
             "FROM companies ORDER BY id"
-        ).fetchall()
+        )
         keys_now = s.keys
     assert [tuple(r) for r in got] == [
         tuple(r[i] for i in range(6)) for r in plain_rows

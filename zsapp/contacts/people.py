@@ -179,7 +179,7 @@ def filter_sql(
     where, params, rank = ["p.deleted = 0"], [], None
     from_sql = "people p LEFT JOIN companies c ON c.id = p.company_id"
     if query.strip():
-        hits = search.search(store.conn, KIND, query, limit=search_limit)
+        hits = store.search(KIND, query, limit=search_limit)
         if not hits:
             where.append("0")
         else:
@@ -290,7 +290,7 @@ def _reindex(store: Store, row_id: str) -> None:
         (row_id,),
     )
     live = row is not None and not row["deleted"]
-    search.reindex_entity(store.conn, KIND, row_id, documents(row) if live else [])
+    search.reindex_entity(store, KIND, row_id, documents(row) if live else [])
 
 
 __all__ = ["create_person", "delete_person", "display_phone", "get_person", "update_person"]

@@ -136,10 +136,10 @@ def _shred(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
-def open_encrypted(
-    path: Path | str, source: keys.KeySource | None = None, **connect_kwargs: Any
-) -> tuple[sqlcipher3.Connection, keys.DataKeys, keys.KeySource]:
-    """Open (creating or converting as needed) the local database ``path``:
+def unlock(
+    path: Path | str, source: keys.KeySource | None = None
+) -> tuple[keys.DataKeys, keys.KeySource]:
+    """The data keys of the local database ``path``, preparing the file as needed:
 
     - no file yet: new keys, protected by ``source`` (default: key store or passphrase);
     - a plain SQLite file: new keys, then converted in place, an encrypted backup kept;
@@ -160,22 +160,23 @@ def open_encrypted(
             "请从备份恢复密钥文件；数据库未作任何改动。"
         )
     data_keys, source, _, _created = keys.resolve(path, source)
-    if path.exists() and path.stat().st_size and is_plain_sqlite(path):
-        convert_plain(path, data_keys)
-    try:
-        conn = connect(path, data_keys, **connect_kwargs)
-    except WrongKeyError:
-        if pending is None:
-            raise
-        # A passphrase change stopped between rekey and envelope swap: finish it.
-        data_keys = source.unlock(path, pending)
-        conn = connect(path, data_keys, **connect_kwargs)
-        keys.commit_pending(path)
-    else:
-        if pending is not None:
-            keys.discard_pending(path)
+    if path.exists() and path.stat().st_size:
+        if is_plain_sqlite(path):
+            convert_plain(path, data_keys)
+        try:
+            connect(path, data_keys).close()
+        except WrongKeyError:
+            if pending is None:
+                raise
+            # A passphrase change stopped between rekey and envelope swap: finish it.
+            data_keys = source.unlock(path, pending)
+            connect(path, data_keys).close()
+            keys.commit_pending(path)
+            pending = None
+    if pending is not None:
+        keys.discard_pending(path)
     perms.private_file(path)
-    return conn, data_keys, source
+    return data_keys, source
 
 
 def backup_to(conn: Any, data_keys: keys.DataKeys, target: Path | str) -> Path:

@@ -94,9 +94,9 @@ def _hard_delete(store: Store, records: list[tuple[str, str]]) -> int:
                 for r in store.query("SELECT company_id FROM people WHERE id = ?", (rid,))
                 if r["company_id"]
             }
-        deleted += store.conn.execute(f"DELETE FROM [{table}] WHERE id = ?", (rid,)).rowcount
+        deleted += store.execute(f"DELETE FROM [{table}] WHERE id = ?", (rid,)).rowcount
         for trace in traces:
-            store.conn.execute(
+            store.execute(
                 f"DELETE FROM [{trace}] WHERE table_name = ? AND row_id = ?", (table, rid)
             )
         store.run_change_hooks(table, rid)  # search index rows go
@@ -132,7 +132,7 @@ def erase_person(store: Store, person_id: str) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     with _SecureDelete(store), store.transaction():
         deleted = _hard_delete(store, records)
-        store.conn.executemany(
+        store.executemany(
             "INSERT OR IGNORE INTO erasure_requests (table_name, row_id, requested_at) VALUES (?, ?, ?)",
             [(t, r, now) for t, r in records],
         )
@@ -158,7 +158,7 @@ def pending_requests(store: Store) -> list[dict[str, str]]:
 
 def clear_requests(store: Store, items: list[dict[str, str]]) -> None:
     with store.transaction():
-        store.conn.executemany(
+        store.executemany(
             "DELETE FROM erasure_requests WHERE table_name = ? AND row_id = ?",
             [(i["t"], i["id"]) for i in items],
         )
