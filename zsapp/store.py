@@ -202,6 +202,18 @@ class Store:
                 conn.close()
             self._conn.close()
 
+    def exclusive(self, fn: Callable[[Any], Any]) -> Any:
+        """Run ``fn(writer connection)`` outside any transaction with every read
+        connection closed (they reopen on demand) — for a rekey (zsapp.security)."""
+        with self._lock:
+            if self._depth:
+                raise StoreError("事务进行中，无法更换密钥")
+            with self._readers_lock:
+                readers, self._readers = list(self._readers.values()), {}
+            for conn in readers:
+                conn.close()
+            return fn(self._conn)
+
     def __enter__(self) -> Store:
         return self
 

@@ -86,8 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if getattr(args, "needs_store", True):
             from zsapp.bootstrap import open_store
+            from zsapp.cli.security import guard
 
             with open_store(args.db) as store:
+                guard(args, store)  # the app lock (issue 14)
                 return args.handler(args, store) or 0
         return args.handler(args) or 0
     except CliError as exc:

@@ -194,5 +194,7 @@ def backup_to(conn: Any, data_keys: keys.DataKeys, target: Path | str) -> Path:
     return perms.private_file(target)
 
 
-def rekey(conn: Any, new_keys: keys.DataKeys) -> None:
+def rekey_connection(conn: Any, new_keys: keys.DataKeys) -> None:
+    """Re-encrypt the whole database file of ``conn`` with ``new_keys``."""
     conn.execute(f"PRAGMA rekey = {new_keys.sqlcipher_key}")
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
