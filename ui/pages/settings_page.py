@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ui.context import AppContext
 from ui.dialogs.profile_dialog import LABELS, ProfileDialog
+from ui.widgets.security_panel import SecurityPanel
 from zsapp import __version__, catalogue, profile
 
 
@@ -27,6 +28,8 @@ class SettingsPage(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(edit)
         layout.addWidget(self.thresholds_button)
+        self.security = SecurityPanel(ctx)  # issue 14: lock, export log, review
+        layout.addWidget(self.security)
         layout.addStretch(1)
         ctx.data_changed.connect(lambda areas: "profile" in areas and self.refresh())
         self.refresh()
