@@ -169,3 +169,29 @@ def test_erased_person_is_gone_from_the_server_and_other_devices(office, devices
     assert b.store.get("companies", cid) is not None  # the company stays
     # the devices and the server still agree (counts and checksums)
     assert b.sync(verify=True).resnapshot == [] and a.sync(verify=True).resnapshot == []
+
+
+def test_export_log_reaches_the_office(office, devices, tmp_path):
+    from zsapp.contacts import exporter
+
+    a = devices("张三")
+    people.create_person(a.store, {"name": "导出对象"})
+    exporter.export_csv(a.store, "people", tmp_path / "people.csv")
+    [entry] = a.store.query("SELECT id FROM export_log")
+    a.sync()
+    logged = office.record("export_log", entry["id"])
+    assert logged["what"] == "联系人" and logged["rows"] == 1 and logged["target"] == "people.csv"
+
+
+def test_office_person_erase_reaches_devices(office, devices):
+    a, b = devices("张三"), devices("李四")
+    pid = people.create_person(a.store, {"name": "办公室删除", "mobile": "13811112222"})
+    a.sync()
+    b.sync()
+    assert office_security.erase_records(office, [("people", pid)], by="admin") == 1
+    a.sync()
+    b.sync()
+    for dev in (a, b):
+        assert dev.store.query("SELECT id FROM people WHERE id = ?", (pid,)) == []
+    entries = office_security.erasure_log(office)
+    assert entries[0]["row_id"] == pid and "办公室删除" not in str(entries)

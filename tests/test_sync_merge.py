@@ -303,8 +303,8 @@ def test_attachment_transfer_resumes_from_where_it_stopped(env, monkeypatch):
     blobs.store_blob_bytes(a.store, sha, content)
     # The connection dropped after half the upload: the server kept a partial file.
     remote = office.blob_path(sha)
-    remote.parent.mkdir(parents=True, exist_ok=True)
-    remote.with_suffix(".part").write_bytes(content[: len(content) // 2])
+    me = office.authenticate(sync_client.get_config(a.store)["token"])
+    office.blob_upload(me, sha, 0, len(content), content[: len(content) // 2])
     sent = []
     real = sync_client._request
 

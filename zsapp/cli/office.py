@@ -18,6 +18,16 @@ def _office_url(args) -> str:
     )
 
 
+def _actor() -> str:
+    """Who ran an admin command, for the audit log (the OS account at the console)."""
+    import getpass
+
+    try:
+        return f"admin:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "admin"
+
+
 def _open(args, init: bool = False):
     from zsapp.office.service import Office
 
@@ -97,6 +107,11 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_log, needs_store=False)
 
+    p = sub.add_parser("audit", help="审计日志（管理操作、登记、撤销、被拒请求），并校验防篡改链")
+    p.add_argument("--since", help="只显示此时间之后的记录，例如 2026-06-01 或 2026-06-01T08:00")
+    p.add_argument("--json", action="store_true", help="导出为 JSON")
+    p.set_defaults(handler=cmd_audit, needs_store=False)
+
     p = sub.add_parser("compact", help="清理早已删除的记录（墓碑），超过保留期的设备将重新快照")
     p.add_argument("--older-than-days", type=int, default=400)
     p.set_defaults(handler=cmd_compact, needs_store=False)
@@ -134,7 +149,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_officer_add(args) -> int:
-    officer = _open(args).add_officer(args.name, args.unit, args.role)
+    officer = _open(args).add_officer(args.name, args.unit, args.role, actor=_actor())
     if args.json:
         print_json(officer)
     else:
@@ -155,7 +170,7 @@ def cmd_officer_list(args) -> int:
 
 
 def cmd_enroll(args) -> int:
-    result = _open(args).create_enrollment(args.officer)
+    result = _open(args).create_enrollment(args.officer, actor=_actor())
     payload = result["code"] if not args.url else f"zsapp-enroll:{args.url}#{result['code']}"
     if args.qr_png:
         import qrcode
@@ -206,7 +221,7 @@ def cmd_device_list(args) -> int:
 
 
 def cmd_device_revoke(args) -> int:
-    _open(args).revoke_device(args.device_id)
+    _open(args).revoke_device(args.device_id, actor=_actor())
     print(f"设备 {args.device_id} 已撤销；它的下一次同步请求会被拒绝")
     return 0
 
@@ -216,14 +231,14 @@ def cmd_publish(args) -> int:
 
     office = _open(args)
     document, _digest = catalogue.read_document(args.file)
-    out = [office.publish("catalogue", document)]
+    out = [office.publish("catalogue", document, actor=_actor())]
     for kind, path in (("parks", args.parks), ("thresholds", args.thresholds)):
         if path:
             try:
                 doc = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise CliError(f"无法读取 {path}：{exc}") from exc
-            out.append(office.publish(kind, doc))
+            out.append(office.publish(kind, doc, actor=_actor()))
     if args.json:
         print_json(out)
     else:
@@ -246,6 +261,36 @@ def cmd_log(args) -> int:
 
 
 def cmd_compact(args) -> int:
-    n = _open(args).compact(args.older_than_days)
+    n = _open(args).compact(args.older_than_days, actor=_actor())
     print(f"已清理 {n} 条早已删除的记录")
     return 0
+
+
+def cmd_audit(args) -> int:
+    office = _open(args)
+    try:
+        entries = office.audit_entries(args.since)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    intact = office.verify_audit()
+    if args.json:
+        print_json(
+            {
+                "intact": intact is True,
+                "first_bad_id": None if intact is True else intact,
+                "entries": entries,
+            }
+        )
+        return 0 if intact is True else 1
+    for e in entries:
+        detail = json.dumps(e["detail"], ensure_ascii=False) if e["detail"] else ""
+        print(
+            f"{e['id']}  {e['at']}  {e['actor']}  {e['action']}  {e['target']}  {e['result']}  {detail}"
+        )
+    if not entries:
+        print("没有符合条件的审计记录")
+    if intact is True:
+        print("审计日志完整（防篡改链校验通过）")
+        return 0
+    print(f"警告：审计日志自第 {intact} 条起被改动或缺失，防篡改链校验失败")
+    return 1

@@ -1,26 +1,53 @@
-"""HTTP front of the office server (Starlette). JSON bodies, gzip both ways."""
+"""HTTP front of the office server (Starlette). JSON bodies, gzip both ways.
+
+Order of work for every request, cheapest refusal first: protocol version → rate limit
+for the client address → authentication (header only) → body read as a stream and
+gunzipped within caps (413) → JSON → schema (422) → the use case. Every refused request
+(400/401/403/413/422/429) is written to the audit log; no input answers 500.
+"""
 
 from __future__ import annotations
 
 import gzip
-import hashlib
+import json
 import logging
-import os
-from pathlib import Path
+import re
 from typing import Any
 
+import sqlalchemy as sa
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from zsapp import __version__
 from zsapp.office import security as office_security
-from zsapp.office.service import AuthError, ForbiddenError, NotFoundError, Office, OfficeError
+from zsapp.office import validate as v
+from zsapp.office.blobs import BlobConflict
+from zsapp.office.limits import MAX_BLOB_CHUNK, RateLimiter, read_body
+from zsapp.office.service import AuthError, Office, OfficeError
 from zsapp.sync import protocol as p
 
 log = logging.getLogger("zsapp.office")
+
+# Per client address: enrollment attempts, and failed authentications.
+ENROLL_RATE = (10, 60.0)  # 10 a minute (bursts of 10)
+AUTH_FAILURE_RATE = (30, 60.0)
+AUDITED = {400, 401, 403, 413, 422, 429}
+_KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$", re.ASCII)
+
+
+class RateLimited(OfficeError):
+    status = 429
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"尝试过于频繁，请 {max(1, round(seconds))} 秒后再试")
+        self.retry_after = max(1, round(seconds))
+
+
+def _headers() -> dict[str, str]:
+    return {p.HEADER_PROTOCOL: str(p.PROTOCOL_VERSION), p.HEADER_APP: __version__}
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -28,27 +55,34 @@ def _json(data: Any, status: int = 200) -> Response:
         p.dumps(data),
         status_code=status,
         media_type="application/json",
-        headers={
-            "Content-Encoding": "gzip",
-            p.HEADER_PROTOCOL: str(p.PROTOCOL_VERSION),
-            p.HEADER_APP: __version__,
-        },
+        headers={"Content-Encoding": "gzip", **_headers()},
     )
 
 
-def _error(status: int, message: str, code: str = "error") -> Response:
+def _error(status: int, message: str, code: str = "error", extra: dict | None = None) -> Response:
+    headers = _headers()
+    if status == 429 and extra and "retry_after" in extra:
+        headers["Retry-After"] = str(extra["retry_after"])
     return JSONResponse(
-        {"error": code, "message": message},
-        status_code=status,
-        headers={p.HEADER_PROTOCOL: str(p.PROTOCOL_VERSION), p.HEADER_APP: __version__},
+        {"error": code, "message": message, **(extra or {})}, status_code=status, headers=headers
     )
 
 
-def create_app(office: Office) -> Starlette:
+def create_app(
+    office: Office,
+    enroll_limiter: RateLimiter | None = None,
+    auth_limiter: RateLimiter | None = None,
+) -> Starlette:
+    enroll_limiter = enroll_limiter or RateLimiter(*ENROLL_RATE)
+    auth_limiter = auth_limiter or RateLimiter(*AUTH_FAILURE_RATE)
+    # At most one audit entry a minute per address for rate-limited requests (a flood
+    # must not turn into a flood of log entries).
+    audit_429 = RateLimiter(1, 60.0)
+
     def check_protocol(request: Request) -> Response | None:
         raw = request.headers.get(p.HEADER_PROTOCOL)
         try:
-            version = int(raw) if raw is not None else 0
+            version = int(raw) if raw is not None and raw.isascii() else 0
         except ValueError:
             version = 0
         if version < p.MIN_CLIENT_PROTOCOL:
@@ -59,141 +93,168 @@ def create_app(office: Office) -> Starlette:
             )
         return None
 
-    async def body(request: Request) -> Any:
-        raw = await request.body()
-        try:
-            return p.loads(raw, request.headers.get("content-encoding"))
-        except Exception:
-            raise OfficeError("请求内容无法解析") from None
-
     def device_of(request: Request) -> dict[str, Any]:
         auth = request.headers.get("authorization", "")
         token = auth[7:] if auth.lower().startswith("bearer ") else None
+        if token is not None and (len(token) > 200 or not token.isascii()):
+            token = "\x00invalid"
         return office.authenticate(token)
 
-    def endpoint(handler, authenticated: bool = True):
-        async def run(request: Request) -> Response:
+    async def json_body(request: Request) -> Any:
+        gzipped = "gzip" in request.headers.get("content-encoding", "").lower()
+        raw = await read_body(request.stream(), gzipped, request.headers.get("content-length"))
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise OfficeError("请求内容无法解析（应为 UTF-8 编码的 JSON）") from None
+        v.check_text(data)
+        return data
 
+    def audit_refusal(request: Request, device: dict | None, client: str, status: int, msg: str):
+        if status not in AUDITED:
+            return
+        if status == 429:
+            if audit_429.blocked_for(client):
+                return
+            audit_429.hit(client)
+        try:
+            office.audit(
+                actor=f"device:{device['id']}" if device else f"client:{client}",
+                action=f"request {request.method} {request.url.path}"[:80],
+                target=f"client:{client}",
+                result=f"refused:{status}",
+                detail={"message": msg[:300]},
+            )
+        except Exception:  # the refusal itself must still be answered
+            log.exception("audit entry for a refused request failed")
+
+    def endpoint(handler, model: type | None = None, authenticated: bool = True, limiter=None):
+        async def run(request: Request) -> Response:
             bad = check_protocol(request)
             if bad is not None:
                 return bad
+            client = request.client.host if request.client else "unknown"
             device = None
             try:
-                data = (
-                    await body(request)
-                    if request.method in ("POST", "PUT") and handler.__name__ != "put_blob"
-                    else None
-                )
+                if limiter is not None:
+                    wait = limiter.blocked_for(client)
+                    if wait:
+                        raise RateLimited(wait)
+                    limiter.hit(client)
                 if authenticated:
-                    device = await run_in_threadpool(device_of, request)
-                return await handler(request, device, data)
-            except AuthError as exc:
-                return _error(401, str(exc), "auth")
-            except ForbiddenError as exc:
-                if device:
-                    await run_in_threadpool(office.add_log, device["id"], "refused", error=str(exc))
-                return _error(403, str(exc), "forbidden")
-            except NotFoundError as exc:
-                return _error(404, str(exc), "not_found")
+                    wait = auth_limiter.blocked_for(client)
+                    if wait:
+                        raise RateLimited(wait)
+                    try:
+                        device = await run_in_threadpool(device_of, request)
+                    except AuthError:
+                        auth_limiter.hit(client)
+                        raise
+                data = None
+                if model is not None:
+                    data = v.parse(model, await json_body(request))
+                return await handler(request, device, data, client)
             except OfficeError as exc:
-                return _error(getattr(exc, "status", 400), str(exc), type(exc).__name__)
+                status = getattr(exc, "status", 400)
+                extra = {"retry_after": exc.retry_after} if isinstance(exc, RateLimited) else None
+                if isinstance(exc, BlobConflict):
+                    return _json({"complete": False, "size": exc.size}, status=409)
+                await run_in_threadpool(audit_refusal, request, device, client, status, str(exc))
+                return _error(status, str(exc), type(exc).__name__, extra)
+            except ClientDisconnect:
+                return _error(400, "连接中断，请求未完成", "disconnect")
+            except sa.exc.OperationalError:
+                log.warning("database busy or unavailable", exc_info=True)
+                return _error(503, "服务器繁忙，请稍后自动重试（本机数据不受影响）", "busy")
+            except Exception:
+                log.exception("unexpected error in %s %s", request.method, request.url.path)
+                return _error(500, "服务器内部错误，已记录，请联系管理员", "internal")
 
         return run
 
-    async def enroll(request, device, data):
+    async def enroll(request, device, data: v.EnrollRequest, client):
         result = await run_in_threadpool(
             office.enroll,
-            str(data.get("code", "")),
-            str(data.get("device_id", "")),
-            str(data.get("device_name", "")),
-            int(data.get("next_seq", 1) or 1),
-            str(data.get("app_version", "")),
+            data.code,
+            data.device_id,
+            data.device_name,
+            data.next_seq,
+            data.app_version,
+            client,
         )
         return _json(result)
 
-    async def hello(request, device, data):
+    async def hello(request, device, data, client):
         answer = await run_in_threadpool(office.hello, device)
-        extra = await run_in_threadpool(office_security.on_hello, office, device, data or {})
+        # issue 14: token rotation, erasure requests and feed
+        extra = await run_in_threadpool(office_security.on_hello, office, device, data)
         return _json(answer | extra)
 
-    async def push(request, device, data):
-        return _json(await run_in_threadpool(office.push, device, data or {}))
+    async def push(request, device, data: v.PushRequest, client):
+        return _json(await run_in_threadpool(office.push, device, data))
 
-    async def pull(request, device, data):
-        data = data or {}
+    async def pull(request, device, data: v.PullRequest, client):
         text = await run_in_threadpool(
-            office.pull_json,
-            device,
-            data.get("cursors") or {},
-            int(data.get("limit") or p.PULL_PAGE_ROWS),
+            office.pull_json, device, dict(data.cursors), data.limit or p.PULL_PAGE_ROWS
         )
         body = await run_in_threadpool(gzip.compress, text.encode("utf-8"), 1)
         return Response(
             body,
             media_type="application/json",
-            headers={
-                "Content-Encoding": "gzip",
-                p.HEADER_PROTOCOL: str(p.PROTOCOL_VERSION),
-                p.HEADER_APP: __version__,
-            },
+            headers={"Content-Encoding": "gzip", **_headers()},
         )
 
-    async def done(request, device, data):
-        data = data or {}
+    async def done(request, device, data: v.DoneRequest, client):
         await run_in_threadpool(
             office.add_log,
             device["id"],
             "sync",
-            int(data.get("pushed", 0)),
-            int(data.get("pulled", 0)),
-            int(data.get("conflicts", 0)),
-            str(data.get("error", "")),
+            data.pushed,
+            data.pulled,
+            data.conflicts,
+            data.error,
         )
         return _json({"ok": True})
 
-    async def published(request, device, data):
-        return _json(
-            await run_in_threadpool(office.published_document, request.path_params["kind"])
-        )
+    async def published(request, device, data, client):
+        kind = request.path_params["kind"]
+        if not _KIND_RE.match(kind):
+            raise v.ValidationFailed("发布内容名称不正确")
+        return _json(await run_in_threadpool(office.published_document, kind))
 
-    async def blobs_missing(request, device, data):
-        wanted = [h for h in (data or {}).get("hashes", []) if isinstance(h, str)]
-        missing = []
-        for sha in wanted:
-            path = office.blob_path(sha)
-            if not path.exists():
-                part = path.with_suffix(".part")
-                missing.append(
-                    {"sha256": sha, "offset": part.stat().st_size if part.exists() else 0}
-                )
+    async def blobs_missing(request, device, data: v.BlobsMissingRequest, client):
+        missing = await run_in_threadpool(office.blobs_missing, device, list(data.hashes))
         return _json({"missing": missing})
 
-    async def put_blob(request, device, data):
-        sha = request.path_params["sha"]
-        path = office.blob_path(sha)
-        offset = int(request.query_params.get("offset", "0"))
-        total = int(request.query_params.get("total", "-1"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        part = path.with_suffix(".part")
-        if path.exists():
-            return _json({"complete": True, "size": path.stat().st_size})
-        have = part.stat().st_size if part.exists() else 0
-        if offset != have:
-            return _json({"complete": False, "size": have}, status=409)
-        chunk = await request.body()
-        # File I/O and hashing block: run them on the thread pool, not the event loop.
-        size = await run_in_threadpool(_append_blob_chunk, part, path, chunk, sha, total)
-        if path.exists():
-            return _json({"complete": True, "size": size})
-        return _json({"complete": False, "size": size})
+    def _int_param(request: Request, name: str, default: int) -> int:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return default
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 15:
+            raise v.ValidationFailed(f"参数 {name} 应为非负整数")
+        return int(raw)
 
-    async def get_blob(request, device, data):
+    async def put_blob(request, device, data, client):
         sha = request.path_params["sha"]
-        path = office.blob_path(sha)
-        if not path.exists():
-            raise NotFoundError("服务器上没有这个附件")
-        if not await run_in_threadpool(office.blob_visible, device, sha):
-            raise ForbiddenError("无权下载这个附件")
+        office.blob_path(sha)  # validates the hash before anything else
+        offset = _int_param(request, "offset", 0)
+        total = _int_param(request, "total", -1)
+        if total < 0:
+            raise v.ValidationFailed("缺少参数 total（附件总大小）")
+        chunk = await read_body(
+            request.stream(),
+            False,
+            request.headers.get("content-length"),
+            max_compressed=MAX_BLOB_CHUNK,
+            max_body=MAX_BLOB_CHUNK,
+        )
+        result = await run_in_threadpool(office.blob_upload, device, sha, offset, total, chunk)
+        return _json(result)
+
+    async def get_blob(request, device, data, client):
+        path = await run_in_threadpool(office.blob_for_download, device, request.path_params["sha"])
         return FileResponse(path, media_type="application/octet-stream")
 
     async def root(request):
@@ -203,33 +264,20 @@ def create_app(office: Office) -> Starlette:
 
     routes = [
         Route("/", root),
-        Route("/v1/enroll", endpoint(enroll, authenticated=False), methods=["POST"]),
-        Route("/v1/hello", endpoint(hello), methods=["POST"]),
-        Route("/v1/push", endpoint(push), methods=["POST"]),
-        Route("/v1/pull", endpoint(pull), methods=["POST"]),
-        Route("/v1/done", endpoint(done), methods=["POST"]),
+        Route(
+            "/v1/enroll",
+            endpoint(enroll, v.EnrollRequest, authenticated=False, limiter=enroll_limiter),
+            methods=["POST"],
+        ),
+        Route("/v1/hello", endpoint(hello, v.HelloRequest), methods=["POST"]),
+        Route("/v1/push", endpoint(push, v.PushRequest), methods=["POST"]),
+        Route("/v1/pull", endpoint(pull, v.PullRequest), methods=["POST"]),
+        Route("/v1/done", endpoint(done, v.DoneRequest), methods=["POST"]),
         Route("/v1/published/{kind}", endpoint(published), methods=["GET"]),
-        Route("/v1/blobs/missing", endpoint(blobs_missing), methods=["POST"]),
+        Route(
+            "/v1/blobs/missing", endpoint(blobs_missing, v.BlobsMissingRequest), methods=["POST"]
+        ),
         Route("/v1/blobs/{sha}", endpoint(put_blob), methods=["PUT"]),
         Route("/v1/blobs/{sha}", endpoint(get_blob), methods=["GET"]),
     ]
     return Starlette(routes=routes)
-
-
-def _append_blob_chunk(part: Path, path: Path, chunk: bytes, sha: str, total: int) -> int:
-    """Append one uploaded chunk; once the declared total is reached, verify and publish."""
-    with open(part, "ab") as fh:
-        fh.write(chunk)
-        fh.flush()
-        os.fsync(fh.fileno())
-    size = part.stat().st_size
-    if total >= 0 and size >= total:
-        digest = hashlib.sha256()
-        with open(part, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        if digest.hexdigest() != sha:
-            part.unlink()
-            raise OfficeError("文件内容与哈希不符，已丢弃，请重新上传")
-        part.replace(path)
-    return size

@@ -159,7 +159,10 @@ shared_fields = sa.Table(
 
 
 def _v1(conn: Connection) -> None:
+    from zsapp.office import audit, blobs  # noqa: F401  (register their tables in ``metadata``)
+
     metadata.create_all(conn)
+    audit.create(conn)  # the chain's head row
 
 
 def _v2(conn: Connection) -> None:
@@ -168,7 +171,12 @@ def _v2(conn: Connection) -> None:
 
 
 def _v3_hardening(conn: Connection) -> None:
-    """Reserved: request hardening, audit log (issue 12)."""
+    """Request hardening, audit log (issue 12): the hash-chained audit log, blob
+    ownership and upload bookkeeping."""
+    from zsapp.office import audit, blobs
+
+    audit.create(conn)
+    blobs.create(conn)
 
 
 # -- issue 14: device token rotation, remote wipe, erasure on request ------------------------

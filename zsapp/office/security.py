@@ -41,7 +41,7 @@ def _iso(t: dt.datetime) -> str:
 
 
 def _errors():
-    from zsapp.office.service import ForbiddenError, NotFoundError, OfficeError
+    from zsapp.office.common import ForbiddenError, NotFoundError, OfficeError
 
     return OfficeError, ForbiddenError, NotFoundError
 
@@ -105,7 +105,16 @@ def check_lost(conn: Connection, device_id: str) -> Exception | None:
 
 
 # -- administration ------------------------------------------------------------------------
-def mark_lost(office: Any, device_id: str, reason: str = "") -> dict[str, Any]:
+def _audit(conn: Connection, actor: str, action: str, target: str, detail: dict) -> None:
+    """The office audit log (issue 12's hash chain), when this server has one."""
+    from zsapp.office import audit
+
+    audit.record(conn, actor=actor, action=action, target=target, detail=detail)
+
+
+def mark_lost(
+    office: Any, device_id: str, reason: str = "", actor: str = "admin"
+) -> dict[str, Any]:
     """Revoke at once and order a wipe on the device's next contact."""
     _, _, NotFoundError = _errors()
     with office.engine.begin() as conn:
@@ -124,6 +133,7 @@ def mark_lost(office: Any, device_id: str, reason: str = "") -> dict[str, Any]:
         now = _iso(_now())
         conn.execute(sa.update(s.devices).where(s.devices.c.id == dev.id).values(revoked_at=now))
         _upsert(conn, dev.id, lost_at=now, lost_reason=(reason or LOST_DEFAULT_REASON)[:500])
+        _audit(conn, actor, "device.lost", f"device:{dev.id}", {"reason": reason[:200]})
     return {"device_id": dev.id, "revoked_at": now, "lost": True}
 
 
@@ -143,6 +153,9 @@ def device_states(office: Any) -> dict[str, dict[str, Any]]:
 def on_hello(office: Any, device: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     """Extra fields for the hello answer: ``token`` (when rotated), ``erasures`` (the feed
     after the device's ``erasure_cursor``); carries out the device's ``erase`` requests."""
+    if hasattr(data, "model_dump"):  # the validated HelloRequest
+        data = data.model_dump()
+    data = data or {}
     out: dict[str, Any] = {}
     requests = data.get("erase") or []
     if isinstance(requests, list) and requests:
@@ -161,7 +174,7 @@ def on_hello(office: Any, device: dict[str, Any], data: dict[str, Any]) -> dict[
         used_previous = bool(sec and sec.prev_token_hash == device.get("_presented_hash"))
         due = rotated_at <= _iso(now - dt.timedelta(seconds=rotate_s))
         if due or used_previous:
-            from zsapp.office.service import token_hash
+            from zsapp.office.common import token_hash
 
             token = secrets.token_urlsafe(32)
             conn.execute(
@@ -299,6 +312,14 @@ def erase_records(
                     )
                 )
             erased += 1
+        if targets:
+            _audit(
+                conn,
+                by or "admin",
+                "record.erase",
+                f"{keys[0][0]}:{keys[0][1]}" if keys else "",
+                {"records": len(targets)},  # ids and tables only: never the data
+            )
     return erased
 
 
