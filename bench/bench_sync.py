@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -50,7 +49,8 @@ class Templates:
         self.n += 1
         path = self.root / f"dev{self.n}.sqlite3"
         shutil.copy(self.template, path)
-        conn = sqlite3.connect(path)
+        shutil.copy(envelope_path(self.template), envelope_path(path))
+        conn = connect_with_envelope(path)
         conn.execute("UPDATE devices SET id = ? WHERE is_self = 1", (uuid.uuid4().hex,))
         conn.commit()
         conn.close()

@@ -242,3 +242,22 @@ def test_legacy_plain_attachments_are_encrypted_at_start(store, data_dir):
     assert blobs.encrypt_legacy_blobs(store) == 1
     assert content not in path.read_bytes() and blobs.read_blob(store, sha) == content
     assert fast_key_source().kind == "passphrase"
+
+
+def test_sealed_backup_zip_is_unreadable_at_rest_and_opens_with_the_key(tmp_path):
+    import zipfile
+
+    from zsapp.security import backups
+
+    master = os.urandom(32)
+    plain = tmp_path / "b.zip"
+    with zipfile.ZipFile(plain, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("manifest.json", '{"note": "' + SECRET_COMPANY + '"}')
+        zf.writestr("big.bin", os.urandom(3 << 20))
+    sealed = backups.seal(master, plain, tmp_path / "b.zsbackup")
+    assert not plain.exists() and b"manifest.json" not in sealed.read_bytes()
+    with backups.open_zip(master, sealed) as zf:
+        assert SECRET_COMPANY in zf.read("manifest.json").decode()
+        assert len(zf.read("big.bin")) == 3 << 20
+    with pytest.raises(SecurityError):
+        backups.open_zip(os.urandom(32), sealed)

@@ -34,6 +34,12 @@ def is_plain_sqlite(path: Path | str) -> bool:
         return False
 
 
+# SQLCipher 4 defaults throughout (AES-256-CBC pages, HMAC-SHA512 per page, 4 KiB pages):
+# they are part of the file format. HMAC-SHA256 would be cheaper only on CPUs with SHA-NI
+# (many officers' Intel 8th–10th gen laptops lack it); the bench shows the defaults within
+# target for search and list, see bench/bench_crypto.py.
+
+
 def _apply_key(conn: Any, data_keys: keys.DataKeys, schema: str = "main") -> None:
     prefix = "" if schema == "main" else f"{schema}."
     conn.execute(f"PRAGMA {prefix}key = {data_keys.sqlcipher_key}")
