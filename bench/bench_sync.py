@@ -28,6 +28,8 @@ os.environ.setdefault("ZSAPP_DATA_DIR", tempfile.mkdtemp(prefix="zsapp-syncbench
 from zsapp.bootstrap import open_store  # noqa: E402
 from zsapp.office.server import ServerThread  # noqa: E402
 from zsapp.office.service import Office  # noqa: E402
+from zsapp.security.dbcrypt import connect_with_envelope  # noqa: E402
+from zsapp.security.keys import envelope_path  # noqa: E402
 from zsapp.sync import client  # noqa: E402
 
 PROBE = """CREATE TABLE IF NOT EXISTS probe_notes (
