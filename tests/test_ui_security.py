@@ -107,3 +107,30 @@ def test_os_screensaver_signal_locks_the_window(qtbot, main_window, ctx, clock):
         daemon.terminate()
         daemon.wait(5)
         daemon.stdout.close()
+
+
+def test_lost_device_window_says_why_after_the_wipe(qtbot, main_window, ctx, tmp_path):
+    from test_sync_support import make_office
+
+    from zsapp.office import security as office_security
+    from zsapp.office.server import ServerThread
+    from zsapp.sync import client as sync_client
+
+    office = make_office(tmp_path)
+    office.add_officer("张三", "昆明市")
+    server = ServerThread(office).start()
+    try:
+        sync_client.enroll(ctx.store, server.url, office.create_enrollment("张三")["code"])
+        office_security.mark_lost(office, ctx.store.device_id, "笔记本在机场遗失")
+        page = main_window.show_page("sync")
+        page.refresh()
+        assert page.sync_button.isEnabled()
+        with qtbot.waitSignal(page.sync_finished, timeout=20000):
+            qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+        notice = main_window.wiped_notice
+        assert notice.isVisible() and "笔记本在机场遗失" in notice.text()
+        assert not main_window.centralWidget().isVisible()
+        assert not ctx.store.path.exists()
+    finally:
+        server.stop()
+        office.close()

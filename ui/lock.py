@@ -222,3 +222,26 @@ class LockController(QObject):
         self.idle.touch()
         self.locked_changed.emit(False)
         return True
+
+
+def show_wiped(window: QMainWindow, message: str) -> QLabel:
+    """The office wiped this device: nothing is left to show; say why. The pages stay
+    hidden behind the notice (the app should be restarted, which starts a new device)."""
+    controller = getattr(window, "lock_controller", None)
+    if controller is not None:
+        controller.stop()
+        controller.screen.hide()
+    central = window.centralWidget()
+    if central is not None:
+        central.hide()
+    window.statusBar().hide()
+    label = QLabel(f"<h2>本机数据已被远程清除</h2><p>{message}</p><p>请关闭招商助手。</p>", window)
+    label.setObjectName("wipedNotice")
+    label.setWordWrap(True)
+    label.setAutoFillBackground(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setGeometry(window.rect())
+    label.show()
+    label.raise_()
+    window.wiped_notice = label
+    return label
