@@ -134,3 +134,45 @@ def test_lost_device_window_says_why_after_the_wipe(qtbot, main_window, ctx, tmp
     finally:
         server.stop()
         office.close()
+
+
+def test_start_asks_for_the_passphrase_again_after_a_wrong_one(qapp, tmp_path, monkeypatch):
+    from ui.app import open_store_asking
+    from zsapp.security import keys
+
+    path = tmp_path / "ui.sqlite3"
+    monkeypatch.delenv(keys.ENV_PASSPHRASE)
+    answers, seen = iter(["短", "一个足够长的口令"]), []
+
+    def ask(creating, error):
+        seen.append((creating, error))
+        return next(answers)
+
+    with pytest.raises(Exception, match="太短"):
+        open_store_asking(path, ask=ask)
+    store = open_store_asking(path, ask=ask)  # first run: sets the passphrase
+    store.close()
+    answers, seen = iter(["错误的口令啊啊", "一个足够长的口令"]), []
+    store = open_store_asking(path, ask=ask)
+    assert [c for c, _ in seen] == [False, False]
+    assert "口令不正确" in seen[1][1]  # the dialog shows why it asks again
+    store.close()
+
+
+def test_passphrase_dialog_checks_length_and_repeat(qtbot, type_text):
+    from ui.dialogs.passphrase_dialog import PassphraseDialog
+
+    dialog = PassphraseDialog(creating=True)
+    qtbot.addWidget(dialog)
+    type_text(dialog.first, "abc")
+    dialog._accept()
+    assert "太短" in dialog.error.text() and not dialog.result()
+    dialog.first.clear()
+    type_text(dialog.first, "abcdefgh1")
+    type_text(dialog.second, "abcdefgh2")
+    dialog._accept()
+    assert "不一致" in dialog.error.text()
+    dialog.second.clear()
+    type_text(dialog.second, "abcdefgh1")
+    dialog._accept()
+    assert dialog.result() and dialog.passphrase() == "abcdefgh1"

@@ -56,6 +56,7 @@ class SecurityPanel(QGroupBox):
         self.exports.setHorizontalHeaderLabels(EXPORT_COLUMNS)
         self.exports.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.exports.verticalHeader().hide()
+        self.exports.horizontalHeader().setStretchLastSection(True)
 
         self.years = QSpinBox()
         self.years.setObjectName("securityReviewYears")
@@ -70,6 +71,7 @@ class SecurityPanel(QGroupBox):
         self.stale.setHorizontalHeaderLabels(STALE_COLUMNS)
         self.stale.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.stale.verticalHeader().hide()
+        self.stale.horizontalHeader().setStretchLastSection(True)
 
         top = QHBoxLayout()
         top.addLayout(form)
@@ -110,6 +112,7 @@ class SecurityPanel(QGroupBox):
             values = [r["at"], r["officer"], r["what"], str(r["rows"]), r["format"], r["target"]]
             for j, v in enumerate(values):
                 self.exports.setItem(i, j, QTableWidgetItem(v))
+        self.exports.resizeColumnsToContents()
         stale = erasure.stale_records(self.ctx.store, self.years.value())
         self.stale.setRowCount(len(stale))
         for i, r in enumerate(stale):
