@@ -195,3 +195,20 @@ def test_office_person_erase_reaches_devices(office, devices):
         assert dev.store.query("SELECT id FROM people WHERE id = ?", (pid,)) == []
     entries = office_security.erasure_log(office)
     assert entries[0]["row_id"] == pid and "办公室删除" not in str(entries)
+
+
+def test_erasing_a_person_removes_their_attachment_file_on_the_office(office, devices, tmp_path):
+    from zsapp.contacts import attachments
+
+    a = devices("张三")
+    pid = people.create_person(a.store, {"name": "附件人"})
+    card = tmp_path / "名片.txt"
+    card.write_text("附件人 13500001111", encoding="utf-8")
+    attachments.add_attachment(a.store, "people", pid, card)
+    a.sync()
+    [att] = a.store.query("SELECT sha256 FROM attachments")
+    assert office.blob_path(att["sha256"]).exists()
+    erasure.erase_person(a.store, pid)
+    a.sync()
+    assert not office.blob_path(att["sha256"]).exists()
+    assert a.store.query("SELECT * FROM attachments") == []

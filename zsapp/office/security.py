@@ -15,6 +15,7 @@ in at three points (authenticate, hello, push).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import secrets
@@ -159,12 +160,16 @@ def on_hello(office: Any, device: dict[str, Any], data: dict[str, Any]) -> dict[
     out: dict[str, Any] = {}
     requests = data.get("erase") or []
     if isinstance(requests, list) and requests:
+        refused: list[tuple[str, str]] = []
         out["erased"] = erase_records(
             office,
             [(str(r.get("t", "")), str(r.get("id", ""))) for r in requests if isinstance(r, dict)],
             by=f"{device.get('officer_name', '')}@{device['id'][:8]}",
             device=device,
+            refused=refused,
         )
+        if refused:  # another unit's record: erased on the device only; the office decides
+            out["erase_refused"] = [{"t": t, "id": i} for t, i in refused]
     rotate_s = getattr(office, "token_rotate_s", TOKEN_ROTATE_S)
     grace_s = getattr(office, "token_grace_s", TOKEN_GRACE_S)
     now = _now()
@@ -270,12 +275,17 @@ def dependents(conn: Connection, tbl: str, row_id: str) -> list[tuple[str, str]]
 
 
 def erase_records(
-    office: Any, keys: list[tuple[str, str]], by: str = "", device: dict[str, Any] | None = None
+    office: Any,
+    keys: list[tuple[str, str]],
+    by: str = "",
+    device: dict[str, Any] | None = None,
+    refused: list[tuple[str, str]] | None = None,
 ) -> int:
-    """Erase records (and their dependents) from every server table; returns how many
-    records. ``device``: only records in spaces it can see (its officer's request)."""
-    _, ForbiddenError, _ = _errors()
+    """Erase records (and their dependents) from every server table, and attachment files
+    nothing else uses; returns how many records. ``device``: only records in spaces it can
+    see (its officer's request) — others are skipped and listed in ``refused``."""
     erased = 0
+    shas: set[str] = set()
     with office.engine.begin() as conn:
         visible = set(office.visible_spaces(conn, device)) if device else None
         targets: list[tuple[str, str]] = []
@@ -292,7 +302,21 @@ def erase_records(
                 )
             ).first()
             if visible is not None and rec is not None and rec.space not in visible:
-                raise ForbiddenError("无权删除其他单位的记录")
+                if refused is not None:
+                    refused.append((tbl, row_id))
+                continue
+            if tbl == "attachments":
+                shas |= {
+                    json.loads(r.value)
+                    for r in conn.execute(
+                        sa.select(s.fields.c.value).where(
+                            s.fields.c.tbl == tbl,
+                            s.fields.c.row_id == row_id,
+                            s.fields.c.field == "sha256",
+                        )
+                    )
+                    if r.value
+                }
             _delete_fields(conn, tbl, row_id)
             conn.execute(
                 sa.delete(s.records).where(s.records.c.tbl == tbl, s.records.c.row_id == row_id)
@@ -320,6 +344,19 @@ def erase_records(
                 f"{keys[0][0]}:{keys[0][1]}" if keys else "",
                 {"records": len(targets)},  # ids and tables only: never the data
             )
+        still_used = {
+            json.loads(r.value)
+            for r in conn.execute(
+                sa.select(s.fields.c.value).where(
+                    s.fields.c.tbl == "attachments",
+                    s.fields.c.field == "sha256",
+                    s.fields.c.value.in_([json.dumps(h) for h in shas]),
+                )
+            )
+        }
+    for sha in shas - still_used:
+        with contextlib.suppress(Exception):
+            office.blob_path(sha).unlink(missing_ok=True)
     return erased
 
 

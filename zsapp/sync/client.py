@@ -355,6 +355,11 @@ class SyncClient:
                     f"{exc} 本机数据库、附件和密钥已清除。如设备已找回，请向管理员重新登记。"
                 ) from None
             self._after_hello(hello, erase)
+            if hello.get("erase_refused"):
+                result.warnings.append(
+                    f"{len(hello['erase_refused'])} 条彻底删除涉及其他单位的记录，"
+                    "已从本机删除，服务器未删除：请联系省招商办处理"
+                )
             self._check_clock(hello, result)
             self._check_sequence(hello)
             self._apply_pending_extras()
