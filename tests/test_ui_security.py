@@ -64,13 +64,18 @@ def test_settings_panel_sets_idle_minutes_and_shows_the_export_log(
     people.create_person(ctx.store, {"name": "孙导出"})
     exporter.export_csv(ctx.store, "people", tmp_path / "x.csv")
     page = main_window.show_page("settings")
+    qtbot.mouseClick(page.security_button, Qt.MouseButton.LeftButton)
     panel = page.security
-    panel.refresh()
+    qtbot.addWidget(panel)
+    qtbot.waitExposed(panel)
     assert panel.exports.rowCount() == 1 and panel.exports.item(0, 2).text() == "联系人"
     panel.idle.setValue(5)
     assert applock.idle_minutes(ctx.store) == 5
     qtbot.mouseClick(panel.lock_button, Qt.MouseButton.LeftButton)
-    assert controller.locked
+    assert controller.locked and not main_window.centralWidget().isVisible()
+    assert not panel.isVisible()  # the dialog's data is hidden too
+    controller.try_unlock(TEST_PASSPHRASE)
+    assert panel.isVisible()
 
 
 @pytest.mark.skipif(not shutil.which("dbus-daemon"), reason="dbus-daemon not installed")

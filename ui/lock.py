@@ -17,6 +17,7 @@ from collections.abc import Callable
 from PySide6.QtCore import SLOT, QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -193,6 +194,14 @@ class LockController(QObject):
             return
         applock.lock(self.ctx.store)
         self.locked = True
+        # Open dialogs show data too: hidden (not closed: their input is kept) until unlock.
+        self._hidden_dialogs = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QDialog) and w.isVisible() and w is not self.window
+        ]
+        for dialog in self._hidden_dialogs:
+            dialog.hide()
         central = self.window.centralWidget()
         if central is not None:
             central.hide()
@@ -219,6 +228,9 @@ class LockController(QObject):
         if central is not None:
             central.show()
         self.window.statusBar().show()
+        for dialog in getattr(self, "_hidden_dialogs", []):
+            dialog.show()
+        self._hidden_dialogs = []
         self.idle.touch()
         self.locked_changed.emit(False)
         return True

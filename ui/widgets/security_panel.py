@@ -1,17 +1,18 @@
-"""设置 → 数据安全: encryption state, auto-lock minutes, lock now, the export log, records
+"""设置 → 数据安全 (a dialog opened from 设置): encryption state, auto-lock minutes, lock now, the export log, records
 untouched for years (for review). Qt only; the logic is in zsapp.security."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -23,9 +24,11 @@ EXPORT_COLUMNS = ["时间", "导出人", "内容", "条数", "格式", "文件"]
 STALE_COLUMNS = ["类别", "名称", "最后更新"]
 
 
-class SecurityPanel(QGroupBox):
+class SecurityPanel(QDialog):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__("数据安全", parent)
+        super().__init__(parent)
+        self.setWindowTitle("数据安全")
+        self.resize(760, 520)
         self.ctx = ctx
         self.setObjectName("securityPanel")
         store = ctx.store
@@ -57,6 +60,7 @@ class SecurityPanel(QGroupBox):
         self.exports.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.exports.verticalHeader().hide()
         self.exports.horizontalHeader().setStretchLastSection(True)
+        self.exports.setMinimumHeight(48)  # the page must still fit a small window
 
         self.years = QSpinBox()
         self.years.setObjectName("securityReviewYears")
@@ -72,22 +76,28 @@ class SecurityPanel(QGroupBox):
         self.stale.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.stale.verticalHeader().hide()
         self.stale.horizontalHeader().setStretchLastSection(True)
+        self.stale.setMinimumHeight(48)
 
         top = QHBoxLayout()
         top.addLayout(form)
         top.addWidget(self.lock_button)
         top.addStretch(1)
-        review = QHBoxLayout()
-        review.addWidget(QLabel("多久未更新的联系人与企业需要复核："))
-        review.addWidget(self.years)
-        review.addStretch(1)
+        review_page = QWidget()
+        review = QVBoxLayout(review_page)
+        review.setContentsMargins(0, 0, 0, 0)
+        years_row = QHBoxLayout()
+        years_row.addWidget(QLabel("多久未更新的联系人与企业需要复核："))
+        years_row.addWidget(self.years)
+        years_row.addStretch(1)
+        review.addLayout(years_row)
+        review.addWidget(self.stale)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.exports, "导出记录（同步到省招商办）")
+        self.tabs.addTab(review_page, "长期未更新（待复核）")
         layout = QVBoxLayout(self)
         layout.addWidget(self.state)
         layout.addLayout(top)
-        layout.addWidget(QLabel("导出记录（同步到省招商办）"))
-        layout.addWidget(self.exports)
-        layout.addLayout(review)
-        layout.addWidget(self.stale)
+        layout.addWidget(self.tabs)
         ctx.data_changed.connect(self._changed)
         self.refresh()
 
@@ -99,7 +109,9 @@ class SecurityPanel(QGroupBox):
         self.refresh()
 
     def lock_now(self) -> None:
-        controller = getattr(self.window(), "lock_controller", None)
+        controller = getattr(
+            self.parentWidget().window() if self.parentWidget() else None, "lock_controller", None
+        )
         if controller is not None:
             controller.lock()
         else:
