@@ -261,3 +261,43 @@ def test_sealed_backup_zip_is_unreadable_at_rest_and_opens_with_the_key(tmp_path
         assert len(zf.read("big.bin")) == 3 << 20
     with pytest.raises(SecurityError):
         backups.open_zip(os.urandom(32), sealed)
+
+
+def test_erase_person_removes_every_local_trace(store, tmp_path, data_dir):
+    from zsapp.contacts import merge, visits
+    from zsapp.security import erasure
+
+    cid = companies.create_company(store, {"name": "普洱测试茶业有限公司"})
+    pid = people.create_person(
+        store, {"name": "吴隐私", "company_id": cid, "mobile": "13566667777"}
+    )
+    dup = people.create_person(store, {"name": "吴隐私", "mobile": "13566667777"})
+    merge.merge_people(store, pid, dup)
+    vid = visits.create_visit(
+        store, {"visited_at": "2026-11-01", "notes": "会谈"}, companies=[cid], people=[pid]
+    )
+    card = tmp_path / "card.txt"
+    card.write_text("吴隐私的名片", encoding="utf-8")
+    attachments.add_attachment(store, "people", pid, card)
+    [sha] = [r["sha256"] for r in store.query("SELECT sha256 FROM attachments")]
+    assert people.search_people(store, "吴隐私")
+
+    erasure.erase_person(store, pid)
+    for table, column in (
+        ("people", "id"),
+        ("person_employment", "person_id"),
+        ("visit_people", "person_id"),
+        ("field_versions", "row_id"),
+        ("outbox", "row_id"),
+    ):
+        for rid in (pid, dup):
+            assert not store.scalar(f"SELECT count(*) FROM {table} WHERE {column} = ?", (rid,))
+    assert store.query("SELECT * FROM attachments") == [] and not blobs.blob_path(sha).exists()
+    assert (
+        people.search_people(store, "吴隐私") == []
+        and people.search_people(store, "13566667777") == []
+    )
+    assert store.get("visits", vid) is not None and store.get("companies", cid) is not None
+    assert {r["id"] for r in erasure.pending_requests(store)} >= {pid, dup}
+    store.close()
+    assert_absent(strings_in(data_dir), "吴隐私", "13566667777")

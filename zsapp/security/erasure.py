@@ -99,6 +99,10 @@ def _hard_delete(store: Store, records: list[tuple[str, str]]) -> int:
             store.execute(
                 f"DELETE FROM [{trace}] WHERE table_name = ? AND row_id = ?", (table, rid)
             )
+        if _has_table(store, "merge_undo"):  # issue 13: before/after images of merges
+            store.execute(
+                "DELETE FROM merge_undo WHERE merged_id = ? OR instr(images, ?) > 0", (rid, rid)
+            )
         store.run_change_hooks(table, rid)  # search index rows go
     for company in companies:
         store.run_change_hooks("companies", company)
