@@ -70,7 +70,7 @@ def fill(store) -> None:
                 + rng.choice(TRADES)
                 + f"有限公司{i}"
             )
-            ids.append(companies.create_company(store, {"name": name}))
+            ids.append(companies.create_company(store, {"name": name}, allow_similar=True))
         for i in range(N_PEOPLE):
             people.create_person(
                 store,
