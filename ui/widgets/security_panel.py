@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.context import AppContext
-from zsapp.security import applock, erasure, exportlog, keys
+from zsapp.security import applock, dbcrypt, erasure, exportlog, keys
 
 EXPORT_COLUMNS = ["时间", "导出人", "内容", "条数", "格式", "文件"]
 STALE_COLUMNS = ["类别", "名称", "最后更新"]
@@ -37,7 +37,7 @@ class SecurityPanel(QDialog):
             envelope.get("source", ""), "—"
         )
         self.state = QLabel(
-            f"本机数据库与附件已加密（SQLCipher {store.scalar('PRAGMA cipher_version')}，"
+            f"本机数据库与附件已加密（SQLCipher {dbcrypt.cipher_version(store)}，"
             f"AES-256）；密钥保管：{source}"
         )
         self.state.setWordWrap(True)

@@ -122,7 +122,7 @@ def status(store) -> dict:
             mode = path.stat().st_mode & 0o777
             if mode & 0o077:
                 loose.append(f"{path} {oct(mode)}")
-    cipher = store.scalar("PRAGMA cipher_version")
+    cipher = dbcrypt.cipher_version(store)
     return {
         "database": str(store.path),
         "encrypted": bool(cipher) and not dbcrypt.is_plain_sqlite(store.path),

@@ -185,19 +185,9 @@ def unlock(
     return data_keys, source
 
 
-def backup_to(conn: Any, data_keys: keys.DataKeys, target: Path | str) -> Path:
-    """An encrypted copy (same key) of the open database, e.g. before a migration."""
-    target = Path(target)
-    target.unlink(missing_ok=True)
-    quoted = str(target).replace("'", "''")
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    conn.execute(f"ATTACH DATABASE '{quoted}' AS backup_copy KEY {data_keys.sqlcipher_key}")
-    try:
-        conn.execute("SELECT sqlcipher_export('backup_copy')")
-        conn.execute(f"PRAGMA backup_copy.user_version = {int(version)}")
-    finally:
-        conn.execute("DETACH DATABASE backup_copy")
-    return perms.private_file(target)
+def cipher_version(store: Any) -> str:
+    """The SQLCipher version of an open store ('' for a plain SQLite connection)."""
+    return store.scalar("PRAGMA cipher_version") or ""
 
 
 def rekey_connection(conn: Any, new_keys: keys.DataKeys) -> None:
