@@ -186,3 +186,41 @@ def test_records_untouched_for_years_are_listed_for_review(store):
     names = {r["name"] for r in erasure.stale_records(store, years=3)}
     assert "多年未联系企业" in names and "最近联系企业" not in names
     assert recent
+
+
+def test_office_device_lost_and_person_erase_from_the_cli(data_dir, tmp_path):
+    from test_sync_support import Device, make_office, start_server
+
+    from zsapp.office import security as office_security
+
+    office = make_office(tmp_path)
+    office.add_officer("张三", "昆明市")
+    server = start_server(office)
+    try:
+        dev = Device(tmp_path / "dev.sqlite3")
+        dev.enroll(office, server.url, "张三")
+        pid = people.create_person(dev.store, {"name": "冯办公室删"})
+        dev.sync()
+        db = str(tmp_path / "office.sqlite3")
+        out = run("office", "--db", db, "person", "erase", pid, data_dir=data_dir)
+        assert "已从服务器彻底删除" in out.stdout and office.record("people", pid) is None
+        out = run(
+            "office",
+            "--db",
+            db,
+            "device",
+            "lost",
+            dev.store.device_id[:10],
+            "--reason",
+            "被盗",
+            data_dir=data_dir,
+        )
+        assert "已标记为丢失" in out.stdout
+        assert office_security.device_states(office)[dev.store.device_id]["lost_at"]
+        with pytest.raises(SecurityError, match="被盗"):
+            dev.sync()
+        log = json.loads(run("office", "--db", db, "erasures", "--json", data_dir=data_dir).stdout)
+        assert log[0]["row_id"] == pid
+    finally:
+        server.stop()
+        office.close()
