@@ -40,6 +40,7 @@ def plain_open(path: Path, *, keys, readonly: bool = False):
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute(f"PRAGMA cache_size = {store_mod.PAGE_CACHE_KIB}")
     if readonly:
         conn.execute("PRAGMA query_only = ON")
     return conn

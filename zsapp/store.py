@@ -135,6 +135,9 @@ def written_tables(sql: str) -> frozenset[str]:
     return frozenset(t for t in _WRITE_TARGET.findall(sql) if t.upper() != "SET")
 
 
+PAGE_CACHE_KIB = -32768  # negative: KiB (SQLite's convention)
+
+
 def _unlock(path: Path, key_source: Any = None) -> tuple[Any, Any]:
     """This device's data keys for ``path`` (zsapp.security): from the OS key store or a
     passphrase (``key_source``); a new database gets new keys, a plain file from an older
@@ -157,6 +160,9 @@ def _open_connection(path: Path, *, keys: Any, readonly: bool = False) -> Any:
     conn = dbcrypt.connect(path, keys, isolation_level=None, check_same_thread=False, timeout=10)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 10000")
+    # Decrypted pages are kept (SQLCipher decrypts and checks each page read from disk):
+    # up to 32 MiB per connection, used only as needed.
+    conn.execute(f"PRAGMA cache_size = {PAGE_CACHE_KIB}")
     if readonly:
         conn.execute("PRAGMA query_only = ON")
     return conn
