@@ -301,3 +301,19 @@ def test_erase_person_removes_every_local_trace(store, tmp_path, data_dir):
     assert {r["id"] for r in erasure.pending_requests(store)} >= {pid, dup}
     store.close()
     assert_absent(strings_in(data_dir), "吴隐私", "13566667777")
+
+
+def test_after_a_wipe_leftover_ciphertext_is_removed_and_a_new_device_starts(data_dir):
+    from zsapp.security import wipe
+
+    path = data_dir / "zsapp.sqlite3"
+    with open_store(path) as s:
+        companies.create_company(s, {"name": SECRET_COMPANY})
+        old_device = s.device_id
+        leftover = path.read_bytes()
+        wipe.wipe_device(s, "测试", close=True)
+    assert not keys.envelope_path(path).exists() and not path.exists()
+    path.write_bytes(leftover)  # as if Windows could not delete the open file
+    with open_store(path) as s:
+        assert s.device_id != old_device and s.count("companies") == 0
+    assert wipe.wiped_notice(path)["reason"] == "测试"

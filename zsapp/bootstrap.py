@@ -6,7 +6,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from zsapp import catalogue
+from zsapp import catalogue, search
 from zsapp.store import Store
 
 # Domain modules that register change hooks (search indexes…) with the store.
@@ -24,6 +24,7 @@ def open_store(path: Path | str | None = None, key_source: Any = None) -> Store:
     load_domains()
     store = Store(path, key_source=key_source)
     try:
+        search.ensure_counts(store)
         catalogue.ensure_loaded(store)
         _secure_data_dir(store)
     except Exception:

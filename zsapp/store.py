@@ -45,12 +45,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlcipher3
-import sqlite_utils
 
 from zsapp import paths
 from zsapp.clock import HybridLogicalClock
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from zsapp import search
 
 log = logging.getLogger(__name__)
@@ -229,6 +230,8 @@ class Store:
     @property
     def db(self) -> sqlite_utils.Database:
         """A read-only sqlite_utils view (table names, columns) on this thread's reader."""
+        import sqlite_utils  # ~0.1 s to import: only when asked for
+
         return sqlite_utils.Database(self._read_conn())
 
     @property

@@ -440,7 +440,6 @@ class ProjectDialog(QDialog):
         except StoreError as exc:
             self.error.setText(str(exc))
             return
-        self.ctx.notify("projects")
         self.accept()
 
 
@@ -482,7 +481,6 @@ class StageDialog(QDialog):
         except StoreError as exc:
             self.error.setText(str(exc))
             return
-        self.ctx.notify("projects")
         self.accept()
 
 
@@ -529,7 +527,6 @@ class FundsDialog(QDialog):
         except StoreError as exc:
             self.error.setText(str(exc))
             return
-        self.ctx.notify("projects")
         self.accept()
 
 
@@ -568,7 +565,6 @@ class TransferDialog(QDialog):
         except StoreError as exc:
             self.error.setText(str(exc))
             return
-        self.ctx.notify("projects")
         self.accept()
 
 
@@ -657,7 +653,6 @@ class AdmissionDialog(QDialog):
         admission.set_answer(
             self.ctx.store, self.project_id, rule_id, "" if text == "未答" else text
         )
-        self.ctx.notify("projects")
         self.refresh()
 
     def record_override(self) -> None:
@@ -678,7 +673,6 @@ class AdmissionDialog(QDialog):
             return
         self.error.setText("")
         self.reason.clear()
-        self.ctx.notify("projects")
         self.refresh()
 
 
@@ -783,12 +777,10 @@ class ThresholdsDialog(QDialog):
             self.error.setText(str(exc))
             return
         self.error.setText("")
-        self.ctx.notify("projects")
         self.refresh()
 
     def remove(self) -> None:
         row = self.table.currentRow()
         if 0 <= row < len(self.ids):
             admission.delete_threshold(self.ctx.store, self.ids[row])
-            self.ctx.notify("projects")
             self.refresh()

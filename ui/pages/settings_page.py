@@ -33,10 +33,10 @@ class SettingsPage(QWidget):
         self.security_button.clicked.connect(self.open_security)  # issue 14
         layout.addWidget(self.security_button)
         layout.addStretch(1)
-        ctx.data_changed.connect(lambda areas: "profile" in areas and self.refresh())
+        ctx.watch(self, {"settings", "catalogue_versions"}, self.refresh)
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, _changed: frozenset[str] = frozenset()) -> None:
         data = profile.get_profile(self.ctx.store)
         rows = "".join(
             f"<tr><td>{LABELS[k]}</td><td>{html.escape(v) or '—'}</td></tr>"
@@ -63,5 +63,4 @@ class SettingsPage(QWidget):
         return self.dialog
 
     def edit_profile(self) -> None:
-        if ProfileDialog(self.ctx.store, parent=self).exec():
-            self.ctx.notify("profile")
+        ProfileDialog(self.ctx.store, parent=self).exec()

@@ -98,7 +98,7 @@ class SecurityPanel(QDialog):
         layout.addWidget(self.state)
         layout.addLayout(top)
         layout.addWidget(self.tabs)
-        ctx.data_changed.connect(self._changed)
+        ctx.watch(self, ["export_log", "people", "companies"], self._changed)
         self.refresh()
 
     def _changed(self, areas) -> None:

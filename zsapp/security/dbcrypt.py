@@ -151,8 +151,11 @@ def unlock(
     - a plain SQLite file: new keys, then converted in place, an encrypted backup kept;
     - an encrypted file: unlocked from its envelope; a wrong key changes nothing.
     """
+    from zsapp.security import wipe
+
     path = Path(path)
     perms.private_dir(path.parent)
+    wipe.clear_leftovers(path)  # ciphertext left by a remote wipe (keys already gone)
     pending = keys.pending_envelope(path)
     if (
         keys.read_envelope(path) is None

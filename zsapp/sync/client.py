@@ -20,9 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from zsapp import __version__
 from zsapp.clock import ClockDriftError, wall_clock_ms
@@ -30,6 +28,9 @@ from zsapp.security import blobs, erasure, perms, wipe
 from zsapp.security.errors import DeviceWiped
 from zsapp.store import DATABASE_ERRORS, Store, StoreError
 from zsapp.sync import protocol as p
+
+if TYPE_CHECKING:
+    import httpx
 
 SYNC_COLUMNS = ("id", "created_at", "updated_at", "updated_by", "deleted")
 CONFIG_KEY = "sync.config"
@@ -152,6 +153,8 @@ def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
 def _make_http(
     url: str, ca_file: str | None, transport: httpx.BaseTransport | None, timeout: float
 ) -> httpx.Client:
+    import httpx  # on first use: not needed to start the app
+
     kwargs: dict[str, Any] = {"timeout": timeout}
     if transport is not None:
         kwargs["transport"] = transport
@@ -172,6 +175,8 @@ def _request(
     params: dict | None = None,
     headers: dict | None = None,
 ) -> Any:
+    import httpx
+
     hdrs = {p.HEADER_PROTOCOL: str(p.PROTOCOL_VERSION), p.HEADER_APP: __version__}
     if token:
         hdrs["Authorization"] = f"Bearer {token}"
