@@ -57,7 +57,9 @@ soak: system-deps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m slow
 
 bench: $(STAMP)
-	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@for script in bench/bench_*.py; do echo "== $$script"; \
+	  ZSAPP_PASSPHRASE=$${ZSAPP_PASSPHRASE:-zsapp-bench-passphrase} PYTHON_KEYRING_BACKEND=keyring.backends.fail.Keyring \
+	  $(PY) $$script || exit 1; done
 
 dist: $(STAMP)
 	$(PY) -m PyInstaller --noconfirm --clean build.spec

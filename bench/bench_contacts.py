@@ -18,7 +18,6 @@ import itertools
 import os
 import random
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -30,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from zsapp import search
 from zsapp.bootstrap import open_store
+from zsapp.security.dbcrypt import connect_with_envelope
 
 SCALE = float(os.environ.get("ZSAPP_BENCH_SCALE", "1"))
 N_COMPANIES = int(100_000 * SCALE)
@@ -161,7 +161,7 @@ def timed(label: str, fn) -> float:
 
 
 def generate(db: Path, device: str) -> tuple[list[str], list[str]]:
-    conn = sqlite3.connect(db)
+    conn = connect_with_envelope(db)  # the device database is SQLCipher (issue 14)
     conn.execute("PRAGMA synchronous = OFF")
     hlc = "0001700000000000-0000-" + device
     sync = (hlc, hlc, device)

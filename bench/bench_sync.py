@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,8 @@ os.environ.setdefault("ZSAPP_DATA_DIR", tempfile.mkdtemp(prefix="zsapp-syncbench
 from zsapp.bootstrap import open_store  # noqa: E402
 from zsapp.office.server import ServerThread  # noqa: E402
 from zsapp.office.service import Office  # noqa: E402
+from zsapp.security.dbcrypt import connect_with_envelope  # noqa: E402
+from zsapp.security.keys import envelope_path  # noqa: E402
 from zsapp.sync import client  # noqa: E402
 
 PROBE = """CREATE TABLE IF NOT EXISTS probe_notes (
@@ -50,7 +51,8 @@ class Templates:
         self.n += 1
         path = self.root / f"dev{self.n}.sqlite3"
         shutil.copy(self.template, path)
-        conn = sqlite3.connect(path)
+        shutil.copy(envelope_path(self.template), envelope_path(path))
+        conn = connect_with_envelope(path)
         conn.execute("UPDATE devices SET id = ? WHERE is_self = 1", (uuid.uuid4().hex,))
         conn.commit()
         conn.close()

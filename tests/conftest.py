@@ -1,5 +1,9 @@
 """Shared fixtures: every test gets its own data directory and a fresh SQLite file.
 
+Encryption is on as in production. There is no OS key store here (as on CI): keyring's
+fail backend is forced (also for subprocesses), and the passphrase path is used with a
+real passphrase and real Argon2id, with cheap cost parameters passed explicitly.
+
 Core tests use ``store``; Qt tests use ``ctx`` / ``main_window`` (real widgets, offscreen).
 """
 
@@ -10,14 +14,31 @@ import os
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+
+TEST_PASSPHRASE = "测试口令-correct horse"
+
+
+def fast_key_source():
+    """The key source tests use: a real passphrase through Argon2id, cheap parameters."""
+    from zsapp.security.keys import Argon2Params, PassphraseSource
+
+    return PassphraseSource(TEST_PASSPHRASE, params=Argon2Params(1, 64, 1))
 
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path, monkeypatch):
     """Isolated user data directory (ZSAPP_DATA_DIR) for each test."""
+    from zsapp.security import keys
+
     path = tmp_path / "data"
     path.mkdir()
     monkeypatch.setenv("ZSAPP_DATA_DIR", str(path))
+    # Headless first run: the passphrase a script would give; new databases get the
+    # cheap test parameters (stored in their key envelope, so CLI subprocesses use them).
+    monkeypatch.setenv(keys.ENV_PASSPHRASE, TEST_PASSPHRASE)
+    monkeypatch.setattr(keys, "default_key_source", fast_key_source)
+    keys.resolve(path / "zsapp.sqlite3", fast_key_source())
     return path
 
 

@@ -5,6 +5,7 @@ import sqlite3
 
 import pytest
 
+from zsapp.security.dbcrypt import connect_with_envelope
 from zsapp.store import (
     DatabaseTooNewError,
     Store,
@@ -43,12 +44,15 @@ def test_migrates_from_every_earlier_version(tmp_path):
             assert store.schema_version == len(migrations)
         # the pre-migration backup exists and is at the old version
         backup = path.with_name(f"{path.name}.before-v{stop + 1}.bak")
-        assert sqlite3.connect(backup).execute("PRAGMA user_version").fetchone()[0] == stop
+        assert (
+            connect_with_envelope(backup, keys_of=path).execute("PRAGMA user_version").fetchone()[0]
+            == stop
+        )
 
 
 def test_refuses_database_newer_than_the_app_without_touching_it(db_path):
     Store(db_path).close()
-    conn = sqlite3.connect(db_path)
+    conn = connect_with_envelope(db_path)
     conn.execute(f"PRAGMA user_version = {latest_schema_version() + 1}")
     conn.close()
     before = db_path.read_bytes()
@@ -69,7 +73,7 @@ def test_broken_migration_rolls_back_and_keeps_data(tmp_path, monkeypatch, db_pa
     monkeypatch.setattr("zsapp.paths.migrations_dir", lambda: bad_dir)
     with pytest.raises(StoreError, match="升级"):
         Store(db_path)
-    conn = sqlite3.connect(db_path)
+    conn = connect_with_envelope(db_path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == version
     assert (
         conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").fetchone()[0]

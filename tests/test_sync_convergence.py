@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import sqlite3
 import uuid
 from pathlib import Path
 
@@ -28,6 +27,8 @@ from test_sync_support import PROBE_TABLE_SQL, Device, canon, make_office
 from zsapp.bootstrap import open_store
 from zsapp.office.server import ServerThread
 from zsapp.sync import client as sync_client
+from zsapp.security.dbcrypt import connect_with_envelope
+from zsapp.security.keys import envelope_path
 
 UNITS = ["昆明市", "昆明市", "大理州"]
 TEXT = st.text(alphabet="云南咖啡茶花abc1", min_size=0, max_size=4)
@@ -49,7 +50,8 @@ class Env:
         self.n += 1
         path = self.root / f"dev{self.n}.sqlite3"
         shutil.copy(self.template, path)
-        conn = sqlite3.connect(path)
+        shutil.copy(envelope_path(self.template), envelope_path(path))
+        conn = connect_with_envelope(path)
         conn.execute("UPDATE devices SET id = ? WHERE is_self = 1", (uuid.uuid4().hex,))
         conn.commit()
         conn.close()

@@ -10,6 +10,7 @@ import pytest
 from test_sync_support import Device, make_office, start_server, tick
 
 from zsapp.clock import HybridLogicalClock, wall_clock_ms
+from zsapp.security import blobs
 from zsapp.sync import client as sync_client
 from zsapp.sync import conflicts
 
@@ -215,8 +216,8 @@ def test_attachments_transfer_by_hash_once(env, data_dir):
     content = "考察纪要".encode() * 50_000
     sha = hashlib.sha256(content).hexdigest()
     path = sync_client.blob_path(sha)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    blobs.store_blob_bytes(a.store, sha, content)
+    assert "考察纪要".encode() not in path.read_bytes()  # encrypted at rest
     a.store.insert(
         "attachments",
         {
@@ -232,7 +233,7 @@ def test_attachments_transfer_by_hash_once(env, data_dir):
     assert office.blob_path(sha).read_bytes() == content
     path.unlink()  # same data dir in this test: b must download it again
     b.sync()
-    assert path.read_bytes() == content
+    assert blobs.read_blob(b.store, sha) == content
 
 
 def test_compacted_tombstones_make_a_stale_device_resnapshot(env):
@@ -299,8 +300,7 @@ def test_attachment_transfer_resumes_from_where_it_stopped(env, monkeypatch):
     content = bytes(range(256)) * 8000
     sha = hashlib.sha256(content).hexdigest()
     local = sync_client.blob_path(sha)
-    local.parent.mkdir(parents=True, exist_ok=True)
-    local.write_bytes(content)
+    blobs.store_blob_bytes(a.store, sha, content)
     # The connection dropped after half the upload: the server kept a partial file.
     remote = office.blob_path(sha)
     me = office.authenticate(sync_client.get_config(a.store)["token"])
@@ -331,4 +331,4 @@ def test_attachment_transfer_resumes_from_where_it_stopped(env, monkeypatch):
     local.unlink()
     local.with_suffix(".part").write_bytes(content[:1000])
     b.sync()
-    assert local.read_bytes() == content
+    assert blobs.read_blob(b.store, sha) == content and not local.with_suffix(".part").exists()

@@ -4,12 +4,12 @@ loopback and devices with their own SQLite stores."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 from zsapp.bootstrap import open_store
 from zsapp.office.server import ServerThread
 from zsapp.office.service import Office
+from zsapp.security.dbcrypt import connect_with_envelope
 from zsapp.sync import client as sync_client
 
 # Synthetic synced table used by core tests so they don't depend on other sections' schemas.
@@ -45,7 +45,7 @@ class Device:
         return {r["id"]: r for r in rows}
 
     def integrity_ok(self) -> bool:
-        conn = sqlite3.connect(self.path)
+        conn = connect_with_envelope(self.path)
         try:
             return conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         finally:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
@@ -14,6 +16,8 @@ from ui.gc import MainThreadGarbageCollector
 from ui.main_window import MainWindow
 from zsapp import __version__, paths, profile
 from zsapp.bootstrap import open_store
+from zsapp.security import keys
+from zsapp.security.errors import PassphraseRequired, WrongKeyError
 from zsapp.store import StoreError
 
 FONT_FAMILY_FALLBACK = "WenQuanYi Micro Hei"
@@ -57,10 +61,41 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def open_store_asking(
+    db_path: Path | None = None, ask: Callable[[bool, str], str] | None = None, tries: int = 5
+):
+    """Open the store; when the keys are passphrase-protected, ask for it (dialog), again
+    after a wrong one. ``ZSAPP_PASSPHRASE`` (scripts, tests) is used when set."""
+    from ui.dialogs.passphrase_dialog import ask_passphrase
+
+    path = Path(db_path) if db_path else paths.default_db_path()
+    if os.environ.get(keys.ENV_PASSPHRASE) or not keys.needs_passphrase(path):
+        return open_store(path)
+    ask = ask or ask_passphrase
+    error = ""
+    for _ in range(tries):
+        answer = {"text": ""}
+
+        def prompt(creating: bool, _error=error, _answer=answer) -> str:
+            _answer["text"] = ask(creating, _error)
+            return _answer["text"]
+
+        try:
+            return open_store(path, key_source=keys.PassphraseSource(prompt))
+        except WrongKeyError as exc:
+            error = str(exc)
+        except PassphraseRequired:
+            raise StoreError("未输入口令，招商助手无法打开加密的数据") from None
+    raise StoreError("口令错误次数过多，请稍后再试。数据未作任何改动。")
+
+
 def build_window(db_path: Path | None = None, ask_profile: bool = True) -> MainWindow:
-    store = open_store(db_path)
+    from ui.lock import LockController
+
+    store = open_store_asking(db_path)
     ctx = AppContext(store, paths.data_dir() / "ui-state.ini")
     window = MainWindow(ctx)
+    window.lock_controller = LockController(ctx, window)  # idle / OS session lock
     if ask_profile and not profile.first_run_done(store):
         from ui.dialogs.profile_dialog import ProfileDialog
 
@@ -79,5 +114,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     window.show()
     code = app.exec()
+    window.lock_controller.stop()
     window.ctx.store.close()
     return code

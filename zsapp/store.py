@@ -44,6 +44,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import sqlcipher3
+
 from zsapp import paths
 from zsapp.clock import HybridLogicalClock
 
@@ -88,6 +90,11 @@ class RecordNotFound(StoreError):
     pass
 
 
+# Errors of either SQLite driver: the app's connections are sqlcipher3, tools use sqlite3.
+DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher3.Error)
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError, sqlcipher3.DatabaseError)
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 
@@ -129,13 +136,34 @@ def written_tables(sql: str) -> frozenset[str]:
     return frozenset(t for t in _WRITE_TARGET.findall(sql) if t.upper() != "SET")
 
 
-def _open_connection(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+PAGE_CACHE_KIB = -32768  # negative: KiB (SQLite's convention)
+
+
+def _unlock(path: Path, key_source: Any = None) -> tuple[Any, Any]:
+    """This device's data keys for ``path`` (zsapp.security): from the OS key store or a
+    passphrase (``key_source``); a new database gets new keys, a plain file from an older
+    version is converted to SQLCipher first. Returns (data keys, key source)."""
+    from zsapp.security import dbcrypt, perms
+
+    perms.secure_umask()  # the db, -wal/-shm, exports, logs: user-only
+    try:
+        return dbcrypt.unlock(path, key_source)
+    except DB_ERRORS as exc:
+        raise StoreError(f"无法打开数据库 {path}：{exc}") from exc
+
+
+def _open_connection(path: Path, *, keys: Any, readonly: bool = False) -> Any:
     """Open one connection to the database file. The ONLY place connections are opened
-    (the writer, every reader, migrations and backups go through here), so how the file
-    is opened (e.g. with a key) can be changed in one place."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+    (the writer, every reader, migrations and backups go through here): SQLCipher 4 with
+    the raw data key ``keys`` (a wrong key raises WrongKeyError, nothing is written)."""
+    from zsapp.security import dbcrypt
+
+    conn = dbcrypt.connect(path, keys, isolation_level=None, check_same_thread=False, timeout=10)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 10000")
+    # Decrypted pages are kept (SQLCipher decrypts and checks each page read from disk):
+    # up to 32 MiB per connection, used only as needed.
+    conn.execute(f"PRAGMA cache_size = {PAGE_CACHE_KIB}")
     if readonly:
         conn.execute("PRAGMA query_only = ON")
     return conn
@@ -145,9 +173,10 @@ class Store:
     """One open database. Safe to share between threads: writes are serialised on the
     writer connection, reads run on a per-thread read connection (see module docstring)."""
 
-    def __init__(self, path: Path | str | None = None, *, migrate: bool = True) -> None:
+    def __init__(
+        self, path: Path | str | None = None, *, migrate: bool = True, key_source: Any = None
+    ) -> None:
         self.path = Path(path) if path else paths.default_db_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()  # held by the writer for a whole transaction
         self._depth = 0
         self._owner: int | None = None  # thread id inside the write transaction
@@ -158,10 +187,11 @@ class Store:
         self._readers_lock = threading.Lock()
         self._closed = False
         self.clock: HybridLogicalClock | None = None
+        self.keys, self.key_source = _unlock(self.path, key_source)
         try:
-            self._conn = _open_connection(self.path)
+            self._conn = _open_connection(self.path, keys=self.keys)
             mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
+        except DATABASE_ERRORS as exc:
             raise StoreError(f"无法打开数据库 {self.path}：{exc}") from exc
         self.journal_mode = mode
         if migrate:
@@ -178,6 +208,18 @@ class Store:
             for conn in readers:
                 conn.close()
             self._conn.close()
+
+    def exclusive(self, fn: Callable[[Any], Any]) -> Any:
+        """Run ``fn(writer connection)`` outside any transaction with every read
+        connection closed (they reopen on demand) — for a rekey (zsapp.security)."""
+        with self._lock:
+            if self._depth:
+                raise StoreError("事务进行中，无法更换密钥")
+            with self._readers_lock:
+                readers, self._readers = list(self._readers.values()), {}
+            for conn in readers:
+                conn.close()
+            return fn(self._conn)
 
     def __enter__(self) -> Store:
         return self
@@ -218,7 +260,7 @@ class Store:
                     self._conn.executescript(
                         f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
                     )
-                except sqlite3.Error as exc:
+                except DB_ERRORS as exc:
                     if self._conn.in_transaction:
                         self._conn.execute("ROLLBACK")
                     raise StoreError(f"数据库升级到第 {number} 版失败：{exc}") from exc
@@ -228,7 +270,7 @@ class Store:
     def _backup(self, label: str) -> Path:
         target = self.path.with_name(f"{self.path.name}.{label}.bak")
         with self._lock:
-            dest = _open_connection(target)
+            dest = _open_connection(target, keys=self.keys)  # encrypted, same key
             try:
                 self._conn.backup(dest)
             finally:
@@ -248,7 +290,7 @@ class Store:
         if conn is None:
             if self._closed:
                 raise StoreError("数据库已关闭")
-            conn = _open_connection(self.path, readonly=True)
+            conn = _open_connection(self.path, keys=self.keys, readonly=True)
             with self._readers_lock:
                 self._readers[ident] = conn
         return conn

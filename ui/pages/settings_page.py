@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ui.context import AppContext
 from ui.dialogs.profile_dialog import LABELS, ProfileDialog
+from ui.widgets.security_panel import SecurityPanel
 from zsapp import __version__, catalogue, profile
 
 
@@ -27,6 +28,10 @@ class SettingsPage(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(edit)
         layout.addWidget(self.thresholds_button)
+        self.security_button = QPushButton("数据安全（自动锁定、导出记录、待复核记录）…")
+        self.security_button.setObjectName("settingsSecurity")
+        self.security_button.clicked.connect(self.open_security)  # issue 14
+        layout.addWidget(self.security_button)
         layout.addStretch(1)
         ctx.watch(self, {"settings", "catalogue_versions"}, self.refresh)
         self.refresh()
@@ -44,6 +49,11 @@ class SettingsPage(QWidget):
             f"结构版本：{store.schema_version} · 指导目录版本：{catalogue.current_version(store)}<br>"
             f"本机设备编号：{store.device_id}<br>招商助手 {__version__}</p>"
         )
+
+    def open_security(self) -> SecurityPanel:
+        self.security = SecurityPanel(self.ctx, self.window())
+        self.security.open()
+        return self.security
 
     def edit_thresholds(self):
         from ui.dialogs.project_dialog import ThresholdsDialog

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from ui.context import AppContext
 from ui.models.paged import Column, PagedModel
 from ui.widgets.sync_status import SyncStatusIndicator
+from zsapp.security.errors import DeviceWiped
 from zsapp.sync import client as sync_client
 from zsapp.sync import conflicts
 
@@ -422,6 +423,13 @@ class SyncPage(QWidget):
         self.sync_finished.emit(result)
 
     def _sync_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, DeviceWiped):  # issue 14: marked lost, local data erased
+            from ui.lock import show_wiped
+
+            self.running = False
+            show_wiped(self.window(), str(exc))
+            self.sync_finished.emit(exc)
+            return
         self._finish()
         if isinstance(exc, sync_client.OfflineError):
             self.message.setText("离线：暂时连不上服务器，修改都保存在本机，联网后会自动同步。")

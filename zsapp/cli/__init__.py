@@ -57,14 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def selftest(db: Path | None) -> int:
+    import secrets
     import tempfile
 
     from zsapp.bootstrap import open_store
     from zsapp.catalogue import search_catalogue
+    from zsapp.security.keys import PassphraseSource
 
+    # A throwaway database gets a throwaway passphrase: no key store or prompt needed.
+    throwaway = None if db else PassphraseSource(secrets.token_urlsafe(16))
     with (
         tempfile.TemporaryDirectory() as tmp,
-        open_store(db or Path(tmp) / "selftest.sqlite3") as store,
+        open_store(db or Path(tmp) / "selftest.sqlite3", key_source=throwaway) as store,
     ):
         hits = search_catalogue(store, "咖啡")
         ok = bool(hits) and store.schema_version > 0
@@ -90,8 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if getattr(args, "needs_store", True):
             from zsapp.bootstrap import open_store
+            from zsapp.cli.security import guard
 
             with open_store(args.db) as store:
+                guard(args, store)  # the app lock (issue 14)
                 return args.handler(args, store) or 0
         return args.handler(args) or 0
     except CliError as exc:

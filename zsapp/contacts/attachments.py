@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from zsapp import paths
 from zsapp.contacts.validation import ContactsError
+from zsapp.security import blobs
 from zsapp.store import RecordNotFound, Store
 
 OWNERS = {"companies": "企业", "visits": "拜访记录", "people": "联系人"}
@@ -20,7 +17,7 @@ MAX_SIZE = 200 * 1024 * 1024
 
 
 def blob_path(sha256: str) -> Path:
-    return paths.data_dir() / "attachments" / sha256[:2] / sha256
+    return blobs.blob_path(sha256)
 
 
 def add_attachment(
@@ -41,17 +38,8 @@ def add_attachment(
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     sha = digest.hexdigest()
-    target = blob_path(sha)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        os.close(fd)
-        try:
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, target)  # atomic: never a half-written blob under its hash
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    if not blob_path(sha).exists():
+        blobs.store_blob(store, sha, source)  # encrypted, atomic under its hash
     name = filename or source.name
     mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return store.insert(

@@ -14,6 +14,7 @@ from typing import Any
 from zsapp.contacts import companies as companies_mod
 from zsapp.contacts.validation import ContactsError, display_phone
 from zsapp.names import split_chinese_name
+from zsapp.security import exportlog
 from zsapp.store import Store
 
 KINDS = {"companies": "企业", "people": "联系人", "visits": "拜访记录"}
@@ -142,6 +143,7 @@ def export_csv(store: Store, kind: str, path: Path | str) -> int:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    exportlog.record(store, KINDS[kind], "csv", count, path)
     return count
 
 
@@ -173,6 +175,7 @@ def export_xlsx(store: Store, kinds: list[str], path: Path | str) -> dict[str, i
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    exportlog.record(store, "、".join(KINDS[k] for k in kinds), "xlsx", sum(counts.values()), path)
     return counts
 
 
@@ -228,6 +231,7 @@ def export_vcf(store: Store, path: Path | str, person_ids: list[str] | None = No
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    exportlog.record(store, "联系人名片", "vcf", len(rows), path)
     return len(rows)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from zsapp.clock import wall_clock_ms
 from zsapp.office import audit
 from zsapp.office import schema as s
+from zsapp.office import security as office_security
 from zsapp.office.common import (
     _CODE_ALPHABET,
     ENROLL_DAYS,
@@ -317,26 +318,28 @@ class AdminMixin(OfficeCore):
         if not token:
             raise AuthError("请求未带设备令牌，请先登记本设备")
         with self.engine.connect() as conn, conn.begin():
-            row = conn.execute(
-                sa.select(
-                    s.devices,
-                    s.officers.c.name.label("officer_name"),
-                    s.officers.c.unit,
-                    s.officers.c.role,
-                )
-                .select_from(s.devices.join(s.officers, s.officers.c.id == s.devices.c.officer_id))
-                .where(s.devices.c.token_hash == token_hash(token))
-            ).first()
+            select = sa.select(
+                s.devices,
+                s.officers.c.name.label("officer_name"),
+                s.officers.c.unit,
+                s.officers.c.role,
+            ).select_from(s.devices.join(s.officers, s.officers.c.id == s.devices.c.officer_id))
+            row = conn.execute(select.where(s.devices.c.token_hash == token_hash(token))).first()
+            if row is None:  # a rotated-out token in its grace window, or a lost device's
+                row = office_security.device_by_previous_token(conn, token_hash(token), select)
             if row is None:
                 raise AuthError("本设备未在服务器登记或令牌无效，请重新登记（本机数据不受影响）")
-            if row.revoked_at:
+            wipe_order = office_security.check_lost(conn, row.id) if row.revoked_at else None
+            if row.revoked_at and wipe_order is None:
                 raise AuthError("本设备已被管理员撤销，请重新登记（本机数据不受影响）")
             now = now_iso()
             if not row.last_seen or row.last_seen[:16] != now[:16]:  # at most one write a minute
                 conn.execute(
                     sa.update(s.devices).where(s.devices.c.id == row.id).values(last_seen=now)
                 )
-        return dict(row._mapping)
+        if wipe_order is not None:
+            raise wipe_order  # 410: the device erases itself (issue 14)
+        return dict(row._mapping) | {"_presented_hash": token_hash(token)}
 
     def hello(self, device: dict[str, Any]) -> dict[str, Any]:
         with self.engine.connect() as conn:

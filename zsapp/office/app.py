@@ -22,6 +22,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from zsapp import __version__
+from zsapp.office import security as office_security
 from zsapp.office import validate as v
 from zsapp.office.blobs import BlobConflict
 from zsapp.office.limits import MAX_BLOB_CHUNK, RateLimiter, read_body
@@ -190,7 +191,10 @@ def create_app(
         return _json(result)
 
     async def hello(request, device, data, client):
-        return _json(await run_in_threadpool(office.hello, device))
+        answer = await run_in_threadpool(office.hello, device)
+        # issue 14: token rotation, erasure requests and feed
+        extra = await run_in_threadpool(office_security.on_hello, office, device, data)
+        return _json(answer | extra)
 
     async def push(request, device, data: v.PushRequest, client):
         return _json(await run_in_threadpool(office.push, device, data))

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from zsapp.clock import Timestamp, wall_clock_ms
 from zsapp.office import schema as s
+from zsapp.office import security as office_security
 from zsapp.office.common import (
     FUTURE_TOLERANCE_MS,
     SERVER_NODE,
@@ -193,6 +194,8 @@ class PushMixin(OfficeCore):
                     f"批次不连续：服务器已收到第 {last_seq} 号修改，本批从第 {from_seq} 号开始"
                 )
             new_ops = [o for o in ops if o["seq"] > last_seq]
+            erased = office_security.is_erased(conn, {(o["t"], o["id"]) for o in new_ops})
+            new_ops = [o for o in new_ops if (o["t"], o["id"]) not in erased]  # issue 14
             applied, conflicts, written = (
                 self._apply_ops(conn, device, new_ops) if new_ops else (0, 0, [])
             )

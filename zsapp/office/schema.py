@@ -179,8 +179,45 @@ def _v3_hardening(conn: Connection) -> None:
     blobs.create(conn)
 
 
+# -- issue 14: device token rotation, remote wipe, erasure on request ------------------------
+# Per device: the token it had before the last rotation (valid until prev_valid_until, so a
+# lost rotation answer is survivable), when it was rotated, and whether it was marked lost.
+device_security = sa.Table(
+    "device_security",
+    metadata,
+    sa.Column("device_id", sa.String(64), primary_key=True),
+    sa.Column("prev_token_hash", sa.String(64), unique=True),
+    sa.Column("prev_valid_until", sa.String(40)),
+    sa.Column("rotated_at", sa.String(40)),
+    sa.Column("lost_at", sa.String(40)),
+    sa.Column("lost_reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("wipe_sent_at", sa.String(40)),
+)
+
+# Records erased on request (个人信息保护法 Art. 47): the server's fields, shares and
+# conflicts are deleted, and every device deletes its copy when it reads this feed. Only
+# the record's table and id are kept, never its contents.
+erasures = sa.Table(
+    "erasures",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("tbl", sa.String(100), nullable=False),
+    sa.Column("row_id", sa.String(64), nullable=False),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("by", sa.String(200), nullable=False, server_default=""),
+    sa.Index("erasures_record", "tbl", "row_id"),
+)
+
+
 def _v4_security(conn: Connection) -> None:
-    """Reserved: device key rotation, remote wipe, erasure (issue 14)."""
+    """Device token rotation, remote wipe, erasure (issue 14)."""
+    device_security.create(conn, checkfirst=True)
+    erasures.create(conn, checkfirst=True)
 
 
 def _v5_console(conn: Connection) -> None:

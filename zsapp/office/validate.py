@@ -74,9 +74,17 @@ class EnrollRequest(_Model):
     app_version: Annotated[str, StringConstraints(max_length=40)] = ""
 
 
+class EraseItem(_Model):
+    t: Name
+    id: RowId
+
+
 class HelloRequest(_Model):
     now_ms: Annotated[int, Field(strict=True, ge=0, le=MAX_SEQ)] | None = None
     device_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    # issue 14: erasures requested on the device, and where its erasure feed stands
+    erase: Annotated[list[EraseItem], Field(max_length=1000)] = []
+    erasure_cursor: Annotated[int, Field(strict=True, ge=0, le=MAX_SEQ)] = 0
 
 
 class Op(_Model):

@@ -9,6 +9,7 @@ from openpyxl.styles import Font
 
 from zsapp.projects import admission, projects
 from zsapp.projects.common import ProjectError, wan_to_yi_text
+from zsapp.security import exportlog
 from zsapp.store import Store
 
 
@@ -167,6 +168,7 @@ def export_xlsx(store: Store, path: Path | str, f: projects.ProjectFilter | None
         wb.save(path)
     except OSError as exc:
         raise ProjectError(f"无法写入文件 {path}：{exc}") from exc
+    exportlog.record(store, "项目", "xlsx", len(rows), path)
     return len(rows)
 
 

@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import sqlite3
 import ssl
 import threading
 import time
@@ -24,9 +23,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zsapp import __version__, paths
+from zsapp import __version__
 from zsapp.clock import ClockDriftError, wall_clock_ms
-from zsapp.store import Store, StoreError
+from zsapp.security import blobs, erasure, perms, wipe
+from zsapp.security.errors import DeviceWiped
+from zsapp.store import DATABASE_ERRORS, Store, StoreError
 from zsapp.sync import protocol as p
 from zsapp.sync import rules
 
@@ -39,6 +40,7 @@ SYNC_COLUMNS = ("id", "created_at", "updated_at", "updated_by", "deleted")
 CONFIG_KEY = "sync.config"
 CURSORS_KEY = "sync.cursors"
 PUBLISHED_KEY = "sync.published"
+ERASURE_CURSOR_KEY = "sync.erasure_cursor"
 SKEW_WARN_MS = 24 * 3600 * 1000
 RETRIES = 2
 
@@ -80,6 +82,12 @@ class Refused(SyncError):
     def __init__(self, message: str, seq: int | None = None) -> None:
         super().__init__(message)
         self.seq = seq
+
+
+class WipeOrdered(SyncError):
+    """The office marked this device lost (HTTP 410)."""
+
+    state = "wiped"
 
 
 @dataclass
@@ -214,7 +222,7 @@ def blob_path(sha: str) -> Path:
     data: it must be 64 lowercase hex digits before any path is built from it."""
     if not rules.is_sha256(sha):
         raise SyncError("附件哈希无效，已跳过")
-    return paths.data_dir() / "attachments" / sha[:2] / sha
+    return blobs.blob_path(sha)
 
 
 _SSL_CONTEXTS: dict[str | None, ssl.SSLContext] = {}
@@ -291,6 +299,8 @@ def _request(
             message = ""
     if status == 401:
         raise AuthRequired(message or "本设备未登记或已被撤销，请重新登记（本机数据不受影响）")
+    if status == 410:
+        raise WipeOrdered(message or "本设备已被省招商办标记为丢失")
     if status == 426:
         raise UpgradeRequired(message or f"请升级到 {p.MIN_CLIENT_APP_VERSION}")
     if status >= 500:
@@ -428,9 +438,30 @@ class SyncClient:
         ).lastrowid
         result = SyncResult()
         try:
-            hello = self.call(
-                "POST", "/v1/hello", {"now_ms": wall_clock_ms(), "device_id": self.store.device_id}
-            )
+            erase = erasure.pending_requests(self.store)
+            try:
+                hello = self.call(
+                    "POST",
+                    "/v1/hello",
+                    {
+                        "now_ms": wall_clock_ms(),
+                        "device_id": self.store.device_id,
+                        "erase": erase,
+                        "erasure_cursor": self.store.get_setting(ERASURE_CURSOR_KEY, 0),
+                    },
+                )
+            except WipeOrdered as exc:
+                # Nothing is pushed: erase local data and keys, then say why.
+                wipe.wipe_device(self.store, str(exc))
+                raise DeviceWiped(
+                    f"{exc} 本机数据库、附件和密钥已清除。如设备已找回，请向管理员重新登记。"
+                ) from None
+            self._after_hello(hello, erase)
+            if hello.get("erase_refused"):
+                result.warnings.append(
+                    f"{len(hello['erase_refused'])} 条彻底删除涉及其他单位的记录，"
+                    "已从本机删除，服务器未删除：请联系省招商办处理"
+                )
             self._check_clock(hello, result)
             self._check_sequence(hello)
             self._restamp_old(int(hello.get("hlc_floor_ms") or 0))
@@ -459,6 +490,8 @@ class SyncClient:
                 )
             return result
         except BaseException as exc:
+            if isinstance(exc, DeviceWiped):
+                raise  # the database is gone: nothing to log into
             state = getattr(exc, "state", "error")
             self.store.execute(
                 "UPDATE sync_log SET finished_at = ?, ok = 0, pushed = ?, pulled = ?, conflicts = ?, "
@@ -475,6 +508,19 @@ class SyncClient:
             raise
         finally:
             lock.release()
+
+    def _after_hello(self, hello: dict[str, Any], sent_erasures: list[dict[str, str]]) -> None:
+        """Token rotation and erasures (issue 14)."""
+        if hello.get("token"):
+            # The server rotated our token: keep the new one before anything else.
+            self.config = {**self.config, "token": hello["token"]}
+            self.store.set_setting(CONFIG_KEY, self.config)
+        if sent_erasures:
+            erasure.clear_requests(self.store, sent_erasures)
+        feed = hello.get("erasures") or []
+        if feed:
+            erasure.apply_remote(self.store, feed)
+            self.store.set_setting(ERASURE_CURSOR_KEY, max(int(i["n"]) for i in feed))
 
     def _check_clock(self, hello: dict[str, Any], result: SyncResult) -> None:
         skew = device_now_ms(self.store) - int(hello["server_time_ms"])
@@ -895,7 +941,7 @@ class SyncClient:
                 "updated_by = ? WHERE id = ?",
                 (*known.values(), updated_at, p.hlc_node(updated_at), row_id),
             )
-        except sqlite3.Error as exc:  # a constraint this version enforces: set aside
+        except DATABASE_ERRORS as exc:  # a constraint this version enforces: set aside
             self._quarantine(row, f"本机无法保存：{exc}")
             return False
         return True
@@ -909,13 +955,13 @@ class SyncClient:
             )
             try:
                 conn.executemany(sql, values)
-            except sqlite3.Error:
+            except DATABASE_ERRORS:
                 # A row this version cannot store (e.g. a constraint it does not know):
                 # insert one by one and keep what fails verbatim, never lose or block.
                 for value in values:
                     try:
                         conn.execute(sql, value)
-                    except sqlite3.Error:
+                    except DATABASE_ERRORS:
                         rid = value[0]
                         for name, v in zip(names, value, strict=False):
                             if name not in _BOOKKEEPING:
@@ -1066,10 +1112,9 @@ class SyncClient:
             return 0
         missing = self.call("POST", "/v1/blobs/missing", {"hashes": hashes})["missing"]
         for item in missing:
-            path = blob_path(item["sha256"])
-            size = path.stat().st_size
             offset = int(item["offset"])
-            with open(path, "rb") as fh:
+            with blobs.open_blob(self.store, item["sha256"]) as fh:
+                size = fh.size
                 while True:
                     fh.seek(offset)
                     chunk = fh.read(chunk_size)
@@ -1097,8 +1142,8 @@ class SyncClient:
             path = blob_path(sha)
             if path.exists():
                 continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            part = path.with_suffix(".part")
+            perms.private_dir(path.parent)
+            part = path.with_suffix(".part")  # plaintext while incomplete, 0600
             offset = part.stat().st_size if part.exists() else 0
             try:
                 response = _request(
@@ -1115,7 +1160,8 @@ class SyncClient:
                 fh.write(response.content)
             digest = hashlib.sha256(part.read_bytes()).hexdigest()
             if digest == sha:
-                part.replace(path)
+                blobs.store_blob(self.store, sha, part)
+                part.unlink()
                 count += 1
             else:
                 part.unlink()
