@@ -26,9 +26,9 @@ from test_sync_support import PROBE_TABLE_SQL, Device, canon, make_office
 
 from zsapp.bootstrap import open_store
 from zsapp.office.server import ServerThread
-from zsapp.sync import client as sync_client
 from zsapp.security.dbcrypt import connect_with_envelope
 from zsapp.security.keys import envelope_path
+from zsapp.sync import client as sync_client
 
 UNITS = ["昆明市", "昆明市", "大理州"]
 TEXT = st.text(alphabet="云南咖啡茶花abc1", min_size=0, max_size=4)
