@@ -7,7 +7,8 @@ random order. Checked:
 - at the end, after everyone synced until quiet, every device holds exactly the server's
   data for the spaces it may see, and nothing of other units;
 - no silent loss: every saved edit is the current value, or is recorded in a conflict,
-  or was overwritten by an edit whose author had seen it.
+  or was overwritten by an edit whose author had seen it — where equal values entered
+  independently count as one value (the server keeps one version of them).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-from test_sync_support import PROBE_TABLE_SQL, Device, canon, make_office
+from test_sync_support import PROBE_TABLE_SQL, Device, canon, make_office, tick
 
 from zsapp.bootstrap import open_store
 from zsapp.office.server import ServerThread
@@ -89,6 +90,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.edits: list[dict] = []  # every edit a user saved
         self.seen_extra: set[tuple] = set()  # versions read by merges
         self.seen_values_extra: set[tuple] = set()  # values read by merges
+        self.same: dict[tuple, tuple] = {}  # version -> a version of the same value it joined
         # A shared starting point so edits (and concurrent edits) happen from step one.
         for d in (0, 2):
             for i in range(2):
@@ -210,15 +212,49 @@ class SyncMachine(RuleBasedStateMachine):
     def sync(self, d):
         dev = self.devices[d]
         before = {r["seq"]: r for r in dev.store.query("SELECT * FROM outbox")}
+        held = self.server_fields()
         dev.sync()
         after = {r["seq"] for r in dev.store.query("SELECT seq FROM outbox")}
         import json
 
-        for seq, r in before.items():
+        diverged: set[tuple[str, str, str]] = set()
+        for seq, r in sorted(before.items()):
             if seq not in after:
                 key = (r["table_name"], r["row_id"], r["field"])
-                self.pushed.setdefault(key, []).append((r["hlc"], json.loads(r["value"])))
+                value = json.loads(r["value"])
+                self.pushed.setdefault(key, []).append((r["hlc"], value))
+                # Only this device pushes now: its first op of a field meets the version
+                # held before the sync, and so do later ones while each op had that value.
+                if key not in diverged and key in held and held[key][0] == canon(value):
+                    self.join((*key, held[key][1]), (*key, r["hlc"]))
+                else:
+                    diverged.add(key)
         self.check_oracle()
+
+    def server_fields(self) -> dict[tuple[str, str, str], tuple[str, str]]:
+        """(table, id, field) -> (canonical value, version) as the server holds them."""
+        values = self.office.dump()
+        return {
+            (t, rid, f): (canon(values[(t, rid)][f]), h)
+            for (t, rid, f), h in self.office_versions().items()
+        }
+
+    # Equal values entered independently are one value: the server keeps one version of
+    # them and records no conflict between them. An op pushed while the server holds its
+    # value joins that version's class; a class is kept when any of its versions is.
+    def root(self, version: tuple) -> tuple:
+        while version in self.same:
+            version = self.same[version]
+        return version
+
+    def join(self, held: tuple, pushed: tuple) -> None:
+        a, b = self.root(held), self.root(pushed)
+        if a != b:
+            self.same[b] = a
+
+    def same_value(self, version: tuple) -> set[tuple]:
+        r = self.root(version)
+        return {v for v in {version, *self.same, *self.same.values()} if self.root(v) == r}
 
     # -- checks -------------------------------------------------------------------------
     def check_oracle(self):
@@ -267,23 +303,18 @@ class SyncMachine(RuleBasedStateMachine):
             for h in (c["winner_hlc"], c["loser_hlc"])
         }
         seen = {(e["t"], e["id"], e["f"], e["seen"]) for e in self.edits} | self.seen_extra
-        # Equal values entered independently are one value: overwriting one after seeing
-        # the other overwrites both knowingly (no conflict is recorded for equal values).
-        value_at = {(e["t"], e["id"], e["f"], e["h"]): canon(e["v"]) for e in self.edits}
-        seen_values = {
-            (e["t"], e["id"], e["f"], value_at.get((e["t"], e["id"], e["f"], e["seen"])))
-            for e in self.edits
-        }
-        seen_values |= self.seen_values_extra
         current = {(t, rid, f): h for (t, rid, f), h in self.office_versions().items()}
         for e in self.edits:
             key = (e["t"], e["id"], e["f"])
+            # Overwriting a value after seeing one of its versions overwrites it knowingly;
+            # a conflict side keeps it restorable (see ``join``).
+            versions = self.same_value((*key, e["h"]))
             ok = (
-                current.get(key) == e["h"]
+                (*key, current.get(key)) in versions
                 or dump.get((e["t"], e["id"]), {}).get(e["f"]) == e["v"]
-                or (*key, e["h"]) in conflict_hlcs
-                or (*key, e["h"]) in seen
-                or (*key, canon(e["v"])) in seen_values
+                or bool(versions & conflict_hlcs)
+                or bool(versions & seen)
+                or (*key, canon(e["v"])) in self.seen_values_extra
             )
             assert ok, (
                 f"edit silently lost: {e}; server now {dump.get((e['t'], e['id']))} "
@@ -331,6 +362,34 @@ def test_convergence_three_devices(tmp_path_factory):
 @pytest.mark.slow
 def test_convergence_three_devices_long(tmp_path_factory):
     _run(tmp_path_factory, examples=150, steps=60)
+
+
+def test_equal_value_dropped_then_its_version_loses_a_conflict(tmp_path):
+    """Found by hypothesis: d1 saves "花" (synced) then "茶"; d0, unaware, also saves "茶"
+    and syncs first (its "茶" beats "花": conflict). d1's older "茶" then arrives as the
+    value the server already holds and is dropped; d2's concurrent "a" beats d0's "茶",
+    which is kept as the conflict's loser — so d1's "茶" is restorable, not lost."""
+    SyncMachine.env = Env(tmp_path)
+    m = SyncMachine()
+    m.setup()
+    try:
+        steps = [(1, "花"), 1, (1, "茶"), (0, "茶"), 0, 1, (2, "a"), 2]
+        for step in steps:
+            tick()
+            if isinstance(step, tuple):
+                m.edit_company(step[0], 0, step[1])
+            else:
+                m.sync(step)
+        rid = m.companies[0]
+        d1_tea = next(e for e in m.edits if e["v"] == "茶")  # saved before d0's
+        conflicts = [c for c in dump_conflicts(m.office.dump()) if c["row_id"] == rid]
+        assert [(c["winner_value"], c["loser_value"]) for c in conflicts] == [
+            ('"茶"', '"花"'),
+            ('"a"', '"茶"'),
+        ]
+        assert d1_tea["h"] not in {c[k] for c in conflicts for k in ("winner_hlc", "loser_hlc")}
+    finally:
+        m.teardown()  # the no-silent-loss check
 
 
 # -- five devices, shares, attachments, injected transport faults ------------------------
