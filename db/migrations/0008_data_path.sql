@@ -58,3 +58,7 @@ BEGIN
     UPDATE live_counts SET n = n + (CASE WHEN NEW.deleted = 0 THEN 1 ELSE -1 END)
     WHERE tbl = 'visits';
 END;
+
+-- 5. 首页 counts open follow-ups from the index alone (with their visit, to leave out
+--    deleted visits' follow-ups) instead of reading every follow-up row.
+CREATE INDEX followups_open_visit ON followups (deleted, done, due_date, visit_id);
