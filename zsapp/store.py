@@ -179,6 +179,10 @@ class Store:
                 conn.close()
             self._conn.close()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def __enter__(self) -> Store:
         return self
 
