@@ -271,7 +271,7 @@ def bench_scroll(window) -> None:
     bar = page.table.verticalScrollBar()
     before = rss_mb()
     start = time.perf_counter()
-    steps = 400
+    steps = 40
     for k in range(steps + 1):
         bar.setValue(bar.maximum() * k // steps)
         page.table.viewport().repaint()
@@ -424,15 +424,22 @@ def main() -> None:
     window.resize(1200, 760)
     window.show()
     app.processEvents()
-    bench_keystroke(window, store)
-    bench_home(window, ctx)
-    bench_scroll(window)
-    bench_import_stall(window, ctx)
+    parts = os.environ.get("ZSAPP_BENCH_PARTS", "keystroke,home,scroll,import,startup,sync")
+    if "keystroke" in parts:
+        bench_keystroke(window, store)
+    if "home" in parts:
+        bench_home(window, ctx)
+    if "scroll" in parts:
+        bench_scroll(window)
+    if "import" in parts:
+        bench_import_stall(window, ctx)
     window.close()
     ctx.tasks.wait()
     store.close()
-    bench_startup()
-    bench_initial_sync()
+    if "startup" in parts:
+        bench_startup()
+    if "sync" in parts:
+        bench_initial_sync()
     print("\nSummary (median / p95)")
     for key, value in RESULTS.items():
         print(f"  {key:<20} {value}")
