@@ -418,9 +418,12 @@ def fts_expression(query: str, anchored: bool = False) -> tuple[str, str] | None
     return f"{{{columns}}} : {'^' if anchored else ''}{phrase}", q
 
 
-def search(db: Database, kind: str, query: str, limit: int = 50) -> list[Hit]:
+def search(
+    db: Database, kind: str, query: str, limit: int = 50, *, spans: bool = True
+) -> list[Hit]:
     """Best-ranked hits, one per entity: exact > prefix > substring (text before pinyin),
-    then how much of the text the query covers, then the field's weight."""
+    then how much of the text the query covers, then the field's weight. ``spans=False``
+    skips finding the matched part of each text (lists that do not highlight it)."""
     anchored = fts_expression(query, anchored=True)
     if anchored is None:
         return []
@@ -453,7 +456,8 @@ def search(db: Database, kind: str, query: str, limit: int = 50) -> list[Hit]:
         if entity_id in seen:
             continue
         seen.add(entity_id)
-        hits.append(_with_span(Hit(entity_id, field_name, display, score), q, norm))
+        hit = Hit(entity_id, field_name, display, score)
+        hits.append(_with_span(hit, q, norm) if spans else hit)
         if len(hits) >= limit:
             break
     return hits

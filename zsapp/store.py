@@ -221,6 +221,10 @@ class Store:
                 conn.close()
             return fn(self._conn)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def __enter__(self) -> Store:
         return self
 
@@ -431,11 +435,13 @@ class Store:
         row = self._read_conn().execute(sql, params).fetchone()
         return row[0] if row else None
 
-    def search(self, kind: str, query: str, limit: int = 50) -> list[search.Hit]:
+    def search(
+        self, kind: str, query: str, limit: int = 50, *, spans: bool = True
+    ) -> list[search.Hit]:
         """zsapp.search.search over ``search_<kind>`` on the right connection."""
         from zsapp import search
 
-        return search.search(self, kind, query, limit)
+        return search.search(self, kind, query, limit, spans=spans)
 
     def count(self, table: str, include_deleted: bool = False) -> int:
         where = (

@@ -76,3 +76,7 @@ CREATE TABLE sync_quarantine (
     PRIMARY KEY (direction, table_name, row_id, field)
 ) WITHOUT ROWID;
 -- end issue 12 ---------------------------------------------------------------------------
+
+-- 5. 首页 counts open follow-ups from the index alone (with their visit, to leave out
+--    deleted visits' follow-ups) instead of reading every follow-up row.
+CREATE INDEX followups_open_visit ON followups (deleted, done, due_date, visit_id);

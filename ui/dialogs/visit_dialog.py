@@ -344,7 +344,7 @@ class VisitDialog(QDialog):
         ) or bool(self.notes.toPlainText().strip() or self.followups.toPlainText().strip())
 
     def autosave(self) -> None:
-        if self.saved_id or not self.has_content():
+        if self.saved_id or not self.has_content() or self.ctx.store.closed:
             return
         data = self.payload()
         if data == self._last_draft:

@@ -89,9 +89,11 @@ class FollowupsSection(QGroupBox):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed widths: sizing to contents would read every page of a long list.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        header.setResizeContentsPrecision(0)  # size to the rows on screen, not all pages
+        for column, width in ((0, 32), (1, 150), (3, 220), (4, 140)):
+            header.resizeSection(column, width)
         self.table.doubleClicked.connect(self._open_visit)
         self.summary = QLabel()
         self.summary.setObjectName("followupsSummary")

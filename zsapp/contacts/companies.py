@@ -531,7 +531,7 @@ def list_companies(
 
 def _ranked_page(store: Store, flt: CompanyFilter, limit: int, offset: int) -> list[dict[str, Any]]:
     with store.snapshot():
-        hits = store.search(KIND, flt.query, limit=RANKED)
+        hits = store.search(KIND, flt.query, limit=RANKED, spans=False)
         if not hits:
             return []
         order = {h.entity_id: n for n, h in enumerate(hits)}
