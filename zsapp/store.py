@@ -87,6 +87,10 @@ class Store:
         self._lock = threading.RLock()
         self._depth = 0
         self.clock: HybridLogicalClock | None = None
+        # Called as fn(table, row_id, before) inside the write transaction, before a local
+        # insert (before=None) or a changing update (before=the row as it was); the undo
+        # journal (zsapp/undo.py) uses it to keep before-images.
+        self.write_observers: list[Callable[[str, str, dict[str, Any] | None], None]] = []
         try:
             self.conn = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=10
@@ -264,6 +268,8 @@ class Store:
         row_id = row.pop("id", None) or new_id()
         hlc = self.clock.now().pack()
         with self.transaction():
+            for observer in self.write_observers:
+                observer(table, row_id, None)
             full = {
                 "id": row_id,
                 **row,
@@ -305,6 +311,8 @@ class Store:
             }
             if not changed:
                 return current
+            for observer in self.write_observers:
+                observer(table, row_id, dict(current))
             hlc = self.clock.now().pack()
             assignments = ", ".join(f"[{k}] = ?" for k in changed)
             self.conn.execute(

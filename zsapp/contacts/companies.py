@@ -553,4 +553,16 @@ def _reindex(store: Store, row_id: str) -> None:
         "SELECT id, name, short_name, uscc, tags, deleted FROM companies WHERE id = ?", (row_id,)
     )
     live = row is not None and not row["deleted"]
-    search.reindex_entity(store.conn, KIND, row_id, documents(row) if live else [])
+    docs = documents(row) if live else []
+    if live:  # names merged into this company stay findable and lead here
+        for alias in store.query(
+            "SELECT name, short_name FROM companies WHERE merged_into = ? AND deleted = 1",
+            (row_id,),
+        ):
+            docs += [
+                Document(row_id, "alias", n, 24) for n in (alias["name"], alias["short_name"]) if n
+            ]
+    search.reindex_entity(store.conn, KIND, row_id, docs)
+    survivor = store.scalar("SELECT merged_into FROM companies WHERE id = ?", (row_id,))
+    if not live and survivor and survivor != row_id:
+        _reindex(store, survivor)

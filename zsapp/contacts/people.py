@@ -125,6 +125,42 @@ def delete_person(store: Store, person_id: str) -> None:
     store.delete("people", person_id)
 
 
+def update_employment(store: Store, job_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Correct one employment row: company, title, start/end date."""
+    from zsapp.contacts.validation import parse_date
+
+    job = store.get("person_employment", job_id)
+    if job is None:
+        raise RecordNotFound(f"找不到任职经历 {job_id}")
+    unknown = set(changes) - {"company_id", "title", "start_date", "end_date"}
+    if unknown:
+        raise ContactsError(f"未知的任职字段：{'、'.join(sorted(unknown))}")
+    out: dict[str, Any] = {}
+    if "company_id" in changes:
+        cid = changes["company_id"] or ""
+        if not cid or not store.scalar(
+            "SELECT 1 FROM companies WHERE id = ? AND deleted = 0", (cid,)
+        ):
+            raise ContactsError(f"找不到企业 {cid}")
+        out["company_id"] = cid
+    if "title" in changes:
+        out["title"] = str(changes["title"] or "").strip()[:200]
+    for key, label in (("start_date", "任职开始日期"), ("end_date", "任职结束日期")):
+        if key in changes:
+            out[key] = parse_date(changes[key], label)
+    start = out.get("start_date", job["start_date"])
+    end = out.get("end_date", job["end_date"])
+    if start and end and end < start:
+        raise ContactsError("任职结束日期不能早于开始日期")
+    return store.update("person_employment", job_id, out)
+
+
+def delete_employment(store: Store, job_id: str) -> None:
+    if store.get("person_employment", job_id) is None:
+        raise RecordNotFound(f"找不到任职经历 {job_id}")
+    store.delete("person_employment", job_id)
+
+
 def get_person(store: Store, person_id: str, include_deleted: bool = False) -> dict[str, Any]:
     row = store.get("people", person_id, include_deleted=include_deleted)
     if row is None:
@@ -290,7 +326,17 @@ def _reindex(store: Store, row_id: str) -> None:
         (row_id,),
     )
     live = row is not None and not row["deleted"]
-    search.reindex_entity(store.conn, KIND, row_id, documents(row) if live else [])
+    docs = documents(row) if live else []
+    if live:  # names merged into this person stay findable and lead here
+        for alias in store.query(
+            "SELECT name FROM people WHERE merged_into = ? AND deleted = 1", (row_id,)
+        ):
+            if alias["name"]:
+                docs.append(Document(row_id, "alias", alias["name"], 24, person_name=True))
+    search.reindex_entity(store.conn, KIND, row_id, docs)
+    survivor = store.scalar("SELECT merged_into FROM people WHERE id = ?", (row_id,))
+    if not live and survivor and survivor != row_id:
+        _reindex(store, survivor)
 
 
 __all__ = ["create_person", "delete_person", "display_phone", "get_person", "update_person"]
