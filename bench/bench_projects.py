@@ -36,7 +36,7 @@ def generate(store, n_projects: int, n_visits: int, seed: int = 7) -> None:
     dev = store.device_id
     prefs = list(CODE_PREFIXES.items())
     items = [r["id"] for r in store.query("SELECT id FROM catalogue_items")]
-    conn = store.conn
+    conn = store
     owners = ["张伟", "李娜", "王芳", "刘洋"]
     companies = [(str(uuid.uuid4()), f"企业{i}", int(rnd.random() < 0.05)) for i in range(5000)]
     project_ids = [str(uuid.uuid4()) for _ in range(n_projects)]
@@ -115,7 +115,7 @@ def generate(store, n_projects: int, n_visits: int, seed: int = 7) -> None:
     conn.execute("COMMIT")
     t1 = time.perf_counter()
     status.rebuild_activity(store)
-    store.conn.execute("ANALYZE")
+    store.execute("ANALYZE")
     t2 = time.perf_counter()
     status.ensure(store)  # the full 准入预审 of every project (as after an office threshold update)
     t3 = time.perf_counter()

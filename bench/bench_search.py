@@ -136,7 +136,7 @@ def main() -> None:
             measure(lambda q: search_catalogue(store, q, 50), CATALOGUE_QUERIES, 30),
         )
 
-        store.conn.execute(
+        store.execute(
             "CREATE VIRTUAL TABLE search_benchco USING fts5(entity_id UNINDEXED, field UNINDEXED, weight UNINDEXED,"
             " display UNINDEXED, norm UNINDEXED, keys UNINDEXED, grams, py, ini, tokenize='unicode61 remove_diacritics 0')"
         )
@@ -150,19 +150,19 @@ def main() -> None:
         ]
         with store.transaction():
             search.index_documents(
-                store.conn,
+                store,
                 "benchco",
                 (search.Document(str(i), "name", n, 30) for i, n in enumerate(names)),
             )
         print(f"indexed 100k company names in {time.perf_counter() - start:.1f} s")
         report(
             "100k companies search (limit 50)",
-            measure(lambda q: search.search(store.conn, "benchco", q, 50), COMPANY_QUERIES, 10),
+            measure(lambda q: store.search("benchco", q, 50), COMPANY_QUERIES, 10),
         )
         multi = [q for q in COMPANY_QUERIES if len(search.normalise(q)) >= 2]
         report(
             "100k companies, queries of 2+ chars",
-            measure(lambda q: search.search(store.conn, "benchco", q, 50), multi, 10),
+            measure(lambda q: store.search("benchco", q, 50), multi, 10),
         )
         report(
             "catalogue search with 100k rows in db",

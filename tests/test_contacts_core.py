@@ -312,7 +312,7 @@ def test_reindex_removes_every_index_row_of_the_entity(store):
 
     cid = companies.create_company(store, {"name": "华为技术有限公司"})
     # an extra, stale row of the same company at an arbitrary rowid
-    store.conn.execute(
+    store.execute(
         "INSERT INTO search_companies (rowid, entity_id, field, weight, display, norm, keys, grams, py, ini) "
         "VALUES (5, ?, 'name', 30, '旧名称', '旧名称', ' 旧名称 ', '旧名 名称 称', '', '')",
         (cid,),
@@ -324,5 +324,5 @@ def test_reindex_removes_every_index_row_of_the_entity(store):
         for r in store.query("SELECT display FROM search_companies WHERE entity_id = ?", (cid,))
     ] == ["华为终端有限公司"]
     other = companies.create_company(store, {"name": "中兴通讯股份有限公司"})
-    search.remove_entity(store.conn, "companies", cid)
+    search.remove_entity(store, "companies", cid)
     assert store.scalar("SELECT count(*) FROM search_companies WHERE entity_id = ?", (other,)) == 1

@@ -73,7 +73,7 @@ def test_normalise_folds_width_case_and_punctuation():
 
 
 def test_polyphonic_surnames_find_person_by_surname_reading(store):
-    conn = store.conn
+    conn = store
     conn.execute(
         "CREATE VIRTUAL TABLE search_t USING fts5(entity_id UNINDEXED, field UNINDEXED, weight UNINDEXED,"
         " display UNINDEXED, norm UNINDEXED, keys UNINDEXED, grams, py, ini, tokenize='unicode61 remove_diacritics 0')"

@@ -80,7 +80,7 @@ def test_broken_migration_rolls_back_and_keeps_data(tmp_path, monkeypatch, db_pa
 
 @pytest.fixture
 def notes(store):
-    store.conn.execute(USER_TABLE)
+    store.execute(USER_TABLE)
     return store
 
 

@@ -103,12 +103,7 @@ def open_backup_file(path: Path) -> zipfile.ZipFile:
 # -- creating ------------------------------------------------------------------------------
 def _snapshot(store: Store, target: Path) -> None:
     """A consistent copy of the open database (SQLite online backup API)."""
-    with store._lock:
-        dest = sqlite3.connect(target)
-        try:
-            store.conn.backup(dest)
-        finally:
-            dest.close()
+    store.copy_to(target)
 
 
 def _counts(conn: sqlite3.Connection) -> dict[str, int]:
@@ -263,13 +258,7 @@ def restore_backup(
         db_file = Path(tmp) / DB_MEMBER
         check_database(db_file, f"“{path.name}”")
         safety = create_backup(store, local_folder(), now=now, label="before-restore")
-        source = sqlite3.connect(db_file)
-        try:
-            with store._lock:
-                source.backup(store.conn)
-        finally:
-            source.close()
-        store.migrate()
+        store.replace_from(db_file)
         restored = 0
         root = attachments_dir()
         for member in zf.namelist():

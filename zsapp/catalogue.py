@@ -81,7 +81,7 @@ def install(store: Store, document: dict[str, Any], digest: str | None = None) -
         ).hexdigest()
     )
     version = document["version"]
-    conn = store.conn
+    conn = store
     with store.transaction():
         conn.execute("DELETE FROM catalogue_terms")
         conn.execute("DELETE FROM catalogue_items")
@@ -254,7 +254,7 @@ class CatalogueHit:
 
 
 def search_catalogue(store: Store, query: str, limit: int = 50) -> list[CatalogueHit]:
-    hits = search.search(store.conn, INDEX, query, limit)
+    hits = store.search(INDEX, query, limit)
     if not hits:
         return []
     item_rows = {

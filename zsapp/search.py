@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from pypinyin import Style, lazy_pinyin, pinyin
 from pypinyin.constants import RE_HANS
@@ -196,7 +197,16 @@ class Document:
     person_name: bool = False
 
 
-def index_documents(conn, kind: str, documents: Iterable[Document]) -> int:
+class Database(Protocol):
+    """What search needs from :class:`zsapp.store.Store` (reads on the right connection,
+    writes inside the caller's transaction)."""
+
+    def rows(self, sql: str, params: Any = ()) -> list[tuple]: ...
+
+    def executemany(self, sql: str, rows: Any) -> Any: ...
+
+
+def index_documents(db: Database, kind: str, documents: Iterable[Document]) -> int:
     """Add documents to ``search_<kind>`` (call inside the caller's transaction)."""
     rows = []
     for doc in documents:
@@ -207,7 +217,7 @@ def index_documents(conn, kind: str, documents: Iterable[Document]) -> int:
         rows.append(
             (doc.entity_id, doc.field, doc.weight, doc.text, norm, keys, grams(norm), py, ini)
         )
-    conn.executemany(
+    db.executemany(
         f"INSERT INTO search_{kind} (entity_id, field, weight, display, norm, keys, grams, py, ini) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
@@ -215,18 +225,17 @@ def index_documents(conn, kind: str, documents: Iterable[Document]) -> int:
     return len(rows)
 
 
-def remove_entity(conn, kind: str, entity_id: str) -> None:
+def remove_entity(db: Database, kind: str, entity_id: str) -> None:
     # entity_id is column c0 of FTS5's content table, which a migration indexes: a lookup,
     # not a scan of the whole index (~100 ms with a million indexed visits).
-    rowids = conn.execute(
-        f"SELECT id FROM search_{kind}_content WHERE c0 = ?", (entity_id,)
-    ).fetchall()
-    conn.executemany(f"DELETE FROM search_{kind} WHERE rowid = ?", rowids)
+    rowids = db.rows(f"SELECT id FROM search_{kind}_content WHERE c0 = ?", (entity_id,))
+    if rowids:
+        db.executemany(f"DELETE FROM search_{kind} WHERE rowid = ?", rowids)
 
 
-def reindex_entity(conn, kind: str, entity_id: str, documents: Iterable[Document]) -> None:
-    remove_entity(conn, kind, entity_id)
-    index_documents(conn, kind, documents)
+def reindex_entity(db: Database, kind: str, entity_id: str, documents: Iterable[Document]) -> None:
+    remove_entity(db, kind, entity_id)
+    index_documents(db, kind, documents)
 
 
 @dataclass
@@ -262,7 +271,7 @@ def fts_expression(query: str, anchored: bool = False) -> tuple[str, str] | None
     return f"{{{columns}}} : {'^' if anchored else ''}{phrase}", q
 
 
-def search(conn, kind: str, query: str, limit: int = 50) -> list[Hit]:
+def search(db: Database, kind: str, query: str, limit: int = 50) -> list[Hit]:
     """Best-ranked hits, one per entity: exact > prefix > substring (text before pinyin),
     then how much of the text the query covers, then the field's weight."""
     anchored = fts_expression(query, anchored=True)
@@ -285,9 +294,9 @@ def search(conn, kind: str, query: str, limit: int = 50) -> list[Hit]:
     """
     rows = []
     for expression, _q in (anchored, anywhere):
-        rows += conn.execute(
+        rows += db.rows(
             sql, {"q": q, "expr": expression, "n": limit * 4, "cap": CANDIDATES_PER_PHASE}
-        ).fetchall()
+        )
         if len({r[0] for r in rows}) >= limit:
             break
     rows.sort(key=lambda r: -r[4])

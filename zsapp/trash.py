@@ -187,8 +187,10 @@ def empty(store: Store, *, now: datetime | None = None) -> int:
     stamp = (now or datetime.now()).isoformat(timespec="seconds")
     items = list_trash(store, limit=1_000_000)
     with store.transaction():
-        store.conn.executemany(
-            "INSERT OR IGNORE INTO trash_purged (table_name, row_id, purged_at) VALUES (?, ?, ?)",
-            [(i.table, i.id, stamp) for i in items],
-        )
+        for i in items:
+            store.execute(
+                "INSERT OR IGNORE INTO trash_purged (table_name, row_id, purged_at) "
+                "VALUES (?, ?, ?)",
+                (i.table, i.id, stamp),
+            )
     return len(items)

@@ -452,7 +452,7 @@ class VisitDialog(QDialog):
                     projects=project_ids,
                     items=item_ids,
                 )
-                store.conn.execute("DELETE FROM drafts WHERE key = ?", (DRAFT_KEY,))
+                store.execute("DELETE FROM drafts WHERE key = ?", (DRAFT_KEY,))
         except StoreError as exc:
             self.saved_id = None
             self.error.setText(str(exc))

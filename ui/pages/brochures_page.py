@@ -54,7 +54,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.context import AppContext
-from zsapp import paths, search
+from zsapp import paths
 from zsapp.brochure import history, source, templates
 
 PAGE_ROWS = 100
@@ -123,7 +123,7 @@ class ProjectPickModel(QAbstractTableModel):
         self.beginResetModel()
         q = self.query.strip()
         if q:
-            hits = search.search(self.store.conn, "projects", q, 500)
+            hits = self.store.search("projects", q, 500)
             ids = list(dict.fromkeys(h.entity_id for h in hits))
             like = self.store.query(
                 "SELECT id FROM projects WHERE deleted = 0 AND (code LIKE ? OR name LIKE ?) LIMIT 500",

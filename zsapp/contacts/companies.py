@@ -206,7 +206,7 @@ def find_similar(
     if len(key) >= 4:
         queries += [key[: len(key) // 2 + 1], key[len(key) // 2 :]]
     for q in queries:
-        for hit in search.search(store.conn, KIND, q, limit=30):
+        for hit in store.search(KIND, q, limit=30):
             candidates.setdefault(hit.entity_id)
     candidates.pop(exclude_id, None)
     found = []
@@ -402,7 +402,7 @@ def filter_sql(
     rank = None
     from_sql = "companies c"
     if flt.query.strip():
-        hits = search.search(store.conn, KIND, flt.query, limit=search_limit)
+        hits = store.search(KIND, flt.query, limit=search_limit)
         if not hits:
             where.append("0")
         else:
@@ -514,7 +514,7 @@ def count_companies(
 
 def search_companies(store: Store, query: str, limit: int = 20) -> list[dict[str, Any]]:
     out = []
-    for hit in search.search(store.conn, KIND, query, limit=limit):
+    for hit in store.search(KIND, query, limit=limit):
         row = store.query_one(
             "SELECT id, name, short_name, uscc, origin_province, origin_city FROM companies WHERE id = ? AND deleted = 0",
             (hit.entity_id,),
@@ -562,7 +562,7 @@ def _reindex(store: Store, row_id: str) -> None:
             docs += [
                 Document(row_id, "alias", n, 24) for n in (alias["name"], alias["short_name"]) if n
             ]
-    search.reindex_entity(store.conn, KIND, row_id, docs)
+    search.reindex_entity(store, KIND, row_id, docs)
     survivor = store.scalar("SELECT merged_into FROM companies WHERE id = ?", (row_id,))
     if not live and survivor and survivor != row_id:
         _reindex(store, survivor)

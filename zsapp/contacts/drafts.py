@@ -13,7 +13,7 @@ from zsapp.store import Store
 
 def save_draft(store: Store, key: str, payload: dict[str, Any]) -> None:
     with store.transaction():
-        store.conn.execute(
+        store.execute(
             "INSERT INTO drafts (key, payload, saved_at) VALUES (?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET payload = excluded.payload, saved_at = excluded.saved_at",
             (
@@ -37,4 +37,4 @@ def load_draft(store: Store, key: str) -> dict[str, Any] | None:
 
 def clear_draft(store: Store, key: str) -> None:
     with store.transaction():
-        store.conn.execute("DELETE FROM drafts WHERE key = ?", (key,))
+        store.execute("DELETE FROM drafts WHERE key = ?", (key,))

@@ -51,14 +51,12 @@ VISIT_COLUMNS = [
 
 
 def _company_rows(store: Store) -> Iterator[list[Any]]:
-    cursor = store.conn.execute(
+    rows = store.iter_query(
         "SELECT c.*, (SELECT group_concat(item_id, '、') FROM (SELECT item_id FROM company_items "
         "WHERE company_id = c.id AND deleted = 0 ORDER BY item_id)) AS items "
         "FROM companies c WHERE c.deleted = 0 ORDER BY c.name, c.id"
     )
-    names = [d[0] for d in cursor.description]
-    for values in cursor:
-        row = dict(zip(names, values, strict=False))
+    for row in rows:
         out = []
         for f, _ in COMPANY_COLUMNS:
             v = row.get(f)
@@ -71,13 +69,11 @@ def _company_rows(store: Store) -> Iterator[list[Any]]:
 
 
 def _people_rows(store: Store) -> Iterator[list[Any]]:
-    cursor = store.conn.execute(
+    rows = store.iter_query(
         "SELECT p.*, c.name AS company_name FROM people p LEFT JOIN companies c ON c.id = p.company_id "
         "WHERE p.deleted = 0 ORDER BY p.name, p.id"
     )
-    names = [d[0] for d in cursor.description]
-    for values in cursor:
-        row = dict(zip(names, values, strict=False))
+    for row in rows:
         out = []
         for f, _ in PEOPLE_COLUMNS:
             v = row.get(f) or ""
@@ -90,7 +86,7 @@ def _people_rows(store: Store) -> Iterator[list[Any]]:
 
 
 def _visit_rows(store: Store) -> Iterator[list[Any]]:
-    cursor = store.conn.execute(
+    rows = store.iter_query(
         "SELECT v.*, "
         "(SELECT group_concat(c.name, '、') FROM visit_companies l JOIN companies c ON c.id = l.company_id "
         " WHERE l.visit_id = v.id AND l.deleted = 0) AS companies, "
@@ -101,9 +97,7 @@ def _visit_rows(store: Store) -> Iterator[list[Any]]:
         " WHERE f.visit_id = v.id AND f.deleted = 0) AS followups "
         "FROM visits v WHERE v.deleted = 0 ORDER BY v.visited_at DESC, v.id"
     )
-    names = [d[0] for d in cursor.description]
-    for values in cursor:
-        row = dict(zip(names, values, strict=False))
+    for row in rows:
         yield [
             (row.get(f) or "").replace("T", " ") if f == "visited_at" else (row.get(f) or "")
             for f, _ in VISIT_COLUMNS

@@ -15,6 +15,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -490,7 +491,7 @@ def _live_emails(store: Store) -> set[str]:
     duplicate check can skip its (unindexed) e-mail lookup."""
     return {
         r[0].lower()
-        for r in store.conn.execute("SELECT email FROM people WHERE email <> '' AND deleted = 0")
+        for r in store.rows("SELECT email FROM people WHERE email <> '' AND deleted = 0")
     }
 
 
@@ -589,10 +590,9 @@ def apply_import(
             savepoints = only_good or dry_run
             emails = _live_emails(store)
             for n, plan in enumerate(plans):
-                if savepoints:
-                    store.conn.execute("SAVEPOINT import_row")
                 try:
-                    _apply_row(store, plan, report, emails)
+                    with store.savepoint("import_row") if savepoints else nullcontext():
+                        _apply_row(store, plan, report, emails)
                 except ContactsError as exc:
                     report.errors.append((plan.line, str(exc)))
                     report.good -= 1
@@ -600,11 +600,7 @@ def apply_import(
                         raise ImportRejected(
                             f"第 {plan.line} 行：{exc}。未导入任何数据。", report
                         ) from exc
-                    store.conn.execute("ROLLBACK TO import_row")
-                    store.conn.execute("RELEASE import_row")
                     continue
-                if savepoints:
-                    store.conn.execute("RELEASE import_row")
                 if progress and n % 200 == 0:
                     progress(n, len(plans))
             if dry_run:

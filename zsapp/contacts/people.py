@@ -215,7 +215,7 @@ def filter_sql(
     where, params, rank = ["p.deleted = 0"], [], None
     from_sql = "people p LEFT JOIN companies c ON c.id = p.company_id"
     if query.strip():
-        hits = search.search(store.conn, KIND, query, limit=search_limit)
+        hits = store.search(KIND, query, limit=search_limit)
         if not hits:
             where.append("0")
         else:
@@ -333,7 +333,7 @@ def _reindex(store: Store, row_id: str) -> None:
         ):
             if alias["name"]:
                 docs.append(Document(row_id, "alias", alias["name"], 24, person_name=True))
-    search.reindex_entity(store.conn, KIND, row_id, docs)
+    search.reindex_entity(store, KIND, row_id, docs)
     survivor = store.scalar("SELECT merged_into FROM people WHERE id = ?", (row_id,))
     if not live and survivor and survivor != row_id:
         _reindex(store, survivor)

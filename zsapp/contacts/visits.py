@@ -270,7 +270,7 @@ def visit_filter_sql(
 ):
     where, params = ["1"], []
     if query.strip():
-        hits = search.search(store.conn, KIND, query, limit=search_limit)
+        hits = store.search(KIND, query, limit=search_limit)
         ids = [h.entity_id for h in hits] or [""]
         where.append(f"v.id IN ({', '.join('?' for _ in ids)})")
         params += ids
@@ -480,9 +480,9 @@ def _reindex(store: Store, row_id: str) -> None:
         return
     row = store.query_one("SELECT * FROM visits WHERE id = ?", (row_id,))
     if row is None or row["deleted"]:
-        search.remove_entity(store.conn, KIND, row_id)
+        search.remove_entity(store, KIND, row_id)
     else:
-        search.reindex_entity(store.conn, KIND, row_id, documents(store, row))
+        search.reindex_entity(store, KIND, row_id, documents(store, row))
 
 
 def _reindex_link(store: Store, link_id: str, table: str) -> None:

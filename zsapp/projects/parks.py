@@ -31,7 +31,7 @@ def ensure_seeded(store: Store) -> int:
             park_id = seed_id_to_uuid(park["id"])
             if store.get("parks", park_id, include_deleted=True):
                 continue
-            store.conn.execute(
+            store.execute(
                 "INSERT INTO parks (id, created_at, updated_at, updated_by, deleted, name, prefecture_code, "
                 "seed_id, notes) VALUES (?, ?, ?, 'seed', 0, ?, ?, ?, ?)",
                 (

@@ -494,7 +494,7 @@ def get_project(store: Store, key: str, *, now: dt.date | None = None) -> dict[s
 
 
 def search_projects(store: Store, query: str, limit: int = 50) -> list[dict[str, Any]]:
-    hits = search.search(store.conn, INDEX, query, limit)
+    hits = store.search(INDEX, query, limit)
     if not hits:
         return []
     ids = [h.entity_id for h in hits]
@@ -579,7 +579,7 @@ def _where(store: Store, f: ProjectFilter, now: dt.date | None) -> tuple[str, di
     clauses = ["p.deleted = 0"]
     params: dict[str, Any] = {"cutoff": stalled_cutoff(store, now)}
     if f.query.strip():
-        ids = [h.entity_id for h in search.search(store.conn, INDEX, f.query, 1000)]
+        ids = [h.entity_id for h in store.search(INDEX, f.query, 1000)]
         clauses.append("p.id IN (SELECT value FROM json_each(:ids))")
         params["ids"] = json.dumps(ids)
     if f.stage:

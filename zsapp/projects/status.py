@@ -32,14 +32,14 @@ def refresh(store: Store, project_id: str) -> None:
 
     project = store.get("projects", project_id, include_deleted=True)
     if not project or project["deleted"]:
-        store.conn.execute("DELETE FROM project_status WHERE project_id = ?", (project_id,))
-        search.remove_entity(store.conn, INDEX, project_id)
+        store.execute("DELETE FROM project_status WHERE project_id = ?", (project_id,))
+        search.remove_entity(store, INDEX, project_id)
         return
     # Creation counts only when nothing else happened yet (its 线索 row normally carries the date).
     last = store.scalar(_ACTIVITY_SQL, {"id": project_id}) or hlc_date(project["created_at"])
     precheck = admission.evaluate(store, project_id)
     current = stages.current(store, project_id) or {"stage": "", "changed_on": ""}
-    store.conn.execute(
+    store.execute(
         "INSERT INTO project_status (project_id, owner_officer, stage, stage_on, last_activity_on, admission, blocking) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id) DO UPDATE SET owner_officer = excluded.owner_officer, "
         "stage = excluded.stage, "
@@ -62,17 +62,17 @@ def reindex(store: Store, project_id: str) -> None:
 
     project = store.get("projects", project_id, include_deleted=True)
     if not project or project["deleted"]:
-        search.remove_entity(store.conn, INDEX, project_id)
+        search.remove_entity(store, INDEX, project_id)
     else:
-        search.reindex_entity(store.conn, INDEX, project_id, documents(store, project))
+        search.reindex_entity(store, INDEX, project_id, documents(store, project))
 
 
 def rebuild(store: Store) -> int:
     """Recompute status and search rows of every project (after bulk loads or repairs)."""
     ids = [r["id"] for r in store.query("SELECT id FROM projects")]
     with store.transaction():
-        store.conn.execute("DELETE FROM project_status")
-        store.conn.execute("DELETE FROM search_projects")
+        store.execute("DELETE FROM project_status")
+        store.execute("DELETE FROM search_projects")
         for pid in ids:
             refresh(store, pid)
             reindex(store, pid)
@@ -86,9 +86,7 @@ def refresh_all(store: Store) -> None:
     """Mark every project's 预审 summary stale (e.g. after thresholds or the keyword list
     changed). One cheap UPDATE, however many rows sync brings in; :func:`ensure` recomputes
     them once, before the next list or dashboard. The stage gate never uses this cache."""
-    store.conn.execute(
-        "UPDATE project_status SET admission = ? WHERE admission <> ?", (STALE, STALE)
-    )
+    store.execute("UPDATE project_status SET admission = ? WHERE admission <> ?", (STALE, STALE))
 
 
 def ensure(store: Store) -> int:
@@ -214,4 +212,4 @@ ON CONFLICT (project_id) DO UPDATE SET owner_officer = excluded.owner_officer, s
 def rebuild_activity(store: Store) -> None:
     """Recompute every project's last activity in one pass (after a bulk load)."""
     with store.transaction():
-        store.conn.execute(_BULK_ACTIVITY_SQL)
+        store.execute(_BULK_ACTIVITY_SQL)

@@ -496,7 +496,7 @@ class SyncClient:
         while True:
             page = self.call("POST", "/v1/pull", {"cursors": cursors, "limit": limit})
             with store.transaction():
-                conn = store.conn
+                conn = store
                 conn.execute("PRAGMA defer_foreign_keys = ON")
                 for space in page.get("resnapshot", []):
                     conn.execute(
@@ -526,7 +526,7 @@ class SyncClient:
             self._repoint(merges)
 
     def _set(self, key: str, value: Any) -> None:
-        self.store.conn.execute(
+        self.store.execute(
             "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, json.dumps(value, ensure_ascii=False)),
         )
@@ -539,7 +539,7 @@ class SyncClient:
     ) -> int:
         """Apply pulled rows inside the caller's transaction; returns new open conflicts.
         Batched: one lookup of existing ids per table, executemany for inserts/versions."""
-        store, conn = self.store, self.store.conn
+        store = conn = self.store
         max_hlc = ""
         new_conflicts = 0
         base_rows: list[tuple] = []
