@@ -243,3 +243,22 @@ def test_session_undo_of_a_merge(store):
     journal.undo()
     assert people.get_person(store, other)["mobile"] == "+8613911112222"
     assert people.get_person(store, keep)["mobile"] == ""
+
+
+def test_undo_of_an_import_takes_back_every_created_record(store, tmp_path):
+    from test_import_export import GOOD, HEADER, write
+
+    from zsapp.contacts import importer
+
+    cid = companies.create_company(store, {"name": "云南白药集团股份有限公司"})
+    journal = undo.UndoJournal(store)
+    with journal.action("导入客商"):
+        report = importer.import_file(
+            store, write(tmp_path / "客商.csv", HEADER + "".join(GOOD), "utf-8")
+        )
+    assert report.companies_created == 3
+    assert store.count("companies") == 4
+    journal.undo()
+    assert [c["id"] for c in store.query("SELECT id FROM companies WHERE deleted = 0")] == [cid]
+    assert store.count("people") == 0
+    assert companies.search_companies(store, "华为") == []

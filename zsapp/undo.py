@@ -24,15 +24,15 @@ from zsapp.store import SYNC_COLUMNS, Store, StoreError
 
 LOCAL_ONLY = {"settings", "drafts", "trash_purged"}
 
-# Hook for imports: when set (by the importer module: ``undo.set_import_undo(fn)``), an
-# import action recorded with ``import_batch=…`` is undone by ``fn(store, batch_id)``
-# instead of by its before-images.
-_import_undo: Callable[[Store, str], Any] | None = None
 
+def undo_import_batch(store: Store, batch_id: str) -> Any:
+    """IMPORT UNDO HOOK: an import recorded with ``action(..., import_batch=id)`` is taken
+    back by the importer's own batch undo (issue 11, ``importer.undo_import`` on branch
+    i11-import), which also marks the batch as undone. Actions without a batch id are
+    undone from their before-images like any other action."""
+    from zsapp.contacts import importer
 
-def set_import_undo(fn: Callable[[Store, str], Any] | None) -> None:
-    global _import_undo
-    _import_undo = fn
+    return importer.undo_import(store, batch_id)
 
 
 class NothingToUndo(StoreError):
@@ -115,8 +115,8 @@ class UndoJournal:
         if not self._stack:
             raise NothingToUndo("没有可以撤销的操作")
         op = self._stack[-1]
-        if op.import_batch and _import_undo is not None:
-            _import_undo(self.store, op.import_batch)
+        if op.import_batch:
+            undo_import_batch(self.store, op.import_batch)
         else:
             undo_images(self.store, op.images, op.after)
         self._stack.pop()
