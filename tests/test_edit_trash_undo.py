@@ -262,3 +262,25 @@ def test_undo_of_an_import_takes_back_every_created_record(store, tmp_path):
     assert [c["id"] for c in store.query("SELECT id FROM companies WHERE deleted = 0")] == [cid]
     assert store.count("people") == 0
     assert companies.search_companies(store, "华为") == []
+
+
+def test_names_sort_by_pinyin_in_lists(store):
+    from zsapp.sorting import pinyin_sorted
+
+    for name in [
+        "中国铝业集团有限公司",
+        "阿里巴巴（中国）有限公司",
+        "华为技术有限公司",
+        "百度在线网络技术有限公司",
+    ]:
+        companies.create_company(store, {"name": name}, allow_similar=True)
+    rows = companies.list_companies(store)
+    assert [r["name"][:2] for r in rows] == ["阿里", "百度", "华为", "中国"]
+    # keyset paging continues in the same order
+    page2 = companies.list_companies(store, limit=2, after=rows[1])
+    assert [r["name"][:2] for r in page2] == ["华为", "中国"]
+    assert pinyin_sorted(["昆明市", "大理白族自治州", "玉溪市"]) == [
+        "大理白族自治州",
+        "昆明市",
+        "玉溪市",
+    ]

@@ -61,6 +61,7 @@ def build_window(db_path: Path | None = None, ask_profile: bool = True) -> MainW
     store = open_store(db_path)
     ctx = AppContext(store, paths.data_dir() / "ui-state.ini")
     window = MainWindow(ctx)
+    start_auto_backup(window)
     if ask_profile and not profile.first_run_done(store):
         from ui.dialogs.profile_dialog import ProfileDialog
 
@@ -69,6 +70,18 @@ def build_window(db_path: Path | None = None, ask_profile: bool = True) -> MainW
         profile.mark_first_run_done(store)
         ctx.notify("profile")
     return window
+
+
+def start_auto_backup(window: MainWindow) -> None:
+    """The daily local backup (kept 14 days), in the background at start."""
+    from zsapp import backup
+
+    bar = window.statusBar()
+    window.ctx.tasks.run(
+        lambda: backup.auto_backup(window.ctx.store),
+        on_success=lambda info: info and bar.showMessage("今天的自动备份已完成", 8000),
+        on_error=lambda exc: bar.showMessage(f"自动备份没有成功：{exc}", 15000),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from ui.tasks import TaskRunner
 from zsapp.store import Store
+from zsapp.undo import UndoJournal
 
 
 class AppContext(QObject):
@@ -23,3 +25,13 @@ class AppContext(QObject):
 
     def notify(self, *areas: str) -> None:
         self.data_changed.emit(set(areas))
+
+    # -- undo (zsapp/undo.py) ------------------------------------------------------------
+    @functools.cached_property
+    def journal(self) -> UndoJournal:
+        """This window session's undo journal (Ctrl+Z, the 撤销 notice)."""
+        return UndoJournal(self.store)
+
+    def action(self, label: str):
+        """``with ctx.action("删除企业“…”"):`` records the block's writes for undo."""
+        return self.journal.action(label)

@@ -48,6 +48,7 @@ import sqlite_utils
 
 from zsapp import paths
 from zsapp.clock import HybridLogicalClock
+from zsapp.sorting import collate_pinyin
 
 if TYPE_CHECKING:
     from zsapp import search
@@ -136,6 +137,7 @@ def _open_connection(path: Path, *, readonly: bool = False) -> sqlite3.Connectio
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 10000")
+    conn.create_collation("pinyin", collate_pinyin)  # ORDER BY name COLLATE pinyin (A–Z)
     if readonly:
         conn.execute("PRAGMA query_only = ON")
     return conn

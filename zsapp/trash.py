@@ -79,8 +79,17 @@ class TrashItem:
     title: str
     deleted_at: str  # HLC of the delete (the tombstone's updated_at)
 
+    @property
+    def deleted_on(self) -> str:
+        """Local time of the delete, 'YYYY-MM-DD HH:MM' ('' if unknown)."""
+        try:
+            ms = int(self.deleted_at.split("-", 1)[0])
+        except ValueError:
+            return ""
+        return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M")
+
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "deleted_on": self.deleted_on}
 
 
 def _table_exists(store: Store, table: str) -> bool:

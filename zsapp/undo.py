@@ -60,35 +60,38 @@ class UndoJournal:
         self.limit = limit
         self._clock = clock
         self._stack: list[Operation] = []
-        self._open: Operation | None = None
-        self._thread: int | None = None
+        self._open: dict[int, Operation] = {}  # thread id -> its action being recorded
+        self._stack_lock = threading.Lock()
         self.listeners: list[Callable[[Operation | None], None]] = []
 
     # -- recording -----------------------------------------------------------------
     def _observe(self, table: str, row_id: str, before: dict[str, Any] | None) -> None:
-        op = self._open
-        if op is None or threading.get_ident() != self._thread or table in LOCAL_ONLY:
+        op = self._open.get(threading.get_ident())
+        if op is None or table in LOCAL_ONLY:
             return
         op.images.setdefault((table, row_id), before)
 
     @contextmanager
     def action(self, label: str, *, import_batch: str | None = None) -> Iterator[Operation]:
-        """Record the writes of one user action. Nested actions join the outer one."""
-        if self._open is not None:
-            yield self._open
+        """Record this thread's writes during one user action (a background import records
+        on its worker thread). Nested actions join the outer one."""
+        ident = threading.get_ident()
+        if ident in self._open:
+            yield self._open[ident]
             return
         op = Operation(label, self._clock(), import_batch=import_batch)
-        self._open, self._thread = op, threading.get_ident()
+        self._open[ident] = op
         self.store.write_observers.append(self._observe)
         try:
             yield op
             op.after = after_images(self.store, op.images)
         finally:
             self.store.write_observers.remove(self._observe)
-            self._open = self._thread = None
+            del self._open[ident]
         if op.images or op.import_batch:
-            self._stack.append(op)
-            del self._stack[: -self.limit]
+            with self._stack_lock:
+                self._stack.append(op)
+                del self._stack[: -self.limit]
             self._notify(op)
 
     def run(self, label: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

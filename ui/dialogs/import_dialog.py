@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import filedialogs
 from ui.context import AppContext
 from zsapp.contacts import importer
 from zsapp.store import StoreError
@@ -119,8 +119,8 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(enabled)
 
     def browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "选择要导入的文件", "", "客商数据 (*.csv *.txt *.xlsx *.vcf);;所有文件 (*)"
+        path = filedialogs.open_file(
+            self, "选择要导入的文件", "客商数据 (*.csv *.txt *.xlsx *.vcf);;所有文件 (*)"
         )
         if path:
             self.load(Path(path))
@@ -192,12 +192,20 @@ class ImportDialog(QDialog):
         self.errors.clear()
         self.result.setText("正在检查…" if dry_run else "正在导入…")
 
+        journal = self.ctx.journal
+
         def work(progress):
             plans, report = importer.plan_import(store, table, mapping)
             try:
-                return importer.apply_import(
-                    store, plans, report, only_good=only_good, dry_run=dry_run, progress=progress
-                )
+                with journal.action("导入客商数据"):  # recorded on this worker thread
+                    return importer.apply_import(
+                        store,
+                        plans,
+                        report,
+                        only_good=only_good,
+                        dry_run=dry_run,
+                        progress=progress,
+                    )
             except importer.ImportRejected as exc:
                 exc.report.rejected_message = str(exc)  # type: ignore[attr-defined]
                 return exc.report

@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import filedialogs
 from ui.context import AppContext
 from zsapp.contacts import companies, people
 from zsapp.contacts.validation import ContactsError, display_phone
@@ -119,9 +119,7 @@ class PersonDialog(QDialog):
 
         if path is None:
             name = self.edits["name"].text().strip() or "联系人"
-            path, _ = QFileDialog.getSaveFileName(
-                self, "导出名片", f"{name}.vcf", "vCard 名片 (*.vcf)"
-            )
+            path = filedialogs.save_file(self, "导出名片", f"{name}.vcf", "vCard 名片 (*.vcf)")
         if not path:
             return None
         try:
@@ -144,11 +142,14 @@ class PersonDialog(QDialog):
         self.error.setStyleSheet("color: #b00020")
         try:
             values = self.values()
-            if self.person_id:
-                people.update_person(self.ctx.store, self.person_id, values)
-                self.saved_id = self.person_id
-            else:
-                self.saved_id = people.create_person(self.ctx.store, values)
+            with self.ctx.action(
+                f"{'修改' if self.person_id else '新建'}联系人“{values.get('name', '')}”"
+            ):
+                if self.person_id:
+                    people.update_person(self.ctx.store, self.person_id, values)
+                    self.saved_id = self.person_id
+                else:
+                    self.saved_id = people.create_person(self.ctx.store, values)
         except ContactsError as exc:
             self.error.setText(str(exc))
             return

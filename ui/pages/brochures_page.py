@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -53,6 +52,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import filedialogs
 from ui.context import AppContext
 from zsapp import paths
 from zsapp.brochure import history, source, templates
@@ -742,11 +742,8 @@ class BrochuresPage(QWidget):
         return saved
 
     def choose_cover(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "选择封面图片",
-            str(Path.home()),
-            "图片 (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)",
+        path = filedialogs.open_file(
+            self, "选择封面图片", "图片 (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)"
         )
         if path:
             self.cover_edit.setText(path)
@@ -942,8 +939,8 @@ class BrochuresPage(QWidget):
     def save(self) -> None:
         if not self.current_path:
             return
-        target, _ = QFileDialog.getSaveFileName(
-            self, "保存推介册", str(Path.home() / self.current_path.name), "PDF 文件 (*.pdf)"
+        target = filedialogs.save_file(
+            self, "保存推介册", self.current_path.name, "PDF 文件 (*.pdf)"
         )
         if target:
             self.save_to(target)

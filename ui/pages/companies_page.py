@@ -12,7 +12,6 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import filedialogs
 from ui.context import AppContext
 from ui.dialogs.attachment_picker import pick_and_attach
 from ui.dialogs.company_dialog import CompanyDialog
@@ -400,10 +400,15 @@ class CompaniesPage(QWidget):
             return
         name = self.ctx.store.scalar("SELECT name FROM companies WHERE id = ?", (self.current_id,))
         if (
-            QMessageBox.question(self, "删除企业", f"确定删除“{name}”？")
+            QMessageBox.question(
+                self,
+                "删除企业",
+                f"确定删除“{name}”？\n删除后可在“设置 › 回收站”恢复，或按 Ctrl+Z 撤销。",
+            )
             == QMessageBox.StandardButton.Yes
         ):
-            companies.delete_company(self.ctx.store, self.current_id)
+            with self.ctx.action(f"删除企业“{name}”"):
+                companies.delete_company(self.ctx.store, self.current_id)
             self.current_id = None
             self.detail.clear()
             self._set_actions_enabled(False)
@@ -428,7 +433,7 @@ class CompaniesPage(QWidget):
             "csv": "CSV 文件 (*.csv)",
             "vcf": "vCard 名片 (*.vcf)",
         }
-        path, _ = QFileDialog.getSaveFileName(self, "导出", f"客商.{fmt}", filters[fmt])
+        path = filedialogs.save_file(self, "导出", f"客商.{fmt}", filters[fmt])
         if not path:
             return
         store = self.ctx.store

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import filedialogs
 from ui.context import AppContext
 from ui.dialogs.project_dialog import (
     AdmissionDialog,
@@ -117,10 +117,13 @@ class ProjectDetail(QWidget):
             return
         p = self.ctx.store.get("projects", self.project_id)
         answer = QMessageBox.question(
-            self, "删除项目", f"确定删除项目“{p['name']}”（{p['code']}）？"
+            self,
+            "删除项目",
+            f"确定删除项目“{p['name']}”（{p['code']}）？\n删除后可在“设置 › 回收站”恢复，或按 Ctrl+Z 撤销。",
         )
         if answer == QMessageBox.StandardButton.Yes:
-            P.delete_project(self.ctx.store, self.project_id)
+            with self.ctx.action(f"删除项目“{p['name']}”"):
+                P.delete_project(self.ctx.store, self.project_id)
             self.show_project(None)
             self.ctx.notify("projects")
 
@@ -486,9 +489,7 @@ class ProjectsPage(QWidget):
         return dialog
 
     def export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "导出项目", "招商项目.xlsx", "Excel 文件 (*.xlsx)"
-        )
+        path = filedialogs.save_file(self, "导出项目", "招商项目.xlsx", "Excel 文件 (*.xlsx)")
         if not path:
             return
         from zsapp.projects.export import export_xlsx

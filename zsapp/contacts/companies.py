@@ -383,7 +383,7 @@ class CompanyFilter:
 
 
 SORTS = {
-    "name": "c.name",
+    "name": "c.name COLLATE pinyin",
     "updated_at": "c.updated_at",
     "revenue_wan": "c.revenue_wan",
     "employees": "c.employees",

@@ -201,8 +201,8 @@ PERSON_COLUMNS = (
     "p.email, p.wechat, p.tags, p.updated_at"
 )
 SORTS = {
-    "name": "p.name",
-    "company_name": "c.name",
+    "name": "p.name COLLATE pinyin",
+    "company_name": "c.name COLLATE pinyin",
     "title": "p.title",
     "mobile": "p.mobile",
     "updated_at": "p.updated_at",
