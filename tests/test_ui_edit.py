@@ -313,3 +313,97 @@ def test_count_labels_follow_the_list(main_window, qtbot, ctx):
     ctx.notify("visits")
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
     assert page.status.text() != "没有符合条件的拜访记录"
+
+
+def test_project_dialog_edits_stage_history_and_funds(main_window, qtbot, ctx):
+    import datetime as dt
+
+    from PySide6.QtCore import QDate
+
+    from ui.dialogs.project_dialog import ProjectDialog
+    from zsapp.projects import funds, stages
+    from zsapp.projects import projects as P
+
+    store = ctx.store
+    start = dt.date.today() - dt.timedelta(days=200)
+    pid = P.create_project(
+        store, name="普洱咖啡精深加工项目", prefecture_key="普洱", stage_on=start
+    )
+    stages.change_stage(store, pid, "在谈", "首谈")
+    dialog = ProjectDialog(ctx, pid, main_window)
+    qtbot.addWidget(dialog)
+    panel = dialog.records
+    assert dialog.tabs.tabText(1) == "阶段与到位资金"
+    assert panel.current_label.text() == "当前阶段：在谈"
+
+    # backdate a 签约 before today with a reason: history stays ordered, current derived
+    past = dt.date.today() - dt.timedelta(days=60)
+    stage_dialog = panel.add_stage()
+    stage_dialog.stage.setCurrentText("停滞")
+    stage_dialog.date.setDate(QDate(past.year, past.month, past.day))
+    stage_dialog.save()
+    assert "原因" in stage_dialog.error.text()
+    stage_dialog.note.setText("补录：年中暂停")
+    stage_dialog.save()
+    assert not stage_dialog.isVisible()
+    texts = [panel.stages_table.item(r, 1).text() for r in range(panel.stages_table.rowCount())]
+    assert texts == ["线索", "停滞", "在谈"]
+    assert panel.current_label.text() == "当前阶段：在谈"
+    # correct the date of the 停滞 entry by double-click
+    row = texts.index("停滞")
+    panel.stages_table.selectRow(row)
+    edit = panel.edit_stage()
+    assert edit.windowTitle() == "修改阶段记录" and edit.note.text() == "补录：年中暂停"
+    edit.date.setDate(QDate.currentDate())
+    edit.save()
+    assert panel.current_label.text() == "当前阶段：停滞"
+
+    # funds before 签约 are questioned; editing and deleting entries
+    add = panel.add_funds()
+    add.month.setText(past.strftime("%Y-%m"))
+    add.amount.setText("3000")
+    seen = []
+    answer_modal(qtbot, YES, then=lambda box: seen.append(box.text()))
+    add.save()
+    assert "没有签约记录" in seen[0]
+    assert panel.funds_table.item(0, 1).text() == "3000"
+    panel.funds_table.selectRow(0)
+    change = panel.edit_funds()
+    assert change.amount.text() == "3000"
+    change.amount.setText("4500")
+    answer_modal(qtbot, YES)
+    change.save()
+    assert funds.totals(store, pid)["total_wan"] == 4500
+    assert "累计 4500 万元" in panel.totals_label.text()
+    panel.funds_table.selectRow(0)
+    assert panel.delete_funds()
+    assert funds.totals(store, pid)["total_wan"] == 0
+    main_window.undo()  # Ctrl+Z brings the deleted entry back
+    panel.refresh()
+    assert funds.totals(store, pid)["total_wan"] == 4500
+
+
+def test_project_form_asks_on_esc_and_keeps_a_draft(main_window, qtbot, ctx):
+    from ui.dialogs.project_dialog import ProjectDialog
+
+    dialog = ProjectDialog(ctx, None, main_window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.name.setText("年产10万吨电池铝箔项目")
+    dialog.summary.setPlainText("建设电池铝箔生产线")
+    asked = []
+    click_in_modal(qtbot, "存为草稿", then=lambda box: asked.append(box.text()))
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert "还没有保存" in asked[0]
+    assert ctx.store.count("projects") == 0
+    again = ProjectDialog(ctx, None, main_window)
+    qtbot.addWidget(again)
+    assert again.name.text() == "年产10万吨电池铝箔项目"
+    assert "草稿" in again.draft_label.text()
+    again.show()
+    click_in_modal(qtbot, "保存")
+    again.reject()
+    qtbot.waitUntil(lambda: ctx.store.count("projects") == 1)
+    assert drafts.load_draft(ctx.store, "project") is None

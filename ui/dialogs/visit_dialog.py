@@ -420,20 +420,9 @@ class VisitDialog(QDialog):
 
     def ask_unsaved(self) -> str:
         """保存 / 存为草稿 / 放弃 / '' (back to the form)."""
-        box = QMessageBox(self)
-        box.setObjectName("unsavedPrompt")
-        box.setWindowTitle("未保存的修改")
-        box.setText("这条拜访记录还没有保存。")
-        save = box.addButton("保存", QMessageBox.ButtonRole.AcceptRole)
-        draft = box.addButton("存为草稿", QMessageBox.ButtonRole.ActionRole)
-        drop = box.addButton("放弃", QMessageBox.ButtonRole.DestructiveRole)
-        back = box.addButton("返回修改", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(save)
-        box.setEscapeButton(back)
-        self.prompt = box
-        box.exec()
-        clicked = box.clickedButton()
-        return {save: "save", draft: "draft", drop: "discard"}.get(clicked, "")
+        from ui.forms import ask_unsaved
+
+        return ask_unsaved(self, "这条拜访记录")
 
     def reject(self) -> None:  # Esc, 取消, the window's close button
         if self._closing or not self.has_unsaved_changes():
