@@ -44,7 +44,7 @@ def test_enroll_sync_and_status_from_the_sync_page(qtbot, main_window, ctx, offi
     qtbot.waitUntil(lambda: status.text().startswith("已同步"))
 
     company = ctx.store.insert("companies", {"name": "云南白药集团股份有限公司"})
-    ctx.notify("companies")
+    ctx.flush_changes()
     qtbot.waitUntil(lambda: status.text() == "1 条待同步")
     assert page.pending_label.text() == "1 条"
     result = _sync_and_wait(qtbot, page)
@@ -86,7 +86,7 @@ def test_conflict_restored_in_one_click_and_offline_is_calm(
 
     office.server_.stop()  # the office goes away: offline is normal, no dialog
     ctx.store.update("companies", rid, {"notes": "离线时的修改"})
-    ctx.notify("companies")
+    ctx.flush_changes()
     result = _sync_and_wait(qtbot, page)
     assert isinstance(result, sync_client.OfflineError)
     status = main_window.findChild(QLabel, "syncStatus")

@@ -88,7 +88,7 @@ def test_generate_preview_history_and_responsive_window(qtbot, main_window, seed
             total_investment_yi="3",
             summary="配套项目。" * 40,
         )
-    main_window.ctx.notify("projects")
+    main_window.ctx.flush_changes()
     page = brochure_page(main_window)
     assert page.projects_model.rowCount() == 16
     check_project(qtbot, page, NAMES[0])
@@ -199,7 +199,7 @@ def test_errors_are_shown_and_nothing_recorded(qtbot, main_window, store):
     projects_mod.create_project(
         store, name="无人联系的项目", item_ids=["I02-04"], prefecture_key="昆明市"
     )
-    main_window.ctx.notify("projects")
+    main_window.ctx.flush_changes()
     check_project(qtbot, page, "无人联系的项目")
     with qtbot.waitSignal(page.failed, timeout=30000) as blocker:
         qtbot.mouseClick(page.generate_button, Qt.MouseButton.LeftButton)
@@ -258,12 +258,14 @@ def test_save_copy_and_reopen_from_history(qtbot, main_window, seeded, tmp_path)
 def test_project_list_pages_lazily_and_filters_in_sql(qtbot, main_window, store):
     for k in range(230):
         store.insert("projects", {"code": f"KM-2026-{k + 1:04d}", "name": f"批量项目{k + 1}"})
-    main_window.ctx.notify("projects")
+    main_window.ctx.flush_changes()
     page = brochure_page(main_window)
     model = page.projects_model
-    assert model.total == 230 and model.rowCount() == 100 and model.canFetchMore()
-    model.fetchMore()
-    assert model.rowCount() == 200
+    assert model.total == 230 and model.rowCount() == 230
+    lazy = type(model)(store)  # not in a view: nothing asks for rows but the first page
+    assert lazy.loaded_rows() == 100
+    assert lazy.rows[150]["code"] == "KM-2026-0080"  # newest code first; fetched on access
+    assert lazy.loaded_rows() == 200
     page.project_search.setText("KM-2026-0007")
     qtbot.waitUntil(lambda: model.total == 1 and model.rowCount() == 1)
     assert model.rows[0]["name"] == "批量项目7"

@@ -70,7 +70,7 @@ def _visit(store):
 
 def test_visit_is_editable_from_button_double_click_f2_and_menu(main_window, qtbot, ctx):
     _cid, pid, vid = _visit(ctx.store)
-    ctx.notify("visits")
+    ctx.flush_changes()
     page = main_window.show_page("visits")
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
     page.table.selectRow(0)
@@ -163,7 +163,7 @@ def test_edit_draft_of_an_existing_visit_reopens(main_window, qtbot, ctx):
 
 def test_delete_goes_to_recycle_bin_undo_and_restore(main_window, qtbot, ctx):
     _cid, _pid, vid = _visit(ctx.store)
-    ctx.notify("visits")
+    ctx.flush_changes()
     page = main_window.show_page("visits")
     page.show_visit(vid)
     asked = []
@@ -262,7 +262,7 @@ def test_shortcuts_sections_search_help_and_refresh(main_window, qtbot, ctx):
         assert main_window.current_page_key() == spec.key
     main_window.show_page("companies")
     companies.create_company(ctx.store, {"name": "云南白药集团股份有限公司"})
-    ctx.notify("companies")
+    ctx.flush_changes()
     box = main_window.focus_search()
     assert box is not None and box.objectName() == "companySearch"
     qtbot.waitUntil(lambda: QApplication.focusWidget() is box)
@@ -310,7 +310,7 @@ def test_count_labels_follow_the_list(main_window, qtbot, ctx):
     page = main_window.show_page("visits")
     assert page.status.text() == "没有符合条件的拜访记录"
     _visit(ctx.store)
-    ctx.notify("visits")
+    ctx.flush_changes()
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
     assert page.status.text() != "没有符合条件的拜访记录"
 

@@ -80,7 +80,7 @@ def test_list_filters_search_and_stage_gate(qtbot, main_window, type_text):
         store, name="土法炼焦厂", prefecture_key="曲靖", total_investment_yi="1"
     )
     P.create_project(store, name="普洱咖啡庄园", prefecture_key="普洱", item_ids=["I01-06"])
-    main_window.ctx.notify("projects")
+    main_window.ctx.flush_changes()
     page = main_window.show_page("projects")
     qtbot.waitUntil(lambda: len(names(page)) == 3)
     page.big.setChecked(True)
@@ -141,7 +141,7 @@ def test_list_filters_search_and_stage_gate(qtbot, main_window, type_text):
 def test_funds_dialog_updates_the_project_page(qtbot, main_window):
     store = main_window.ctx.store
     pid = P.create_project(store, name="锡基新材料项目", prefecture_key="红河")
-    main_window.ctx.notify("projects")
+    main_window.ctx.flush_changes()
     page = main_window.show_page("projects")
     qtbot.waitUntil(lambda: page.select(pid))
     qtbot.waitUntil(lambda: page.detail.project_id == pid)
@@ -204,7 +204,7 @@ def test_recommended_company_can_be_added_as_investor(qtbot, main_window):
     store.insert("company_items", {"company_id": good, "item_id": "I06-04"})
     bad = store.insert("companies", {"name": "失信锡业", "is_dishonest": 1})
     store.insert("company_items", {"company_id": bad, "item_id": "I06-04"})
-    main_window.ctx.notify("projects")
+    main_window.ctx.flush_changes()
     page = main_window.show_page("projects")
     qtbot.waitUntil(lambda: page.select(pid))
     qtbot.waitUntil(lambda: page.detail.project_id == pid)
@@ -229,7 +229,7 @@ def test_edit_project_keeps_location_and_transfer_records_history(qtbot, main_wi
         total_investment_yi="2",
         item_ids=["I01-07"],
     )
-    main_window.ctx.notify("projects")
+    main_window.ctx.flush_changes()
     page = main_window.show_page("projects")
     qtbot.waitUntil(lambda: page.select(pid))
     qtbot.waitUntil(lambda: page.detail.project_id == pid)
@@ -271,7 +271,7 @@ def test_home_company_page_and_visit_form_integration(qtbot, main_window):
 
     # 客商 page › 新建项目 prefills the investor.
     cid = store.insert("companies", {"name": "中国铝业集团有限公司", "short_name": "中铝"})
-    main_window.ctx.notify("companies")
+    main_window.ctx.flush_changes()
     companies_page = main_window.show_page("companies")
     companies_page.show_company(cid)
     qtbot.mouseClick(companies_page.action_buttons["project"], Qt.MouseButton.LeftButton)

@@ -68,7 +68,6 @@ def build_window(db_path: Path | None = None, ask_profile: bool = True) -> MainW
         window.show()
         ProfileDialog(store, first_run=True, parent=window).exec()
         profile.mark_first_run_done(store)
-        ctx.notify("profile")
     return window
 
 

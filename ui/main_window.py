@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
 
     def show_page(self, key: str) -> QWidget:
         index = [spec.key for spec in PAGES].index(key)
+        self.ctx.flush_changes()  # the page shows every committed change before it appears
         self.nav.setCurrentRow(index)
         return self.pages[key]
 

@@ -236,5 +236,4 @@ class CompanyDialog(QDialog):
         except ContactsError as exc:
             self.error.setText(str(exc))
             return
-        self.ctx.notify("companies")
         self.accept()

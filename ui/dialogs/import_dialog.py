@@ -238,7 +238,6 @@ class ImportDialog(QDialog):
             self.result.setText("检查结果（尚未写入）：" + report.summary())
         else:
             self.result.setText("<b>导入完成：</b>" + report.summary())
-            self.ctx.notify("companies", "people")
 
 
 def _item(text: str) -> QTableWidgetItem:

@@ -47,7 +47,7 @@ class MergeDialog(QDialog):
         self.setWindowTitle("合并企业" if table == "companies" else "合并联系人")
         self.resize(760, 560)
         store = ctx.store
-        keep_name = store.scalar(f"SELECT name FROM [{table}] WHERE id = ?", (keep_id,))
+        keep_name = (store.get(table, keep_id, include_deleted=True) or {}).get("name", "")
         self.other_edit = CompletingLineEdit(self._names, multiple=False)
         self.other_edit.setObjectName("mergeOther")
         self.other_edit.setPlaceholderText("输入要并入的另一条记录的名称（可拼音）")
@@ -81,7 +81,7 @@ class MergeDialog(QDialog):
         self.choices: dict[str, QButtonGroup] = {}
         if other_id:
             self.other_edit.setText(
-                store.scalar(f"SELECT name FROM [{table}] WHERE id = ?", (other_id,)) or ""
+                (store.get(table, other_id, include_deleted=True) or {}).get("name", "")
             )
             self.build_grid()
 
@@ -186,5 +186,4 @@ class MergeDialog(QDialog):
         except StoreError as exc:
             self.error.setText(str(exc))
             return
-        self.ctx.notify("companies", "people", "visits")
         self.accept()

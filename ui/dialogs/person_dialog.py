@@ -109,9 +109,7 @@ class PersonDialog(QDialog):
                     )
                 )
         if company_id:
-            self.company.setText(
-                ctx.store.scalar("SELECT name FROM companies WHERE id = ?", (company_id,)) or ""
-            )
+            self.company.setText((ctx.store.get("companies", company_id) or {}).get("name", ""))
 
     def export_vcard(self, path: str | None = None) -> str | None:
         """Save this person as a vCard 3.0 file a phone can import (Chinese name intact)."""
@@ -156,5 +154,4 @@ class PersonDialog(QDialog):
         except StoreError as exc:  # RecordNotFound for an unknown company name
             self.error.setText(str(exc))
             return
-        self.ctx.notify("people", "companies")
         self.accept()

@@ -545,7 +545,6 @@ class ProjectDialog(QDialog):
             return
         drafts.clear_draft(store, self.draft_key)
         self._closing = True
-        self.ctx.notify("projects")
         self.accept()
 
 
@@ -681,7 +680,6 @@ class ProjectRecordsPanel(QWidget):
             self.message.setText(str(exc))
             return False
         self.message.setText("已删除（可撤销，或在回收站恢复）")
-        self.ctx.notify("projects")
         self.refresh()
         return True
 
@@ -702,7 +700,6 @@ class ProjectRecordsPanel(QWidget):
         with self.ctx.action(f"删除到位资金“{row['month']} {row['amount_wan']} 万元”"):
             funds.delete_funds(self.ctx.store, row["id"])
         self.message.setText("已删除（可撤销，或在回收站恢复）")
-        self.ctx.notify("projects")
         self.refresh()
         return True
 
@@ -772,7 +769,6 @@ class StageDialog(QDialog):
         except StoreError as exc:
             self.error.setText(str(exc))
             return
-        self.ctx.notify("projects")
         self.accept()
 
 
@@ -857,7 +853,6 @@ class FundsDialog(QDialog):
         except StoreError as exc:
             self.error.setText(str(exc))
             return
-        self.ctx.notify("projects")
         self.accept()
 
 
@@ -896,7 +891,6 @@ class TransferDialog(QDialog):
         except StoreError as exc:
             self.error.setText(str(exc))
             return
-        self.ctx.notify("projects")
         self.accept()
 
 
@@ -985,7 +979,6 @@ class AdmissionDialog(QDialog):
         admission.set_answer(
             self.ctx.store, self.project_id, rule_id, "" if text == "未答" else text
         )
-        self.ctx.notify("projects")
         self.refresh()
 
     def record_override(self) -> None:
@@ -1006,7 +999,6 @@ class AdmissionDialog(QDialog):
             return
         self.error.setText("")
         self.reason.clear()
-        self.ctx.notify("projects")
         self.refresh()
 
 
@@ -1111,12 +1103,10 @@ class ThresholdsDialog(QDialog):
             self.error.setText(str(exc))
             return
         self.error.setText("")
-        self.ctx.notify("projects")
         self.refresh()
 
     def remove(self) -> None:
         row = self.table.currentRow()
         if 0 <= row < len(self.ids):
             admission.delete_threshold(self.ctx.store, self.ids[row])
-            self.ctx.notify("projects")
             self.refresh()

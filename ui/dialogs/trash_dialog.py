@@ -97,7 +97,6 @@ class TrashDialog(QDialog):
             self.message.setText(str(exc))
             return None
         self.message.setText(f"已恢复{restored.kind}：{restored.title}")
-        self.ctx.notify(item.table, "trash")
         self.refresh()
         return restored
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ui.context import AppContext
 from zsapp import catalogue, profile
-from zsapp.contacts import companies, drafts, people, visits
+from zsapp.contacts import companies, drafts, people, quick, visits
 from zsapp.contacts.validation import ContactsError
 from zsapp.store import StoreError
 
@@ -280,9 +280,7 @@ class VisitDialog(QDialog):
             QWidget.setTabOrder(first, second)
 
         if company_id:
-            self.companies.setText(
-                store.scalar("SELECT name FROM companies WHERE id = ?", (company_id,)) + "、"
-            )
+            self.companies.setText(companies.get_company(store, company_id)["name"] + "、")
         if visit_id:
             self.load_payload(self.visit_payload(visit_id))
         self._initial = self._comparable(self.payload())
@@ -454,30 +452,21 @@ class VisitDialog(QDialog):
         self.reject()
 
     # -- saving --------------------------------------------------------------------------
-    def _plan_companies(self) -> list[tuple[str, str | None]]:
-        """(name, id or None to create) — asks about similar names before anything is written."""
-        store = self.ctx.store
-        plan = []
-        for name in self.companies.tokens():
-            row = store.query_one(
-                "SELECT id FROM companies WHERE deleted = 0 AND (name = ? OR short_name = ?) LIMIT 1",
-                (name, name),
-            )
-            if row:
-                plan.append((name, row["id"]))
-                continue
-            similar = companies.find_similar(store, name)
-            if similar:
+    def _plan_companies(self) -> list[quick.CompanyChoice]:
+        """What each typed company means — asks about similar names before anything is
+        written (zsapp.contacts.quick)."""
+        plan = quick.plan_companies(self.ctx.store, self.companies.tokens())
+        for choice in plan:
+            similar = choice.similar
+            if choice.id is None and similar:
                 answer = QMessageBox.question(
                     self,
                     "可能重复",
-                    f"“{name}”与已有企业“{similar[0]['name']}”相近。\n\n"
-                    "是：使用已有企业；否：新建“" + name + "”",
+                    f"“{choice.name}”与已有企业“{similar['name']}”相近。\n\n"
+                    "是：使用已有企业；否：新建“" + choice.name + "”",
                 )
                 if answer == QMessageBox.StandardButton.Yes:
-                    plan.append((similar[0]["name"], similar[0]["id"]))
-                    continue
-            plan.append((name, None))
+                    choice.name, choice.id = similar["name"], similar["id"]
         return plan
 
     def save(self) -> None:
@@ -500,58 +489,33 @@ class VisitDialog(QDialog):
             project_ids = project_picker.resolve(store, self.projects.tokens())
             item_ids = catalogue.resolve_item_tokens(store, self.items.tokens())
             label = "修改拜访记录" if self.visit_id else "记录拜访"
-            with self.ctx.action(label), store.transaction():
-                company_ids = [
-                    cid or companies.create_company(store, {"name": name}, allow_similar=True)
-                    for name, cid in company_plan
-                ]
-                person_ids = []
-                for token in self.people.tokens():
-                    person_id = self._person_ids.get(token)
-                    if person_id is None:
-                        rows = store.query(
-                            "SELECT id FROM people WHERE name = ? AND deleted = 0 LIMIT 2", (token,)
-                        )
-                        person_id = (
-                            rows[0]["id"]
-                            if len(rows) == 1
-                            else people.create_person(
-                                store,
-                                {
-                                    "name": token,
-                                    "company_id": company_ids[0] if company_ids else None,
-                                },
-                            )
-                        )
-                    person_ids.append(person_id)
-                values = {
-                    "visited_at": self.when.dateTime().toString("yyyy-MM-dd HH:mm"),
-                    "kind": self.kind.currentText(),
-                    "city": self.city.text(),
-                    "place": self.place.text(),
-                    "our_participants": self.ours.text(),
-                    "notes": self.notes.toPlainText(),
-                    "outcome": self.outcome.currentText(),
-                }
-                links = {
-                    "companies": company_ids,
-                    "people": person_ids,
-                    "followups": todo,
-                    "projects": project_ids,
-                    "items": item_ids,
-                }
-                if self.visit_id:
-                    visits.update_visit(store, self.visit_id, values, **links)
-                    self.saved_id = self.visit_id
-                else:
-                    self.saved_id = visits.create_visit(store, values, **links)
-                store.execute("DELETE FROM drafts WHERE key = ?", (self.draft_key,))
+            with self.ctx.action(label):
+                self.saved_id = quick.record_visit(
+                    store,
+                    {
+                        "visited_at": self.when.dateTime().toString("yyyy-MM-dd HH:mm"),
+                        "kind": self.kind.currentText(),
+                        "city": self.city.text(),
+                        "place": self.place.text(),
+                        "our_participants": self.ours.text(),
+                        "notes": self.notes.toPlainText(),
+                        "outcome": self.outcome.currentText(),
+                    },
+                    companies_typed=company_plan,
+                    people_typed=self.people.tokens(),
+                    known_people=self._person_ids,
+                    allow_similar=True,  # the officer was asked about each similar name
+                    followups=todo,
+                    projects=project_ids,
+                    items=item_ids,
+                    draft_key=self.draft_key,
+                    visit_id=self.visit_id,
+                )
         except StoreError as exc:
             self.saved_id = None
             self.error.setText(str(exc))
             return
         self.autosave_timer.stop()
         self._closing = True
-        self.ctx.notify("visits", "followups", "companies", "people", "projects")
         self.saved.emit(self.saved_id)
         self.accept()

@@ -1,14 +1,11 @@
-"""Qt model for the 项目 list: rows from zsapp.projects.list_projects (SQL filters, SQL
-sorting, LIMIT/OFFSET pages fetched lazily)."""
+"""Qt model for the 项目 list: the paged model over zsapp.projects.list_projects and
+count_projects (filters and sorting in the core)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
-
-from ui.models.contacts_models import ID_ROLE, ROW_ROLE, Column, LazySqlModel
+from ui.models.paged import ID_ROLE, ROW_ROLE, Column, PagedModel
 from zsapp.projects import projects as P
 from zsapp.projects.common import wan_to_yi_text
 
@@ -29,11 +26,19 @@ def _location(row: dict[str, Any]) -> str:
     return " › ".join(x for x in (row.get("prefecture"), row.get("park")) if x)
 
 
-class ProjectListModel(LazySqlModel):
+def _stage_colour(row: dict[str, Any]) -> str | None:
+    return "#b00020" if row.get("stalled") else None
+
+
+def _admission_colour(row: dict[str, Any]) -> str | None:
+    return ADMISSION_COLOURS.get(row.get("admission") or "")
+
+
+class ProjectListModel(PagedModel):
     COLUMNS = [
         Column("code", "编号", "code"),
         Column("name", "项目名称", "name"),
-        Column("stage", "阶段", "stage", _stage),
+        Column("stage", "阶段", "stage", _stage, colour=_stage_colour),
         Column("location", "州市 › 园区", "prefecture", _location),
         Column(
             "investment",
@@ -42,7 +47,7 @@ class ProjectListModel(LazySqlModel):
             lambda r: wan_to_yi_text(r.get("total_investment_wan")),
             True,
         ),
-        Column("admission", "准入预审", "admission"),
+        Column("admission", "准入预审", "admission", colour=_admission_colour),
         Column("activity", "最近动态", "activity", lambda r: r.get("last_activity_on") or ""),
         Column("owner", "负责人", "owner"),
     ]
@@ -54,7 +59,7 @@ class ProjectListModel(LazySqlModel):
         self.sort_key = "updated"
         self.descending = True
 
-    def fetch(self, limit: int, offset: int) -> list[dict[str, Any]]:
+    def fetch(self, offset: int, limit: int, after: dict[str, Any] | None) -> list[dict[str, Any]]:
         return P.list_projects(
             self.store,
             self.filter,
@@ -68,13 +73,5 @@ class ProjectListModel(LazySqlModel):
         self.filter = flt
         self.reload()
 
-    def total(self) -> int:
+    def count(self) -> int:
         return P.count_projects(self.store, self.filter)
-
-    def extra_data(self, row: dict[str, Any], column: Column, role: int) -> Any:
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if column.key == "admission" and row.get("admission") in ADMISSION_COLOURS:
-                return QBrush(QColor(ADMISSION_COLOURS[row["admission"]]))
-            if column.key == "stage" and row.get("stalled"):
-                return QBrush(QColor("#b00020"))
-        return None

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QRect,
     QSize,
@@ -54,13 +53,15 @@ from PySide6.QtWidgets import (
 
 from ui import filedialogs
 from ui.context import AppContext
+from ui.models.paged import ID_ROLE, Column, PagedModel
 from zsapp import paths
-from zsapp.brochure import history, source, templates
+from zsapp.brochure import history, picker, source, templates
 
 PAGE_ROWS = 100
+# What the project picker shows (code, name, industry, investment, current stage).
+PROJECT_TABLES = frozenset({"projects", "project_items", "project_stages", "project_status"})
 PRINT_DPI = 300
 LANG_LABELS = [("zh", "中文"), ("zh-en", "中英双语（外资客商）")]
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def _yi(wan: int | None) -> str:
@@ -78,236 +79,96 @@ def _codes_summary(codes: list[str]) -> str:
     return f"{'、'.join(codes[:2])} 等 {len(codes)} 个"
 
 
-class ProjectPickModel(QAbstractTableModel):
-    """Live projects, paged from SQL; filter (search index) and sort in SQL; checkable."""
+def _row_text(key: str):
+    return lambda r: r.get(key) or "—"
 
-    checked_changed = Signal()
-    HEADERS = ["编号", "项目名称", "产业", "亿元", "阶段"]
-    SORT_SQL = ["p.code", "p.name", "industry", "p.total_investment_wan", "stage"]
+
+class ProjectPickModel(PagedModel):
+    """Live projects (zsapp.brochure.picker), searchable and sortable; check boxes pick
+    the brochure's projects in checking order."""
+
+    COLUMNS = [
+        Column("code", "编号", "code"),
+        Column("name", "项目名称", "name"),
+        Column("industry", "产业", "industry", _row_text("industry")),
+        Column(
+            "investment",
+            "亿元",
+            "investment",
+            lambda r: _yi(r["total_investment_wan"]),
+            align_right=True,
+        ),
+        Column("stage", "阶段", "stage", _row_text("stage")),
+    ]
 
     def __init__(self, store, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, page_size=PAGE_ROWS, checkable=True)
         self.store = store
-        self.rows: list[dict[str, Any]] = []
-        self.total = 0
         self.query = ""
-        self.sort_column, self.sort_order = 0, Qt.SortOrder.DescendingOrder
-        self.checked: list[str] = []  # brochure order = order of checking
-        self._ids: list[str] | None = None
+        self.sort_key, self.descending = "code", True
         self.reload()
 
-    # -- SQL
-    def _where(self) -> tuple[str, list[Any]]:
-        if self._ids is None:
-            return "p.deleted = 0", []
-        if not self._ids:
-            return "0", []
-        return f"p.deleted = 0 AND p.id IN ({','.join('?' * len(self._ids))})", list(self._ids)
-
-    def _select(self, offset: int) -> list[dict[str, Any]]:
-        where, params = self._where()
-        direction = "ASC" if self.sort_order == Qt.SortOrder.AscendingOrder else "DESC"
-        order = f"{self.SORT_SQL[self.sort_column]} {direction}, p.code {direction}"
-        return self.store.query(
-            "SELECT p.id, p.code, p.name, p.total_investment_wan, "
-            " (SELECT ind.name FROM project_items pi JOIN catalogue_items ci ON ci.id = pi.item_id "
-            "   JOIN catalogue_industries ind ON ind.id = ci.industry_id WHERE pi.project_id = p.id AND pi.deleted = 0 "
-            "   ORDER BY ind.no, ci.no LIMIT 1) AS industry, "
-            " coalesce((SELECT s.stage FROM project_stages s WHERE s.project_id = p.id AND s.deleted = 0 "
-            "   ORDER BY s.changed_on DESC, s.created_at DESC LIMIT 1), '') AS stage "
-            f"FROM projects p WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-            [*params, PAGE_ROWS, offset],
+    def fetch(self, offset: int, limit: int, after: dict[str, Any] | None) -> list[dict[str, Any]]:
+        return picker.list_projects(
+            self.store,
+            self.query,
+            sort=self.sort_key,
+            descending=self.descending,
+            limit=limit,
+            offset=offset,
         )
 
-    def reload(self) -> None:
-        self.beginResetModel()
-        q = self.query.strip()
-        if q:
-            hits = self.store.search("projects", q, 500)
-            ids = list(dict.fromkeys(h.entity_id for h in hits))
-            like = self.store.query(
-                "SELECT id FROM projects WHERE deleted = 0 AND (code LIKE ? OR name LIKE ?) LIMIT 500",
-                (f"%{q}%", f"%{q}%"),
-            )
-            ids += [r["id"] for r in like if r["id"] not in ids]
-            self._ids = ids
-        else:
-            self._ids = None
-        where, params = self._where()
-        self.total = (
-            self.store.scalar(f"SELECT count(*) FROM projects p WHERE {where}", params) or 0
-        )
-        self.rows = self._select(0)
-        self.endResetModel()
+    def count(self) -> int:
+        return picker.count_projects(self.store, self.query)
 
     def set_query(self, text: str) -> None:
         self.query = text
         self.reload()
 
-    # -- Qt model API
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def canFetchMore(self, parent=QModelIndex()) -> bool:
-        return not parent.isValid() and len(self.rows) < self.total
-
-    def fetchMore(self, parent=QModelIndex()) -> None:
-        more = self._select(len(self.rows))
-        if not more:
-            self.total = len(self.rows)
-            return
-        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
-        self.rows.extend(more)
-        self.endInsertRows()
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def flags(self, index):
-        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() == 0:
-            f |= Qt.ItemFlag.ItemIsUserCheckable
-        return f
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return [
-                row["code"],
-                row["name"],
-                row["industry"] or "—",
-                _yi(row["total_investment_wan"]),
-                row["stage"] or "—",
-            ][col]
-        if role == Qt.ItemDataRole.CheckStateRole and col == 0:
-            return Qt.CheckState.Checked if row["id"] in self.checked else Qt.CheckState.Unchecked
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == ID_ROLE:
-            return row["id"]
-        return None
-
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):
-        if role != Qt.ItemDataRole.CheckStateRole or index.column() != 0:
-            return False
-        pid = self.rows[index.row()]["id"]
-        on = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
-        self.set_checked_one(pid, on)
-        return True
-
-    def set_checked_one(self, pid: str, on: bool) -> None:
-        if on and pid not in self.checked:
-            self.checked.append(pid)
-        elif not on and pid in self.checked:
-            self.checked.remove(pid)
-        else:
-            return
-        self._changed_rows()
-
-    def set_checked(self, ids: list[str]) -> None:
-        self.checked = list(dict.fromkeys(ids))
-        self._changed_rows()
-
-    def _changed_rows(self) -> None:
-        if self.rows:
-            self.dataChanged.emit(
-                self.index(0, 0),
-                self.index(len(self.rows) - 1, 0),
-                [Qt.ItemDataRole.CheckStateRole],
-            )
-        self.checked_changed.emit()
-
-    def sort(self, column, order=Qt.SortOrder.AscendingOrder) -> None:
-        self.sort_column, self.sort_order = column, order
-        self.reload()
-
     def checked_codes(self) -> list[str]:
-        if not self.checked:
-            return []
-        rows = {
-            r["id"]: r["code"]
-            for r in self.store.query(
-                f"SELECT id, code FROM projects WHERE deleted = 0 AND id IN ({','.join('?' * len(self.checked))})",
-                self.checked,
-            )
-        }
-        return [rows[i] for i in self.checked if i in rows]
+        return picker.codes(self.store, self.checked)
 
 
-class HistoryModel(QAbstractTableModel):
-    """Generated brochures, newest first, paged from SQL."""
+class HistoryModel(PagedModel):
+    """Generated brochures, newest first (zsapp.brochure.history)."""
 
-    HEADERS = ["生成时间", "类型", "致（企业）", "项目", "页数", "文件"]
+    COLUMNS = [
+        Column(
+            "generated_at", "生成时间", None, lambda r: r["generated_at"].replace("T", " ")[:16]
+        ),
+        Column("kind", "类型"),
+        Column("company_name", "致（企业）", None, _row_text("company_name")),
+        Column("projects", "项目", None, lambda r: _codes_summary(r["projects"])),
+        Column("pages", "页数", None, lambda r: str(r["pages"])),
+        Column(
+            "file_path",
+            "文件",
+            None,
+            lambda r: r["file_path"] + ("" if r["file_exists"] else "（文件已不在）"),
+        ),
+    ]
 
     def __init__(self, store, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, page_size=PAGE_ROWS)
         self.store = store
-        self.rows: list[dict[str, Any]] = []
-        self.total = 0
         self.text = ""
         self.reload()
 
-    def reload(self) -> None:
-        self.beginResetModel()
-        self.total = history.count_history(self.store, text=self.text)
-        self.rows = history.list_history(self.store, text=self.text, limit=PAGE_ROWS)
-        self.endResetModel()
+    def fetch(self, offset: int, limit: int, after: dict[str, Any] | None) -> list[dict[str, Any]]:
+        return history.list_history(self.store, text=self.text, limit=limit, offset=offset)
+
+    def count(self) -> int:
+        return history.count_history(self.store, text=self.text)
 
     def set_text(self, text: str) -> None:
         self.text = text
         self.reload()
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def canFetchMore(self, parent=QModelIndex()) -> bool:
-        return not parent.isValid() and len(self.rows) < self.total
-
-    def fetchMore(self, parent=QModelIndex()) -> None:
-        more = history.list_history(
-            self.store, text=self.text, limit=PAGE_ROWS, offset=len(self.rows)
-        )
-        if not more:
-            self.total = len(self.rows)
-            return
-        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
-        self.rows.extend(more)
-        self.endInsertRows()
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        r = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return [
-                r["generated_at"].replace("T", " ")[:16],
-                r["kind"],
-                r["company_name"] or "—",
-                _codes_summary(r["projects"]),
-                str(r["pages"]),
-                r["file_path"] + ("" if r["file_exists"] else "（文件已不在）"),
-            ][index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == Qt.ItemDataRole.ToolTipRole and index.isValid():
+            r = self.row(index.row())
             return f"{r['title']}\n{'、'.join(r['projects'])}\n{r['file_path']}"
-        if role == ID_ROLE:
-            return r["id"]
-        return None
+        return super().data(index, role)
 
 
 # --------------------------------------------------------------------------- printing
@@ -666,17 +527,11 @@ class BrochuresPage(QWidget):
         self.company_results.itemClicked.connect(self._company_chosen)
         self.projects_model.checked_changed.connect(self._update_selection_label)
         self.template_combo.currentIndexChanged.connect(self._template_chosen)
-        ctx.data_changed.connect(self._on_data_changed)
+        ctx.watch(self, PROJECT_TABLES, self._on_projects_changed)
+        ctx.watch(self, {"brochures", "companies"}, self._on_history_changed)
+        ctx.watch(self, {"brochure_templates"}, self._on_templates_changed)
         self.reload_templates()
         self._update_selection_label()
-
-    def showEvent(self, event) -> None:
-        """Coming back to the page shows current projects, templates and history."""
-        super().showEvent(event)
-        if not self.busy:
-            self.projects_model.reload()
-            self.history_model.reload()
-            self.reload_templates()
 
     # -- templates ------------------------------------------------------------------------
     def reload_templates(self, select_id: str = "") -> None:
@@ -738,7 +593,6 @@ class BrochuresPage(QWidget):
             return None
         self.status.setText(f"已保存推介模板“{saved.name}”")
         self.reload_templates(saved.id)
-        self.ctx.notify("brochure_templates")
         return saved
 
     def choose_cover(self) -> None:
@@ -821,7 +675,6 @@ class BrochuresPage(QWidget):
         self.promo_dialog = dialog
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.status.setText(f"已保存项目 {project['code']} 的推介文字")
-            self.ctx.notify("project_promo")
             return True
         return False
 
@@ -836,13 +689,14 @@ class BrochuresPage(QWidget):
         self.selection_label.setText(text)
         self.page_button.setEnabled(n == 1 and not self.busy)
 
-    def _on_data_changed(self, areas: set[str]) -> None:
-        if areas & {"projects", "project_items", "project_stages"}:
-            self.projects_model.reload()
-        if "brochures" in areas:
-            self.history_model.reload()
-        if "brochure_templates" in areas and self.sender() is not self:
-            self.reload_templates()
+    def _on_projects_changed(self, _changed: frozenset[str]) -> None:
+        self.projects_model.reload()
+
+    def _on_history_changed(self, _changed: frozenset[str]) -> None:
+        self.history_model.reload()
+
+    def _on_templates_changed(self, _changed: frozenset[str]) -> None:
+        self.reload_templates()
 
     # -- generation ------------------------------------------------------------------------
     def output_path(self) -> Path:
@@ -911,7 +765,6 @@ class BrochuresPage(QWidget):
         if not self.projects_model.checked and gen.built.project_ids:
             self.projects_model.set_checked(gen.built.project_ids)
         self.load_preview(res.path)
-        self.ctx.notify("brochures")
         self.generated.emit(str(res.path))
 
     def _on_failed(self, exc: BaseException) -> None:
@@ -1025,4 +878,3 @@ class BrochuresPage(QWidget):
         )
         if answer == QMessageBox.StandardButton.Yes:
             history.forget(self.store, entry["id"])
-            self.ctx.notify("brochures")

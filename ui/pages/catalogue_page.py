@@ -100,7 +100,7 @@ class CataloguePage(QWidget):
         self.search_box.returnPressed.connect(self.run_search)
         self.tree.selectionModel().currentChanged.connect(self._on_tree_current)
         self.results.selectionModel().currentChanged.connect(self._on_result_current)
-        ctx.data_changed.connect(self._on_data_changed)
+        ctx.watch(self, {"catalogue_versions"}, self._on_data_changed)
         self._show_overview()
 
     # -- search ------------------------------------------------------------------------
@@ -129,10 +129,9 @@ class CataloguePage(QWidget):
         if current.isValid():
             self.show_node(current.data(ID_ROLE))
 
-    def _on_data_changed(self, areas: set[str]) -> None:
-        if "catalogue" in areas:
-            self.tree_model.reload(catalogue.industries(self.ctx.store))
-            self.tree.expandAll()
+    def _on_data_changed(self, _changed: frozenset[str]) -> None:
+        self.tree_model.reload(catalogue.industries(self.ctx.store))
+        self.tree.expandAll()
 
     # -- detail ------------------------------------------------------------------------
     def create_pitch(self):

@@ -38,6 +38,16 @@ from zsapp.contacts import attachments, companies, exporter, people, visits
 from zsapp.contacts.validation import display_phone
 from zsapp.store import StoreError
 
+# What the list shows (rows, industry filter) and what the company page shows.
+LIST_TABLES = frozenset({"companies", "company_items"})
+DETAIL_TABLES = LIST_TABLES | {
+    "people",
+    "person_employment",
+    "visits",
+    "visit_companies",
+    "visit_people",
+    "attachments",
+}
 FLAG_FILTERS = [("全部企业", None), *[(label, key) for key, label in companies.FLAGS.items()]]
 
 
@@ -173,7 +183,8 @@ class CompaniesPage(QWidget):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.tag.currentTextChanged.connect(lambda _t: self._timer.start())
         self.table.selectionModel().currentChanged.connect(self._on_current)
-        ctx.data_changed.connect(self._on_data_changed)
+        ctx.watch(self, LIST_TABLES, self._on_list_changed)
+        ctx.watch(self, DETAIL_TABLES, self._on_detail_changed)
         self._reload_tags()
         self.apply_filter()
         self._set_actions_enabled(False)
@@ -194,16 +205,13 @@ class CompaniesPage(QWidget):
         self._timer.stop()
         flt = self.current_filter()
         self.model.set_filter(flt)
-        shown = self.model.rowCount()
-        if shown == 0:
+        total = self.model.total
+        if total == 0:
             self.status.setText("没有符合条件的企业" + (f"（“{flt.query}”）" if flt.query else ""))
+        elif flt.query:
+            self.status.setText(f"找到 {total:,} 家企业（按匹配程度排序）")
         else:
-            if flt.query:
-                total = self.model.total(limit=1000)
-                more = "以上" if total >= 1000 else ""
-                self.status.setText(f"找到 {total:,} 家{more}企业（按匹配程度排序）")
-            else:
-                self.status.setText(f"共 {self.model.total():,} 家企业")
+            self.status.setText(f"共 {total:,} 家企业")
         if self.current_id and self.model.row_of(self.current_id) >= 0:
             self.table.selectRow(self.model.row_of(self.current_id))
 
@@ -216,13 +224,14 @@ class CompaniesPage(QWidget):
         self.tag.setEditText(current)
         self.tag.blockSignals(False)
 
-    def _on_data_changed(self, areas: set[str]) -> None:
-        if areas & {"companies", "people", "visits", "followups"}:
-            self.model.reload()
-            if "companies" in areas:
-                self._reload_tags()
-            if self.current_id:
-                self.show_company(self.current_id, select=False)
+    def _on_list_changed(self, changed: frozenset[str]) -> None:
+        if "companies" in changed:
+            self._reload_tags()
+        self.apply_filter()
+
+    def _on_detail_changed(self, _changed: frozenset[str]) -> None:
+        if self.current_id:
+            self.show_company(self.current_id, select=False)
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
@@ -398,7 +407,7 @@ class CompaniesPage(QWidget):
     def delete_company(self) -> None:
         if not self.current_id:
             return
-        name = self.ctx.store.scalar("SELECT name FROM companies WHERE id = ?", (self.current_id,))
+        name = companies.get_company(self.ctx.store, self.current_id)["name"]
         if (
             QMessageBox.question(
                 self,
@@ -412,7 +421,6 @@ class CompaniesPage(QWidget):
             self.current_id = None
             self.detail.clear()
             self._set_actions_enabled(False)
-            self.ctx.notify("companies")
 
     def import_file(self) -> None:
         from ui.dialogs.import_dialog import ImportDialog
@@ -437,17 +445,9 @@ class CompaniesPage(QWidget):
         if not path:
             return
         store = self.ctx.store
-
-        def work():
-            if fmt == "xlsx":
-                return exporter.export_xlsx(store, list(exporter.KINDS), path)
-            if fmt == "csv":
-                return exporter.export_csv(store, "companies", path)
-            return exporter.export_vcf(store, path)
-
         self.ctx.tasks.run(
-            work,
-            lambda _r: self.status.setText(f"已导出到 {path}"),
+            lambda: exporter.export(store, fmt, path),
+            lambda counts: self.status.setText(exporter.describe(counts, path)),
             lambda exc: QMessageBox.warning(self, "导出失败", str(exc)),
             db=False,
         )

@@ -49,12 +49,10 @@ class DraftBanner(QFrame):
         layout.addWidget(self.discard_button)
         self.restore_button.clicked.connect(self.restore)
         self.discard_button.clicked.connect(self.discard)
-        ctx.data_changed.connect(
-            lambda areas: ("visits" in areas or "drafts" in areas) and self.refresh()
-        )
+        ctx.watch(self, {"drafts"}, self.refresh)
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, _changed: frozenset[str] = frozenset()) -> None:
         draft = drafts.load_draft(self.ctx.store, "visit")
         if draft:
             what = draft.get("companies") or draft.get("notes", "")[:20] or "拜访记录"
@@ -76,7 +74,6 @@ class DraftBanner(QFrame):
 
     def discard(self) -> None:
         drafts.clear_draft(self.ctx.store, "visit")
-        self.ctx.notify("drafts")
 
 
 class FollowupsSection(QGroupBox):
@@ -101,10 +98,10 @@ class FollowupsSection(QGroupBox):
         layout.addWidget(self.summary)
         layout.addWidget(self.table)
         self.model.dataChanged.connect(lambda *_: self._update_summary())
-        ctx.data_changed.connect(lambda areas: areas & {"visits", "followups"} and self.refresh())
+        ctx.watch(self, {"followups", "visits", "visit_companies", "companies"}, self.refresh)
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, _changed: frozenset[str] = frozenset()) -> None:
         self.model.reload()
         self._update_summary()
         self.table.setMinimumHeight(min(360, 60 + 28 * max(1, self.model.rowCount())))
@@ -148,10 +145,10 @@ class VisitStatsSection(QGroupBox):
         layout = QVBoxLayout(self)
         layout.addWidget(self.label)
         layout.addWidget(self.new_button, 0, Qt.AlignmentFlag.AlignLeft)
-        ctx.data_changed.connect(lambda areas: "visits" in areas and self.refresh())
+        ctx.watch(self, {"visits", "visit_companies", "companies"}, self.refresh)
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, _changed: frozenset[str] = frozenset()) -> None:
         store = self.ctx.store
         week = visits.period_bounds("week")
         quarter = visits.period_bounds("quarter")
@@ -206,7 +203,7 @@ class HomePage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
-        ctx.data_changed.connect(lambda areas: "profile" in areas and self._greet())
+        ctx.watch(self, {"settings"}, self._greet)
         self._greet()
 
     def add_section(self, widget: QWidget) -> QWidget:
@@ -221,6 +218,6 @@ class HomePage(QWidget):
     def section(self, object_name: str) -> QWidget | None:
         return next((s for s in self.sections if s.objectName() == object_name), None)
 
-    def _greet(self) -> None:
+    def _greet(self, _changed: frozenset[str] = frozenset()) -> None:
         name = profile.get_profile(self.ctx.store).name
         self.greeting.setText(f"<h2>{html.escape(name) + '，' if name else ''}您好</h2>")

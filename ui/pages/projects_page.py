@@ -43,6 +43,24 @@ from zsapp.projects import recommend, stages
 from zsapp.projects.common import wan_to_yi_text
 
 SEARCH_DELAY_MS = 80
+# What the list and the project page show.
+TABLES = frozenset(
+    {
+        "projects",
+        "project_items",
+        "project_investors",
+        "project_stages",
+        "project_funds",
+        "project_transfers",
+        "project_status",
+        "admission_overrides",
+        "admission_thresholds",
+        "companies",
+        "visits",
+        "visit_projects",
+        "parks",
+    }
+)
 RESULT_COLOURS = {"通过": "#1e7b34", "不通过": "#b00020", "需人工确认": "#a15c00"}
 
 
@@ -98,7 +116,6 @@ class ProjectDetail(QWidget):
         text = url.toString()
         if text.startswith("investor:") and self.project_id:
             P.add_investor(self.ctx.store, self.project_id, text.split(":", 1)[1], "意向")
-            self.ctx.notify("projects")
 
     def _open(self, cls) -> QWidget | None:
         if not self.project_id:
@@ -125,7 +142,6 @@ class ProjectDetail(QWidget):
             with self.ctx.action(f"删除项目“{p['name']}”"):
                 P.delete_project(self.ctx.store, self.project_id)
             self.show_project(None)
-            self.ctx.notify("projects")
 
     def show_project(self, project_id: str | None) -> None:
         self.project_id = project_id
@@ -396,7 +412,7 @@ class ProjectsPage(QWidget):
         self.new_button.clicked.connect(lambda: self.new_project())
         self.thresholds_button.clicked.connect(self.edit_thresholds)
         self.export_button.clicked.connect(self.export)
-        ctx.data_changed.connect(self._on_data_changed)
+        ctx.watch(self, TABLES, self._on_data_changed)
         self.apply_filter()
 
     # -- list --------------------------------------------------------------------------
@@ -427,16 +443,13 @@ class ProjectsPage(QWidget):
         self._timer.stop()
         keep = self.detail.project_id
         self.model.set_filter(self.current_filter())
-        total = self.model.total()
+        total = self.model.total
         self.status.setText(f"共 {total} 个项目" if total else "没有符合条件的项目")
         if keep:
             self.select(keep, show=False)
 
     def select(self, project_id: str, show: bool = True) -> bool:
-        row = self.model.row_of(project_id)
-        while row < 0 and self.model.canFetchMore(QModelIndex()):
-            self.model.fetchMore(QModelIndex())
-            row = self.model.row_of(project_id)
+        row = self.model.find(project_id)
         if row >= 0:
             self.table.selectRow(row)
             self.table.scrollTo(self.model.index(row, 0))
@@ -450,10 +463,9 @@ class ProjectsPage(QWidget):
             self.detail.show_project(project_id)
             self.project_selected.emit(project_id)
 
-    def _on_data_changed(self, areas: set[str]) -> None:
-        if areas & {"projects", "companies", "visits"}:
-            self.apply_filter()
-            self.detail.show_project(self.detail.project_id)
+    def _on_data_changed(self, _changed: frozenset[str]) -> None:
+        self.apply_filter()
+        self.detail.show_project(self.detail.project_id)
 
     # -- actions -----------------------------------------------------------------------
     def new_project(self, initial: dict[str, Any] | None = None) -> ProjectDialog:

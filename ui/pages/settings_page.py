@@ -125,10 +125,10 @@ class SettingsPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        ctx.data_changed.connect(lambda areas: "profile" in areas and self.refresh())
+        ctx.watch(self, {"settings", "catalogue_versions"}, self.refresh)
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, _changed: frozenset[str] = frozenset()) -> None:
         data = profile.get_profile(self.ctx.store)
         rows = "".join(
             f"<tr><td>{LABELS[k]}</td><td>{html.escape(v) or '—'}</td></tr>"
@@ -186,9 +186,6 @@ class SettingsPage(QWidget):
         except StoreError as exc:
             QMessageBox.warning(self, "无法恢复", str(exc))
             return False
-        self.ctx.notify(
-            "companies", "people", "visits", "followups", "projects", "profile", "trash"
-        )
         self.refresh()
         QMessageBox.information(
             self,
@@ -225,5 +222,4 @@ class SettingsPage(QWidget):
         return self.dialog
 
     def edit_profile(self) -> None:
-        if ProfileDialog(self.ctx.store, parent=self).exec():
-            self.ctx.notify("profile")
+        ProfileDialog(self.ctx.store, parent=self).exec()

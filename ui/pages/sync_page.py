@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ui import filedialogs
 from ui.context import AppContext
+from ui.models.paged import Column, PagedModel
 from ui.widgets.sync_status import SyncStatusIndicator
 from zsapp.sync import client as sync_client
 from zsapp.sync import conflicts
@@ -34,7 +35,6 @@ from zsapp.sync import conflicts
 PAGE_SIZE = 100
 AUTO_INTERVAL_MIN = 10
 SETTLE_MS = 30_000
-REFRESH_AREAS = ("companies", "people", "visits", "projects", "catalogue", "brochures", "sync")
 TABLE_LABELS = {
     "companies": "客商",
     "people": "联系人",
@@ -75,133 +75,91 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-class SqlPagedModel(QAbstractTableModel):
-    """Read-only table over a SQL query, fetched lazily in pages of PAGE_SIZE rows."""
+def _conflict_record(row: dict[str, Any]) -> str:
+    table = row["table_name"]
+    return f"{TABLE_LABELS.get(table, table)} · {_short(row['title'])}"
 
-    def __init__(self, store, sql: str, headers: list[str], parent=None) -> None:
-        super().__init__(parent)
-        self.store, self.sql, self.headers = store, sql, headers
-        self.rows: list[dict[str, Any]] = []
-        self._more = True
 
-    def reload(self) -> None:
-        self.beginResetModel()
-        self.rows, self._more = [], True
-        self.endResetModel()
-        if self.canFetchMore(QModelIndex()):
-            self.fetchMore(QModelIndex())
+def _winner(row: dict[str, Any], full: bool) -> str:
+    winner = row["winner_value"]
+    text = winner if row["kind"] != "delete_edit" or row["field"] == "deleted" else "（记录已删除）"
+    shown = text if full and isinstance(text, str) else _short(text)
+    return f"{shown}（{row['winner_officer']}）"
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.headers)
+def _loser(row: dict[str, Any], full: bool) -> str:
+    return f"{row['loser_value'] if full else _short(row['loser_value'])}（{row['loser_officer']}）"
 
-    def canFetchMore(self, parent) -> bool:
-        return not parent.isValid() and self._more
 
-    def fetchMore(self, parent) -> None:
-        if parent.isValid():
-            return
-        batch = self.store.query(f"{self.sql} LIMIT ? OFFSET ?", (PAGE_SIZE, len(self.rows)))
-        self._more = len(batch) == PAGE_SIZE
-        if batch:
-            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(batch) - 1)
-            self.rows.extend(batch)
-            self.endInsertRows()
+class ConflictModel(PagedModel):
+    """Open conflicts, newest first (zsapp.sync.conflicts)."""
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.headers[section]
-        return None
+    COLUMNS = [
+        Column("kind", "类型", None, lambda r: r["kind_label"]),
+        Column("record", "记录", None, _conflict_record),
+        Column("field", "字段", None, lambda r: FIELD_LABELS.get(r["field"], r["field"])),
+        Column(
+            "winner",
+            "当前值",
+            None,
+            lambda r: _winner(r, False),
+            tooltip=lambda r: _winner(r, True),
+        ),
+        Column(
+            "loser",
+            "被覆盖的值",
+            None,
+            lambda r: _loser(r, False),
+            tooltip=lambda r: _loser(r, True),
+        ),
+    ]
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-        ):
-            return None
-        return self.cell(
-            self.rows[index.row()], index.column(), role == Qt.ItemDataRole.ToolTipRole
-        )
+    def __init__(self, store, parent=None) -> None:
+        super().__init__(parent, page_size=PAGE_SIZE)
+        self.store = store
 
-    def cell(self, row: dict, column: int, tooltip: bool) -> str:
-        raise NotImplementedError
+    def fetch(self, offset: int, limit: int, after: dict[str, Any] | None) -> list[dict[str, Any]]:
+        rows = conflicts.list_conflicts(self.store, limit=limit, offset=offset)
+        for row in rows:
+            row["title"] = conflicts.record_title(self.store, row["table_name"], row["row_id"])
+        return rows
+
+    def count(self) -> int:
+        return conflicts.count_conflicts(self.store)
 
     def row_at(self, index: QModelIndex) -> dict[str, Any] | None:
-        return self.rows[index.row()] if index.isValid() and index.row() < len(self.rows) else None
+        return self.row(index.row()) if index.isValid() and index.row() < self.total else None
 
 
-class ConflictModel(SqlPagedModel):
+def _log_result(row: dict[str, Any]) -> str:
+    if row["ok"]:
+        return "成功"
+    return "离线" if row["error"].startswith("[offline]") else "失败"
+
+
+class LogModel(PagedModel):
+    """Finished sync runs, newest first."""
+
+    COLUMNS = [
+        Column(
+            "started_at", "时间", None, lambda r: (r["started_at"] or "").replace("T", " ")[:19]
+        ),
+        Column("ok", "结果", None, _log_result),
+        Column("pushed", "上传"),
+        Column("pulled", "下载"),
+        Column("conflicts", "冲突"),
+        Column("error", "说明", None, lambda r: r["error"].split("] ", 1)[-1]),
+    ]
+
     def __init__(self, store, parent=None) -> None:
-        super().__init__(
-            store,
-            "SELECT * FROM sync_conflicts WHERE deleted = 0 AND resolved = 0 "
-            "ORDER BY created_at DESC, id",
-            ["类型", "记录", "字段", "当前值", "被覆盖的值"],
-            parent,
-        )
+        super().__init__(parent, page_size=PAGE_SIZE)
+        self.store = store
 
-    def cell(self, row, column, tooltip):
-        winner, loser = (
-            conflicts._decode(row["winner_value"]),
-            conflicts._decode(row["loser_value"]),
-        )
-        if column == 0:
-            return conflicts.KIND_LABELS.get(row["kind"], row["kind"])
-        if column == 1:
-            title = self._title(row["table_name"], row["row_id"])
-            return f"{TABLE_LABELS.get(row['table_name'], row['table_name'])} · {title}"
-        if column == 2:
-            return FIELD_LABELS.get(row["field"], row["field"])
-        if column == 3:
-            text = (
-                winner
-                if row["kind"] != "delete_edit" or row["field"] == "deleted"
-                else "（记录已删除）"
-            )
-            full = f"{text if isinstance(text, str) else _short(text)}（{row['winner_officer']}）"
-            return full if tooltip else f"{_short(text)}（{row['winner_officer']}）"
-        return (
-            f"{_short(loser)}（{row['loser_officer']}）"
-            if not tooltip
-            else f"{loser}（{row['loser_officer']}）"
-        )
+    def fetch(self, offset: int, limit: int, after: dict[str, Any] | None) -> list[dict[str, Any]]:
+        return conflicts.list_log(self.store, limit=limit, offset=offset)
 
-    def _title(self, table: str, row_id: str) -> str:
-        try:
-            cols = self.store.columns(table)
-        except Exception:
-            return row_id[:8]
-        for name in ("name", "title", "text", "filename", "place"):
-            if name in cols:
-                value = self.store.scalar(f"SELECT [{name}] FROM [{table}] WHERE id = ?", (row_id,))
-                if value:
-                    return _short(value)
-        return row_id[:8]
-
-
-class LogModel(SqlPagedModel):
-    def __init__(self, store, parent=None) -> None:
-        super().__init__(
-            store,
-            "SELECT * FROM sync_log WHERE finished_at IS NOT NULL ORDER BY id DESC",
-            ["时间", "结果", "上传", "下载", "冲突", "说明"],
-            parent,
-        )
-
-    def cell(self, row, column, tooltip):
-        if column == 0:
-            return (row["started_at"] or "").replace("T", " ")[:19]
-        if column == 1:
-            return (
-                "成功"
-                if row["ok"]
-                else ("离线" if row["error"].startswith("[offline]") else "失败")
-            )
-        if column in (2, 3, 4):
-            return str(row[("pushed", "pulled", "conflicts")[column - 2]])
-        return row["error"].split("] ", 1)[-1]
+    def count(self) -> int:
+        return conflicts.count_log(self.store)
 
 
 class SyncPage(QWidget):
@@ -321,7 +279,8 @@ class SyncPage(QWidget):
         self.settle_timer.setSingleShot(True)
         self.settle_timer.setInterval(SETTLE_MS)
         self.settle_timer.timeout.connect(self.auto_sync)
-        ctx.data_changed.connect(self._on_data_changed)
+        ctx.watch(self, {"outbox"}, self._on_local_change)
+        ctx.watch(self, {"settings", "sync_log", "sync_conflicts"}, self.refresh)
         self.refresh()
         QTimer.singleShot(0, self, self._attach_status_bar)
         if sync_client.get_config(ctx.store):
@@ -351,7 +310,7 @@ class SyncPage(QWidget):
             self.ca_edit.setText(path)
 
     # -- state ---------------------------------------------------------------------------
-    def refresh(self) -> None:
+    def refresh(self, _changed: frozenset[str] = frozenset()) -> None:
         st = sync_client.status(self.ctx.store)
         self.server_label.setText(st["server"] or "未登记")
         self.officer_label.setText(f"{st['officer']}（{st['unit']}）" if st["officer"] else "—")
@@ -380,12 +339,11 @@ class SyncPage(QWidget):
         )
         self.indicator.refresh()
 
-    def _on_data_changed(self, areas) -> None:
-        if "sync" in areas:
-            return
-        self.indicator.refresh()
-        self.pending_label.setText(f"{sync_client.status(self.ctx.store)['pending']} 条")
-        if sync_client.get_config(self.ctx.store):
+    def _on_local_change(self, _changed: frozenset[str]) -> None:
+        """Edits queue changes in the outbox: show them, sync once the edits settle."""
+        pending = sync_client.status(self.ctx.store)["pending"]
+        self.pending_label.setText(f"{pending} 条")
+        if pending and sync_client.get_config(self.ctx.store):
             self.settle_timer.start()
 
     # -- actions ---------------------------------------------------------------------------
@@ -459,8 +417,6 @@ class SyncPage(QWidget):
             text += f"\n注意：{warning}"
         self.message.setText(text)
         self.refresh()
-        if result.pulled or result.conflicts:
-            self.ctx.notify(*REFRESH_AREAS)
         self.sync_finished.emit(result)
 
     def _sync_failed(self, exc: BaseException) -> None:
@@ -491,7 +447,6 @@ class SyncPage(QWidget):
             QMessageBox.warning(self, "无法恢复", str(exc))
             return
         self.message.setText("已恢复被覆盖的值，将在下次同步时上传")
-        self.ctx.notify(row["table_name"], "sync")
         self.refresh()
 
     def dismiss_selected(self) -> None:
@@ -500,5 +455,4 @@ class SyncPage(QWidget):
             self.message.setText("请先在冲突列表中选择一条")
             return
         conflicts.dismiss(self.ctx.store, row["id"])
-        self.ctx.notify("sync")
         self.refresh()

@@ -32,6 +32,20 @@ from ui.pages.home_page import DraftBanner
 from zsapp.contacts import attachments, visits
 from zsapp.store import StoreError
 
+# What the list and the visit page show.
+TABLES = frozenset(
+    {
+        "visits",
+        "visit_companies",
+        "visit_people",
+        "visit_items",
+        "visit_projects",
+        "followups",
+        "companies",
+        "people",
+        "attachments",
+    }
+)
 PERIODS = [("全部", ""), ("本周", "week"), ("本季度", "quarter")]
 
 
@@ -128,13 +142,11 @@ class VisitsPage(QWidget):
         delete_key.activated.connect(self.delete_visit)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
-        ctx.data_changed.connect(
-            lambda areas: areas & {"visits", "followups", "companies", "people"} and self.refresh()
-        )
+        ctx.watch(self, TABLES, self.refresh)
         self.refresh()
         self._show_empty()
 
-    def refresh(self) -> None:
+    def refresh(self, _changed: frozenset[str] = frozenset()) -> None:
         period = PERIODS[self.period.currentIndex()][1]
         since, until = visits.period_bounds(period) if period else ("", "")
         self.model.set_filter(self.search_box.text().strip(), since, until)
@@ -240,7 +252,6 @@ class VisitsPage(QWidget):
             row = self.ctx.store.get("followups", ref)
             if row:
                 visits.set_followup_done(self.ctx.store, ref, not row["done"])
-                self.ctx.notify("followups")
         elif kind == "company":
             window = self.window()
             if hasattr(window, "show_page"):
@@ -274,5 +285,4 @@ class VisitsPage(QWidget):
             with self.ctx.action("删除拜访记录"):
                 visits.delete_visit(self.ctx.store, self.current_id)
             self.current_id = None
-            self.ctx.notify("visits")
             self._show_empty()

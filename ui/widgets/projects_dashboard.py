@@ -30,6 +30,22 @@ from zsapp.projects import dashboard
 from zsapp.projects import projects as P
 from zsapp.projects.common import ProjectError, parse_decimal
 
+# What the 项目进展 section shows (projects, their derived status, funds, investors,
+# follow-ups, the officer's targets in settings).
+TABLES = frozenset(
+    {
+        "projects",
+        "project_status",
+        "project_funds",
+        "project_investors",
+        "project_stages",
+        "companies",
+        "followups",
+        "visits",
+        "settings",
+    }
+)
+
 
 class ProjectSettingsDialog(QDialog):
     """本人年度到位资金目标（万元）and the 疑似停滞 threshold (days)."""
@@ -72,7 +88,6 @@ class ProjectSettingsDialog(QDialog):
         except ProjectError as exc:
             self.error.setText(str(exc))
             return
-        self.ctx.notify("projects")
         self.accept()
 
 
@@ -106,15 +121,10 @@ class ProjectsSection(QGroupBox):
         self.stalled_label = QLabel()
         layout.addWidget(self.stalled_label)
         layout.addWidget(self.stalled)
-        ctx.data_changed.connect(
-            lambda areas: (
-                areas & {"projects", "visits", "followups", "companies", "profile"}
-                and self.refresh()
-            )
-        )
+        ctx.watch(self, TABLES, self.refresh)
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, _changed: frozenset[str] = frozenset()) -> None:
         data = dashboard.dashboard(self.ctx.store)
         self.data = data
         who = f"{html.escape(data['owner'])}负责的" if data["owner"] else "全部"

@@ -47,10 +47,7 @@ class SyncStatusIndicator(QObject):
         self.labels: list[QLabel] = []
         self.running = False
         self.state = "never"
-        ctx.data_changed.connect(self._on_data_changed)
-
-    def _on_data_changed(self, _areas) -> None:
-        self.refresh()
+        ctx.watch(self, {"outbox", "settings", "sync_log", "sync_conflicts"}, self.refresh)
 
     def attach(self, label: QLabel) -> None:
         if label not in self.labels:
@@ -64,7 +61,7 @@ class SyncStatusIndicator(QObject):
         self.running = running
         self.refresh()
 
-    def refresh(self) -> str:
+    def refresh(self, _changed: frozenset[str] = frozenset()) -> str:
         status = sync_client.status(self.ctx.store)
         self.state, text = describe(status, self.running)
         tip = status.get("last_error") or (

@@ -84,7 +84,6 @@ class UndoBar(QFrame):
             return None
         finally:
             self._undoing = False
-        self.ctx.notify(*{table for table, _ in op.images}, "trash")
         following = journal.peek()
         self.show_message(
             f"已撤销：{op.label}" + (f"（还可撤销：{following.label}）" if following else ""),

@@ -7,52 +7,16 @@ import urllib.parse
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
+from zsapp.names import split_chinese_name
+
 from .model import OfficerContact, ProjectSheet
+
+__all__ = ["split_chinese_name"]  # re-exported for callers of the old place
 
 QUIET_ZONE = 4  # modules
 MIN_MODULE_MM = 0.4
 VCARD_MIN_MM = 30.0
 PROJECT_MIN_MM = 25.0
-
-COMPOUND_SURNAMES = frozenset(
-    [
-        "欧阳",
-        "司马",
-        "诸葛",
-        "上官",
-        "东方",
-        "皇甫",
-        "令狐",
-        "慕容",
-        "尉迟",
-        "长孙",
-        "夏侯",
-        "公孙",
-        "轩辕",
-        "司徒",
-        "司空",
-        "端木",
-        "独孤",
-        "南宫",
-        "西门",
-        "宇文",
-        "呼延",
-        "万俟",
-        "闻人",
-        "澹台",
-        "公冶",
-        "宗政",
-        "濮阳",
-        "太叔",
-        "申屠",
-        "钟离",
-        "拓跋",
-        "百里",
-        "东郭",
-        "北堂",
-        "第五",
-    ]
-)
 
 
 def _esc(value: str) -> str:
@@ -65,23 +29,6 @@ def _esc(value: str) -> str:
         .replace("\n", "\\n")
         .replace("\r", "\\n")
     )
-
-
-def split_chinese_name(name: str) -> tuple[str, str]:
-    """(family, given).  Chinese: first char, or a compound surname such as 欧阳; Latin: last word."""
-    name = name.strip()
-    if not name:
-        return "", ""
-    if " " in name and name.isascii():
-        parts = name.split()
-        return parts[-1], " ".join(parts[:-1])
-    if "·" in name or "•" in name:  # e.g. 阿卜杜·热合曼: keep as given name
-        return "", name
-    if len(name) >= 3 and name[:2] in COMPOUND_SURNAMES:
-        return name[:2], name[2:]
-    if len(name) == 1:
-        return name, ""
-    return name[0], name[1:]
 
 
 def officer_vcard(officer: OfficerContact) -> str:

@@ -16,9 +16,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
-
 from zsapp import __version__, catalogue, profile, regions
+from zsapp.contacts.validation import display_phone
 from zsapp.store import Store
 
 from . import english
@@ -73,17 +72,6 @@ def set_project_url(store: Store, url: str) -> str:
 
 
 # -- officer -------------------------------------------------------------------------------
-def display_phone(e164: str) -> str:
-    """'+8613800138000' → '+86 138 0013 8000' (kept as is when it does not parse)."""
-    if not e164:
-        return ""
-    try:
-        number = phonenumbers.parse(e164, "CN")
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
 def officer_contact(store: Store, *, required: bool = True) -> OfficerContact:
     prof = profile.get_profile(store)
     if required and not prof.name.strip():
@@ -95,7 +83,7 @@ def officer_contact(store: Store, *, required: bool = True) -> OfficerContact:
         title=prof.title.strip(),
         unit="",
         org=prof.unit.strip(),
-        phone=display_phone(prof.phone.strip()),
+        phone=display_phone(prof.phone.strip(), international=True),
         email=prof.email.strip(),
         name_en=english.person_name_en(prof.name),
         org_en=prof.unit_en.strip(),

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from zsapp.cli import CliError, print_json, print_search_results
-from zsapp.contacts import attachments, companies, exporter, importer, merge, people, visits
+from zsapp.contacts import attachments, companies, exporter, importer, merge, people, quick, visits
 from zsapp.contacts.validation import display_phone
 
 COMPANY_OPTIONS = {  # option -> (field, help)
@@ -210,8 +210,19 @@ def register(subparsers) -> None:
     p.add_argument("--city", default="")
     p.add_argument("--place", default="")
     p.add_argument("--ours", default="", help="我方人员")
-    p.add_argument("--company", action="append", default=[], help="企业 id 或全称（可重复）")
-    p.add_argument("--person", action="append", default=[], help="联系人 id 或姓名（可重复）")
+    p.add_argument(
+        "--company",
+        action="append",
+        default=[],
+        help="企业 id、全称或简称（可重复；找不到则新建）",
+    )
+    p.add_argument(
+        "--person",
+        action="append",
+        default=[],
+        help="联系人 id 或姓名（可重复；找不到则在第一家企业下新建）",
+    )
+    p.add_argument("--allow-similar", action="store_true", help="企业名称与已有企业相近时仍新建")
     p.add_argument("--item", action="append", default=[], help="目录条目编号（可重复）")
     p.add_argument("--project", action="append", default=[], help="项目 id（可重复）")
     p.add_argument("--notes", default="")
@@ -344,24 +355,9 @@ def cmd_import(args, store) -> int:
 
 
 def cmd_export(args, store) -> int:
-    if args.format == "csv":
-        count = exporter.export_csv(store, args.kind or "companies", args.output)
-        print(f"已导出 {count} 条{exporter.KINDS[args.kind or 'companies']}到 {args.output}")
-    elif args.format == "xlsx":
-        counts = exporter.export_xlsx(
-            store, [args.kind] if args.kind else list(exporter.KINDS), args.output
-        )
-        print(
-            "已导出 "
-            + "、".join(f"{exporter.KINDS[k]} {n} 条" for k, n in counts.items())
-            + f" 到 {args.output}"
-        )
-    else:
-        if args.kind and args.kind != "people":
-            raise CliError("vcf 只能导出联系人")
-        ids = [people.resolve(store, p) for p in args.person]
-        count = exporter.export_vcf(store, args.output, ids or None)
-        print(f"已导出 {count} 位联系人到 {args.output}")
+    ids = [people.resolve(store, p) for p in args.person]
+    counts = exporter.export(store, args.format, args.output, kind=args.kind or "", person_ids=ids)
+    print(exporter.describe(counts, args.output))
     return 0
 
 
@@ -697,11 +693,12 @@ def cmd_visit_add(args, store) -> int:
     }
     if args.at:
         values["visited_at"] = args.at
-    visit_id = visits.create_visit(
+    visit_id = quick.record_visit(
         store,
         values,
-        companies=[companies.resolve(store, c) for c in args.company],
-        people=[people.resolve(store, p) for p in args.person],
+        companies_typed=args.company,
+        people_typed=args.person,
+        allow_similar=args.allow_similar,
         items=args.item,
         projects=args.project,
         followups=args.followup,

@@ -274,20 +274,7 @@ def cmd_show(args, store) -> int:
 def cmd_list(args, store) -> int:
     if args.limit < 1:
         raise CliError("--limit 必须是正整数")
-    pref = ""
-    if args.prefecture:
-        from zsapp.projects.common import prefecture
-
-        found = prefecture(args.prefecture)
-        if not found:
-            raise CliError(f"未知的州市“{args.prefecture}”")
-        pref = found["code"]
-    park_id = ""
-    if args.park:
-        park = parks.find_park(store, args.park)
-        if not park:
-            raise CliError(f"未知的园区“{args.park}”")
-        park_id = park["id"]
+    pref, park_id = _location(store, args)
     if args.stage and args.stage not in stages.STAGES:
         raise CliError(f"未知的阶段“{args.stage}”")
     f = P.ProjectFilter(
@@ -534,21 +521,18 @@ def cmd_dashboard(args, store) -> int:
     return 0
 
 
-def cmd_threshold(args, store) -> int:
-    from zsapp.projects.common import prefecture
+def _location(store, args) -> tuple[str, str]:
+    """(州市 code, park id) from --prefecture/--park, through projects.resolve_location;
+    the 州市 only when it was given (a park alone does not add one)."""
+    try:
+        loc = P.resolve_location(store, args.prefecture, "", args.park)
+    except P.ProjectError as exc:
+        raise CliError(str(exc)) from exc
+    return (loc["prefecture_code"] if args.prefecture else ""), loc["park_id"]
 
-    pref = ""
-    if args.prefecture:
-        found = prefecture(args.prefecture)
-        if not found:
-            raise CliError(f"未知的州市“{args.prefecture}”")
-        pref = found["code"]
-    park_id = ""
-    if args.park:
-        park = parks.find_park(store, args.park)
-        if not park:
-            raise CliError(f"未知的园区“{args.park}”")
-        park_id = park["id"]
+
+def cmd_threshold(args, store) -> int:
+    pref, park_id = _location(store, args)
     admission.set_threshold(
         store,
         prefecture_code=pref,

@@ -13,6 +13,7 @@ from typing import Any
 
 from zsapp.contacts import companies as companies_mod
 from zsapp.contacts.validation import ContactsError, display_phone
+from zsapp.names import split_chinese_name
 from zsapp.store import Store
 
 KINDS = {"companies": "企业", "people": "联系人", "visits": "拜访记录"}
@@ -175,41 +176,6 @@ def export_xlsx(store: Store, kinds: list[str], path: Path | str) -> dict[str, i
     return counts
 
 
-COMPOUND_SURNAMES = (
-    "欧阳",
-    "司马",
-    "诸葛",
-    "上官",
-    "东方",
-    "皇甫",
-    "尉迟",
-    "公孙",
-    "慕容",
-    "长孙",
-    "令狐",
-    "夏侯",
-    "轩辕",
-    "宇文",
-    "司徒",
-    "端木",
-    "西门",
-    "独孤",
-    "南宫",
-    "万俟",
-)
-
-
-def split_chinese_name(name: str) -> tuple[str, str]:
-    name = (name or "").strip()
-    if not name:
-        return "", ""
-    if " " in name or not ("\u4e00" <= name[0] <= "\u9fff"):
-        parts = name.rsplit(" ", 1)
-        return (parts[1], parts[0]) if len(parts) == 2 else (name, "")
-    cut = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
-    return name[:cut], name[cut:]
-
-
 def vcard(person: dict[str, Any]) -> str:
     import vobject
 
@@ -263,3 +229,36 @@ def export_vcf(store: Store, path: Path | str, person_ids: list[str] | None = No
         tmp.unlink(missing_ok=True)
         raise
     return len(rows)
+
+
+FORMATS = {"xlsx": "Excel 工作簿", "csv": "CSV 文件", "vcf": "vCard 名片"}
+
+
+def export(
+    store: Store,
+    fmt: str,
+    path: Path | str,
+    *,
+    kind: str = "",
+    person_ids: list[str] | None = None,
+) -> dict[str, int]:
+    """Export in ``fmt`` (xlsx: every kind or ``kind``; csv: one kind, companies unless
+    told; vcf: people, all or ``person_ids``); returns rows written per kind. Both the
+    客商 page and ``zsapp contacts export`` call this."""
+    if fmt not in FORMATS:
+        raise ContactsError(f"不支持的导出格式“{fmt}”，可选：{'、'.join(FORMATS)}")
+    if kind and kind not in KINDS:
+        raise ContactsError(f"未知的导出内容“{kind}”")
+    if fmt == "csv":
+        kind = kind or "companies"
+        return {kind: export_csv(store, kind, path)}
+    if fmt == "xlsx":
+        return export_xlsx(store, [kind] if kind else list(KINDS), path)
+    if kind and kind != "people":
+        raise ContactsError("vcf 只能导出联系人")
+    return {"people": export_vcf(store, path, person_ids or None)}
+
+
+def describe(counts: dict[str, int], path: Path | str) -> str:
+    """'已导出 企业 3 条、联系人 2 条 到 …' for a status line or the CLI."""
+    return "已导出 " + "、".join(f"{KINDS[k]} {n} 条" for k, n in counts.items()) + f" 到 {path}"

@@ -87,7 +87,10 @@ def normalise_phone(raw: str | None, label: str = "电话") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def display_phone(e164: str) -> str:
+def display_phone(e164: str, *, international: bool = False) -> str:
+    """How the app shows a stored (E.164) number: national for China ('138 0013 8000'),
+    international otherwise; ``international=True`` always international ('+86 138 0013
+    8000', for papers given to investors). Kept as is when it does not parse."""
     if not e164:
         return ""
     try:
@@ -96,7 +99,7 @@ def display_phone(e164: str) -> str:
         return e164
     fmt = (
         phonenumbers.PhoneNumberFormat.NATIONAL
-        if number.country_code == 86
+        if number.country_code == 86 and not international
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, fmt)

@@ -260,6 +260,9 @@ def person_timeline(store: Store, person_id: str, limit: int = 100) -> list[dict
     )
 
 
+SEARCH_LIMIT = 2000  # visits listed for a search query (the best-ranked matches)
+
+
 def visit_filter_sql(
     store: Store,
     query: str = "",
@@ -296,20 +299,30 @@ def list_visits(
     limit: int = 100,
     offset: int = 0,
     descending: bool = True,
+    after: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    where, params = visit_filter_sql(
-        store,
-        query,
-        since,
-        until,
-        kind,
-        2000 if (since or until or kind) else max(offset + limit, 50),
-    )
+    """A page of visits, newest first unless told. ``after`` (the last row of the page
+    before) continues without OFFSET, so deep pages cost what the first one does. With a
+    query, the best SEARCH_LIMIT matches are listed (by date), the same set every page."""
+    where, params = visit_filter_sql(store, query, since, until, kind, SEARCH_LIMIT)
+    direction = "DESC" if descending else "ASC"
+    if after is not None:
+        where += f" AND (v.visited_at, v.id) {'<' if descending else '>'} (?, ?)"
+        params = [*params, after["visited_at"], after["id"]]
+        offset = 0
     return store.query(
         _summary_sql(where)
-        + f" ORDER BY v.visited_at {'DESC' if descending else 'ASC'}, v.id LIMIT ? OFFSET ?",
+        + f" ORDER BY v.visited_at {direction}, v.id {direction} LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
+
+
+def count_visits_matching(
+    store: Store, query: str = "", since: str = "", until: str = "", kind: str = ""
+) -> int:
+    """How many rows :func:`list_visits` lists for the same filter."""
+    where, params = visit_filter_sql(store, query, since, until, kind, SEARCH_LIMIT)
+    return store.scalar(f"SELECT count(*) FROM visits v WHERE v.deleted = 0 AND {where}", params)
 
 
 def period_bounds(period: str, today: date | None = None) -> tuple[str, str]:

@@ -105,3 +105,34 @@ def dismiss(store: Store, conflict_id: str) -> dict[str, Any]:
         {"resolved": 1, "resolved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
     )
     return get(store, c["id"])
+
+
+def count_conflicts(store: Store, include_resolved: bool = False) -> int:
+    """How many rows :func:`list_conflicts` lists."""
+    where = "deleted = 0" + ("" if include_resolved else " AND resolved = 0")
+    return store.scalar(f"SELECT count(*) FROM {p.CONFLICTS_TABLE} WHERE {where}") or 0
+
+
+def record_title(store: Store, table: str, row_id: str) -> str:
+    """What the user calls the record a conflict is about (its name, title, text…)."""
+    if table not in store.table_names():
+        return row_id[:8]
+    columns = store.columns(table)
+    for name in ("name", "title", "text", "filename", "place"):
+        if name in columns:
+            value = store.scalar(f"SELECT [{name}] FROM [{table}] WHERE id = ?", (row_id,))
+            if value:
+                return str(value)
+    return row_id[:8]
+
+
+def list_log(store: Store, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    """Finished sync runs, newest first."""
+    return store.query(
+        "SELECT * FROM sync_log WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT ? OFFSET ?",
+        (limit, offset),
+    )
+
+
+def count_log(store: Store) -> int:
+    return store.scalar("SELECT count(*) FROM sync_log WHERE finished_at IS NOT NULL") or 0
