@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
+from ui.models.contacts_models import ID_ROLE
 from zsapp import backup, trash
 from zsapp.contacts import companies, drafts, people, visits
 
@@ -312,7 +313,11 @@ def test_count_labels_follow_the_list(main_window, qtbot, ctx):
     _visit(ctx.store)
     ctx.flush_changes()
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
-    assert page.status.text() != "没有符合条件的拜访记录"
+    assert page.status.text() == "共 1 条拜访记录"
+    visits.delete_visit(ctx.store, page.model.index(0, 0).data(ID_ROLE))
+    ctx.flush_changes()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 0)
+    assert page.status.text() == "没有符合条件的拜访记录"
 
 
 def test_project_dialog_edits_stage_history_and_funds(main_window, qtbot, ctx):

@@ -52,6 +52,5 @@ class SearchKeys(QObject):
 
 def install(page: QWidget) -> None:
     for box in page.findChildren(QLineEdit):
-        if "search" in box.objectName().lower() and not box.property("_searchKeys"):
-            box.setProperty("_searchKeys", True)
+        if "search" in box.objectName().lower() and box.findChild(SearchKeys) is None:
             SearchKeys(box, page)

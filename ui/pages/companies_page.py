@@ -32,6 +32,7 @@ from ui.context import AppContext
 from ui.dialogs.attachment_picker import pick_and_attach
 from ui.dialogs.company_dialog import CompanyDialog
 from ui.dialogs.person_dialog import PersonDialog
+from ui.fit import button_grid
 from ui.models.contacts_models import ID_ROLE, CompanyListModel
 from zsapp import catalogue
 from zsapp.contacts import attachments, companies, exporter, people, visits
@@ -138,7 +139,6 @@ class CompaniesPage(QWidget):
         self.detail.setObjectName("companyDetail")
         self.detail.setOpenLinks(False)
         self.detail.anchorClicked.connect(self._on_link)
-        actions = QHBoxLayout()
         self.action_buttons = {}
         for key, label, slot in (
             ("edit", "编辑", self.edit_company),
@@ -151,10 +151,8 @@ class CompaniesPage(QWidget):
             button = QPushButton(label)
             button.setObjectName(f"company_{key}_button")
             button.clicked.connect(slot)
-            actions.addWidget(button)
             self.action_buttons[key] = button
-        self.action_buttons["project"].setMinimumWidth(36)  # may shrink: the window must fit 700 px
-        actions.addStretch(1)
+        actions = button_grid(list(self.action_buttons.values()), 3)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)

@@ -150,7 +150,8 @@ class VisitsPage(QWidget):
         period = PERIODS[self.period.currentIndex()][1]
         since, until = visits.period_bounds(period) if period else ("", "")
         self.model.set_filter(self.search_box.text().strip(), since, until)
-        self.status.setText("" if self.model.rowCount() else "没有符合条件的拜访记录")
+        n = self.model.total  # the exact count the model loaded with
+        self.status.setText(f"共 {n} 条拜访记录" if n else "没有符合条件的拜访记录")
         if self.current_id:
             row = self.model.row_of(self.current_id)
             if row >= 0:
