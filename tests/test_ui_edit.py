@@ -412,3 +412,25 @@ def test_project_form_asks_on_esc_and_keeps_a_draft(main_window, qtbot, ctx):
     again.reject()
     qtbot.waitUntil(lambda: ctx.store.count("projects") == 1)
     assert drafts.load_draft(ctx.store, "project") is None
+
+
+def test_employment_rows_are_corrected_in_the_person_dialog(main_window, qtbot, ctx):
+    from ui.dialogs.person_dialog import PersonDialog
+
+    cid = companies.create_company(ctx.store, {"name": "云南白药集团股份有限公司"})
+    pid = people.create_person(ctx.store, {"name": "刘洋", "company_id": cid, "title": "经理"})
+    dialog = PersonDialog(ctx, pid, main_window)
+    qtbot.addWidget(dialog)
+    table = dialog.jobs.table
+    assert table.item(0, 0).text() == "云南白药集团股份有限公司"
+    table.item(0, 2).setText("2019-03-01")  # as typed into the cell
+    assert people.employment(ctx.store, pid)[0]["start_date"] == "2019-03-01"
+    assert dialog.jobs.message.text() == "已保存"
+    table.item(0, 3).setText("2018-01-01")
+    assert "早于" in dialog.jobs.message.text()
+    assert people.employment(ctx.store, pid)[0]["end_date"] == ""
+    table.selectRow(0)
+    assert dialog.jobs.delete_selected()
+    assert people.employment(ctx.store, pid) == []
+    main_window.undo()
+    assert people.employment(ctx.store, pid)[0]["start_date"] == "2019-03-01"
