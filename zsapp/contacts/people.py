@@ -319,6 +319,22 @@ def documents(row: dict[str, Any]) -> list[Document]:
     return docs
 
 
+def _live_survivor(store: Store, table: str, row_id: str) -> str | None:
+    """Follow merged_into from a merged-away record to the live one (None if there is
+    none, e.g. a cycle while merges from two devices are still arriving)."""
+    seen = {row_id}
+    current = store.scalar(f"SELECT merged_into FROM {table} WHERE id = ?", (row_id,))
+    while current and current not in seen:
+        seen.add(current)
+        row = store.query_one(f"SELECT deleted, merged_into FROM {table} WHERE id = ?", (current,))
+        if row is None:
+            return None
+        if not row["deleted"]:
+            return current
+        current = row["merged_into"]
+    return None
+
+
 @on_record_change("people")
 def _reindex(store: Store, row_id: str) -> None:
     row = store.query_one(
@@ -334,9 +350,10 @@ def _reindex(store: Store, row_id: str) -> None:
             if alias["name"]:
                 docs.append(Document(row_id, "alias", alias["name"], 24, person_name=True))
     search.reindex_entity(store, KIND, row_id, docs)
-    survivor = store.scalar("SELECT merged_into FROM people WHERE id = ?", (row_id,))
-    if not live and survivor and survivor != row_id:
-        _reindex(store, survivor)
+    if not live:  # merged away: the live survivor at the end of the chain lists this name
+        survivor = _live_survivor(store, "people", row_id)
+        if survivor:
+            _reindex(store, survivor)
 
 
 __all__ = ["create_person", "delete_person", "display_phone", "get_person", "update_person"]
