@@ -351,6 +351,7 @@ class ProjectsPage(QWidget):
         filters = QVBoxLayout()
         combos, checks = QHBoxLayout(), QHBoxLayout()
         for w in (self.stage, self.prefecture, self.park, self.industry, self.admission):
+            w.setMinimumWidth(56)  # full text from 1024 px up; may shrink on a narrower window
             combos.addWidget(w)
         for w in (self.big, self.fortune, self.stalled):
             checks.addWidget(w)
