@@ -88,7 +88,7 @@ class AppContext(QObject):
     def _flush(self) -> None:
         with self._pending_lock:
             tables, self._pending = frozenset(self._pending), set()
-        if tables:
+        if tables and not self.store.closed:  # changes committed just before closing
             self.data_changed.emit(tables)
 
     # -- undo (zsapp/undo.py) ------------------------------------------------------------

@@ -140,8 +140,7 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(sequence), self)
             shortcut.activated.connect(slot)
             self.shortcuts[sequence] = shortcut
-        for page in self.pages.values():
-            keys.install(page)
+        self.search_keys = keys.SearchKeys(self)
 
     def undo(self):
         return self.undo_bar.undo()

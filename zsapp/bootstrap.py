@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from zsapp import catalogue
+from zsapp import catalogue, search
 from zsapp.store import Store
 
 # Domain modules that register change hooks (search indexes…) with the store.
@@ -21,6 +21,7 @@ def open_store(path: Path | str | None = None) -> Store:
     load_domains()
     store = Store(path)
     try:
+        search.ensure_counts(store)
         catalogue.ensure_loaded(store)
     except Exception:
         store.close()

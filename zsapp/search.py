@@ -12,6 +12,7 @@ query for one character) answered from the index, never a scan of the rows.
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import re
@@ -20,8 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from pypinyin import Style, lazy_pinyin, pinyin
-from pypinyin.constants import RE_HANS
+# pypinyin (its dictionaries take ~0.1 s to load) is imported on the first reading.
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _MAX_VARIANTS = 4
@@ -89,6 +89,8 @@ def grams(norm: str) -> str:
 @functools.lru_cache(maxsize=32768)
 def _char_readings(ch: str) -> tuple[str, ...]:
     """All toneless readings of one Chinese character, the most common first."""
+    from pypinyin import Style, pinyin
+
     return tuple(pinyin(ch, style=Style.NORMAL, heteronym=True)[0])
 
 
@@ -118,11 +120,17 @@ def _syllables(norm: str) -> list[str]:
 # keeps everything between runs as one item, so lazy_pinyin(text) is the concatenation of
 # its runs' readings. Cached per run, texts that differ only in digits or Latin letters
 # ("导入测试00001号铝业有限公司", "…00002号…") cost a dictionary lookup instead of ~0.1 ms.
-_PYPINYIN_RUN = re.compile(RE_HANS.pattern.removeprefix("^").removesuffix("$"))
+@functools.cache
+def _pypinyin_run() -> re.Pattern[str]:
+    from pypinyin.constants import RE_HANS
+
+    return re.compile(RE_HANS.pattern.removeprefix("^").removesuffix("$"))
 
 
 @functools.lru_cache(maxsize=32768)
 def _run_syllables(run: str) -> tuple[str, ...]:
+    from pypinyin import Style, lazy_pinyin
+
     return tuple(lazy_pinyin(run, style=Style.NORMAL, errors="default"))
 
 
@@ -130,7 +138,7 @@ def _phrase_syllables(norm: str) -> list[str]:
     """``lazy_pinyin(norm, style=Style.NORMAL, errors="default")``, cached per run."""
     syllables: list[str] = []
     end = 0
-    for match in _PYPINYIN_RUN.finditer(norm):
+    for match in _pypinyin_run().finditer(norm):
         if match.start() > end:
             syllables.append(norm[end : match.start()])
         syllables += _run_syllables(match.group())
@@ -206,8 +214,7 @@ class Database(Protocol):
     def executemany(self, sql: str, rows: Any) -> Any: ...
 
 
-def index_documents(db: Database, kind: str, documents: Iterable[Document]) -> int:
-    """Add documents to ``search_<kind>`` (call inside the caller's transaction)."""
+def _doc_rows(documents: Iterable[Document]) -> list[tuple]:
     rows = []
     for doc in documents:
         norm = normalise(doc.text)
@@ -217,11 +224,22 @@ def index_documents(db: Database, kind: str, documents: Iterable[Document]) -> i
         rows.append(
             (doc.entity_id, doc.field, doc.weight, doc.text, norm, keys, grams(norm), py, ini)
         )
-    db.executemany(
-        f"INSERT INTO search_{kind} (entity_id, field, weight, display, norm, keys, grams, py, ini) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+    return rows
+
+
+def _insert_rows(db: Database, kind: str, rows: list[tuple]) -> None:
+    if rows:
+        db.executemany(
+            f"INSERT INTO search_{kind} (entity_id, field, weight, display, norm, keys, grams, py, ini) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def index_documents(db: Database, kind: str, documents: Iterable[Document]) -> int:
+    """Add documents to ``search_<kind>`` (call inside the caller's transaction)."""
+    rows = _doc_rows(documents)
+    _insert_rows(db, kind, rows)
     return len(rows)
 
 
@@ -231,11 +249,140 @@ def remove_entity(db: Database, kind: str, entity_id: str) -> None:
     rowids = db.rows(f"SELECT id FROM search_{kind}_content WHERE c0 = ?", (entity_id,))
     if rowids:
         db.executemany(f"DELETE FROM search_{kind} WHERE rowid = ?", rowids)
+    if kind in ENTITY_TABLES:
+        _reindex_whole(db, kind, entity_id, [])
 
 
 def reindex_entity(db: Database, kind: str, entity_id: str, documents: Iterable[Document]) -> None:
-    remove_entity(db, kind, entity_id)
-    index_documents(db, kind, documents)
+    rows = _doc_rows(documents)
+    rowids = db.rows(f"SELECT id FROM search_{kind}_content WHERE c0 = ?", (entity_id,))
+    if rowids:
+        db.executemany(f"DELETE FROM search_{kind} WHERE rowid = ?", rowids)
+    _insert_rows(db, kind, rows)
+    if kind in ENTITY_TABLES:
+        _reindex_whole(db, kind, entity_id, rows)
+
+
+# -- whole-entity index and exact counts ----------------------------------------------------
+# Kinds (→ their record table) that also keep one row per entity in search_<kind>_entities
+# (rowid = the record's rowid) and entities per single character in search_char_counts
+# (db/migrations/0008), so a list can show exactly how many records match a query.
+ENTITY_TABLES = {"companies": "companies"}
+_UPSERT_COUNT = (
+    "INSERT INTO search_char_counts (kind, key, n) VALUES (?, ?, ?) "
+    "ON CONFLICT (kind, key) DO UPDATE SET n = n + excluded.n"
+)
+
+
+def _char_keys(grams_text: str, py: str, ini: str) -> set[str]:
+    """Count keys an entity contributes: 'g' + each 汉字 of its texts (汉字 queries search
+    the text only), 'a' + each other character of its texts and readings, and '*'."""
+    keys = {"*"}
+    for ch in grams_text:
+        if ch != " ":
+            keys.add(("g" if _HAN.match(ch) else "a") + ch)
+    for ch in py + ini:
+        if ch != " " and not _HAN.match(ch):
+            keys.add("a" + ch)
+    return keys
+
+
+def _counts_built(db: Database, kind: str) -> bool:
+    return bool(db.rows("SELECT 1 FROM search_char_counts WHERE kind = ? AND key = '*'", (kind,)))
+
+
+def _reindex_whole(db: Database, kind: str, entity_id: str, rows: list[tuple]) -> None:
+    found = db.rows(f"SELECT rowid FROM [{ENTITY_TABLES[kind]}] WHERE id = ?", (entity_id,))
+    if not found:
+        return
+    rid = found[0][0]
+    old = db.rows(f"SELECT grams, py, ini FROM search_{kind}_entities WHERE rowid = ?", (rid,))
+    new = (
+        (" ".join(r[6] for r in rows), " ".join(r[7] for r in rows), " ".join(r[8] for r in rows))
+        if rows
+        else None
+    )
+    if old and new and tuple(old[0]) == new:
+        return
+    if old:
+        db.executemany(f"DELETE FROM search_{kind}_entities WHERE rowid = ?", [(rid,)])
+    if new:
+        db.executemany(
+            f"INSERT INTO search_{kind}_entities (rowid, grams, py, ini) VALUES (?, ?, ?, ?)",
+            [(rid, *new)],
+        )
+    if _counts_built(db, kind):
+        before = _char_keys(*old[0]) if old else set()
+        after = _char_keys(*new) if new else set()
+        deltas = [(kind, k, 1) for k in after - before] + [(kind, k, -1) for k in before - after]
+        if deltas:
+            db.executemany(_UPSERT_COUNT, deltas)
+
+
+def build_counts(db: Database, kind: str) -> None:
+    """(Re)compute search_char_counts for ``kind`` from its whole-entity index."""
+    counter: collections.Counter[str] = collections.Counter({"*": 0})
+    for grams_text, py, ini in db.rows(f"SELECT grams, py, ini FROM search_{kind}_entities"):
+        counter.update(_char_keys(grams_text, py, ini))
+    db.executemany("DELETE FROM search_char_counts WHERE kind = ?", [(kind,)])
+    db.executemany(_UPSERT_COUNT, [(kind, k, n) for k, n in counter.items()])
+
+
+def rebuild_entity_index(db: Database, kind: str) -> None:
+    """Rebuild search_<kind>_entities and the counts from search_<kind> (data written
+    straight into the index, e.g. by a benchmark generator)."""
+    table = ENTITY_TABLES[kind]
+    db.executemany(f"DELETE FROM search_{kind}_entities", [()])
+    db.executemany(
+        f"INSERT INTO search_{kind}_entities (rowid, grams, py, ini) "
+        "SELECT t.rowid, group_concat(s.grams, ' '), group_concat(s.py, ' '), group_concat(s.ini, ' ') "
+        f"FROM search_{kind} s JOIN [{table}] t ON t.id = s.entity_id WHERE ? GROUP BY t.rowid",
+        [(1,)],
+    )
+    build_counts(db, kind)
+
+
+def ensure_counts(store) -> None:
+    """Fill search_char_counts on first open after the migration that created it."""
+    for kind in ENTITY_TABLES:
+        if not _counts_built(store, kind):
+            with store.transaction():
+                build_counts(store, kind)
+
+
+def match_expression(query: str) -> str | None:
+    """The FTS5 expression for "records matching ``query``" (what :func:`search` ranks)."""
+    found = fts_expression(query)
+    return found[0] if found else None
+
+
+def count_matches(db: Database, kind: str, query: str) -> int:
+    """Exactly how many entities of ``kind`` (in ENTITY_TABLES) match ``query``; one
+    character is a lookup in search_char_counts, longer queries count whole-entity rows."""
+    found = fts_expression(query)
+    if found is None:
+        return 0
+    expression, q = found
+    if len(q) == 1:
+        key = ("g" if _HAN.match(q) else "a") + q
+        counts = dict(
+            db.rows(
+                "SELECT key, n FROM search_char_counts WHERE kind = ? AND key IN (?, '*')",
+                (kind, key),
+            )
+        )
+        if "*" in counts:
+            return counts.get(key, 0)
+    return db.rows(
+        f"SELECT count(*) FROM search_{kind}_entities WHERE search_{kind}_entities MATCH ?",
+        (expression,),
+    )[0][0]
+
+
+def count_all(db: Database, kind: str) -> int | None:
+    """How many entities of ``kind`` are indexed (None if the counts are not built)."""
+    rows = db.rows("SELECT n FROM search_char_counts WHERE kind = ? AND key = '*'", (kind,))
+    return rows[0][0] if rows else None
 
 
 @dataclass
@@ -271,9 +418,12 @@ def fts_expression(query: str, anchored: bool = False) -> tuple[str, str] | None
     return f"{{{columns}}} : {'^' if anchored else ''}{phrase}", q
 
 
-def search(db: Database, kind: str, query: str, limit: int = 50) -> list[Hit]:
+def search(
+    db: Database, kind: str, query: str, limit: int = 50, *, spans: bool = True
+) -> list[Hit]:
     """Best-ranked hits, one per entity: exact > prefix > substring (text before pinyin),
-    then how much of the text the query covers, then the field's weight."""
+    then how much of the text the query covers, then the field's weight. ``spans=False``
+    skips finding the matched part of each text (lists that do not highlight it)."""
     anchored = fts_expression(query, anchored=True)
     if anchored is None:
         return []
@@ -306,7 +456,8 @@ def search(db: Database, kind: str, query: str, limit: int = 50) -> list[Hit]:
         if entity_id in seen:
             continue
         seen.add(entity_id)
-        hits.append(_with_span(Hit(entity_id, field_name, display, score), q, norm))
+        hit = Hit(entity_id, field_name, display, score)
+        hits.append(_with_span(hit, q, norm) if spans else hit)
         if len(hits) >= limit:
             break
     return hits

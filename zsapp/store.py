@@ -44,13 +44,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
 from zsapp import paths
 from zsapp.clock import HybridLogicalClock
 from zsapp.sorting import collate_pinyin
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from zsapp import search
 
 log = logging.getLogger(__name__)
@@ -185,6 +185,10 @@ class Store:
                 conn.close()
             self._conn.close()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def __enter__(self) -> Store:
         return self
 
@@ -194,6 +198,8 @@ class Store:
     @property
     def db(self) -> sqlite_utils.Database:
         """A read-only sqlite_utils view (table names, columns) on this thread's reader."""
+        import sqlite_utils  # ~0.1 s to import: only when asked for
+
         return sqlite_utils.Database(self._read_conn())
 
     @property
@@ -393,11 +399,13 @@ class Store:
         row = self._read_conn().execute(sql, params).fetchone()
         return row[0] if row else None
 
-    def search(self, kind: str, query: str, limit: int = 50) -> list[search.Hit]:
+    def search(
+        self, kind: str, query: str, limit: int = 50, *, spans: bool = True
+    ) -> list[search.Hit]:
         """zsapp.search.search over ``search_<kind>`` on the right connection."""
         from zsapp import search
 
-        return search.search(self, kind, query, limit)
+        return search.search(self, kind, query, limit, spans=spans)
 
     def count(self, table: str, include_deleted: bool = False) -> int:
         where = (

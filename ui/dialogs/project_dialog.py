@@ -511,7 +511,8 @@ class ProjectDialog(QDialog):
             super().closeEvent(event)
             return
         if not self.isVisible():  # never shown (or shutting down): keep the typing
-            drafts.save_draft(self.ctx.store, self.draft_key, self.payload())
+            if not self.ctx.store.closed:
+                drafts.save_draft(self.ctx.store, self.draft_key, self.payload())
             self._closing = True
             super().closeEvent(event)
             return

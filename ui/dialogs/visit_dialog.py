@@ -393,7 +393,7 @@ class VisitDialog(QDialog):
         ) or bool(self.notes.toPlainText().strip() or self.followups.toPlainText().strip())
 
     def autosave(self) -> None:
-        if self.saved_id or not self.has_unsaved_changes():
+        if self.saved_id or not self.has_unsaved_changes() or self.ctx.store.closed:
             return
         data = self.payload()
         if data == self._last_draft:
@@ -443,7 +443,8 @@ class VisitDialog(QDialog):
             super().closeEvent(event)
             return
         if not self.isVisible():  # never shown (or shutting down): keep the typing as a draft
-            drafts.save_draft(self.ctx.store, self.draft_key, self.payload())
+            if not self.ctx.store.closed:
+                drafts.save_draft(self.ctx.store, self.draft_key, self.payload())
             self.autosave_timer.stop()
             self._closing = True
             super().closeEvent(event)

@@ -167,18 +167,21 @@ class FollowupModel(PagedModel):
             "visited_at", "拜访时间", lambda r: (r.get("visited_at") or "").replace("T", " ")
         ),
     ]
-    LIMIT = 500
 
     def __init__(self, store, due_within: int = 7, parent=None) -> None:
-        super().__init__(parent, checkable=True, page_size=self.LIMIT, max_pages=1)
+        super().__init__(parent, checkable=True, page_size=50)
         self.store = store
         self.due_within = due_within
+        self.summary = {"open": 0, "overdue": 0, "today": 0}
 
     def fetch(self, offset: int, limit: int, after: dict[str, Any] | None) -> list[dict[str, Any]]:
-        return visits.list_followups(self.store, due_within=self.due_within, limit=self.LIMIT)
+        return visits.list_followups(
+            self.store, due_within=self.due_within, limit=limit, offset=offset
+        )
 
     def count(self) -> int:
-        return len(self.fetch(0, self.LIMIT, None))
+        self.summary = visits.count_followups(self.store, self.due_within)
+        return self.summary["open"]
 
     def is_checked(self, row: dict[str, Any]) -> bool:
         return bool(row["done"])

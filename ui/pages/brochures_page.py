@@ -379,6 +379,7 @@ class BrochuresPage(QWidget):
             hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         hh.resizeSection(2, 84)
+        hh.setResizeContentsPrecision(0)  # size to the rows on screen, not all pages
         self.projects_view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.projects_view.setWordWrap(False)
         self.projects_view.doubleClicked.connect(self._toggle_row)
@@ -481,6 +482,7 @@ class BrochuresPage(QWidget):
         for c in range(5):
             hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         hh.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        hh.setResizeContentsPrecision(0)
         self.history_view.doubleClicked.connect(self.show_history_entry)
         forget = QPushButton("删除记录")
         forget.clicked.connect(self.forget_selected)

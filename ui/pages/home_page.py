@@ -89,8 +89,11 @@ class FollowupsSection(QGroupBox):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed widths: sizing to contents would read every page of a long list.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 32), (1, 150), (3, 220), (4, 140)):
+            header.resizeSection(column, width)
         self.table.doubleClicked.connect(self._open_visit)
         self.summary = QLabel()
         self.summary.setObjectName("followupsSummary")
@@ -107,16 +110,15 @@ class FollowupsSection(QGroupBox):
         self.table.setMinimumHeight(min(360, 60 + 28 * max(1, self.model.rowCount())))
 
     def _update_summary(self) -> None:
-        rows = [r for r in self.model.rows if not r["done"]]
-        overdue = sum(r["overdue"] for r in rows)
-        today = sum(r["due_today"] for r in rows)
-        if not rows:
+        summary = self.model.summary
+        overdue, today, total = summary["overdue"], summary["today"], summary["open"]
+        if not total:
             self.summary.setText("没有待办的跟进事项。")
         else:
             parts = [
                 f"<b style='color:#b00020'>已逾期 {overdue} 条</b>" if overdue else "",
                 f"<b>今天到期 {today} 条</b>" if today else "",
-                f"共 {len(rows)} 条待办",
+                f"共 {total:,} 条待办",
             ]
             self.summary.setText(
                 "，".join(p for p in parts if p) + "（勾选即完成，双击打开拜访记录）"

@@ -18,8 +18,7 @@ from typing import Any
 from zsapp.store import Store
 
 from . import source, templates
-from .model import RenderResult
-from .render import BrochureError, render_brochure, render_project_page
+from .model import BrochureError, RenderResult
 
 TABLE = "brochures"
 KIND_BOOKLET = "推介册"
@@ -127,6 +126,8 @@ def generate(
     date: dt.date | None = None,
 ) -> Generated:
     """Build from the database, render to ``out_path`` (atomically) and record the history."""
+    from .render import render_brochure, render_project_page  # reportlab: on first use
+
     out = Path(out_path).expanduser()
     if out.suffix.lower() != ".pdf":
         raise BrochureError(f"输出文件应以 .pdf 结尾：{out.name}")

@@ -8,6 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 
 
+class BrochureError(Exception):
+    """Bad input for a brochure render; the message is Chinese and meant for the user."""
+
+
 @dataclass
 class OfficerContact:
     name: str

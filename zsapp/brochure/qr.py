@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import urllib.parse
-
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
+from typing import TYPE_CHECKING
 
 from zsapp.names import split_chinese_name
 
 from .model import OfficerContact, ProjectSheet
+
+if TYPE_CHECKING:
+    import qrcode
 
 __all__ = ["split_chinese_name"]  # re-exported for callers of the old place
 
@@ -65,6 +66,9 @@ def project_qr_text(project: ProjectSheet, officer_phone: str, base_url: str | N
 
 def qr_code(data: str) -> qrcode.QRCode:
     """Fitted QR code (error correction M, UTF-8 bytes, 4-module quiet zone)."""
+    import qrcode  # with PIL: only when a code is drawn
+    from qrcode.constants import ERROR_CORRECT_M
+
     q = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1)
     q.add_data(data.encode("utf-8"))
     q.make(fit=True)

@@ -41,7 +41,14 @@ from reportlab.platypus import (
 from . import qr as qrmod
 from .fonts import GlyphResolver, codepoint_label, font_path, missing_glyphs
 from .linebreak import break_paragraph
-from .model import BrochureSpec, CatalogueContext, OfficerContact, ProjectSheet, RenderResult
+from .model import (
+    BrochureError,
+    BrochureSpec,
+    CatalogueContext,
+    OfficerContact,
+    ProjectSheet,
+    RenderResult,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -61,10 +68,6 @@ RULE = colors.HexColor("#C9D5E3")
 WHITE = colors.white
 
 MAX_COVER_PX = 1800
-
-
-class BrochureError(Exception):
-    """Bad input for a brochure render; the message is Chinese and meant for the user."""
 
 
 # --------------------------------------------------------------------------- text

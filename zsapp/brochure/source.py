@@ -21,9 +21,8 @@ from zsapp.contacts.validation import display_phone
 from zsapp.store import Store
 
 from . import english
-from .model import BrochureSpec, CatalogueContext, OfficerContact, ProjectSheet
+from .model import BrochureError, BrochureSpec, CatalogueContext, OfficerContact, ProjectSheet
 from .qr import project_qr_text
-from .render import BrochureError
 
 PROJECT_URL_SETTING = "brochure.project_url"
 LANGUAGES = ("zh", "zh-en")

@@ -8,7 +8,7 @@ from typing import Any
 
 from zsapp.store import Store
 
-from .render import BrochureError
+from .model import BrochureError
 
 TABLE = "brochure_templates"
 LANGUAGES = ("zh", "zh-en")

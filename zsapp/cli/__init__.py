@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from zsapp import __version__
-from zsapp.store import StoreError
 
 
 class CliError(Exception):
@@ -76,6 +75,11 @@ def selftest(db: Path | None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        print(f"招商助手 zsapp {__version__}")  # without importing every command
+        return 0
+    from zsapp.store import StoreError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -26,6 +26,7 @@ from zsapp.search import Document
 from zsapp.store import RecordNotFound, Store, new_id, on_record_change
 
 KIND = "companies"
+RANKED = 50  # matches of a search query listed first, in rank order (then by name)
 REGION_TAGS = ["", "京津冀", "长三角", "粤港澳大湾区", "成渝", "境外"]
 OWNERSHIPS = ["", "央企", "国企", "民营", "外资", "港澳台"]
 FLAGS = {
@@ -394,23 +395,9 @@ SORTS = {
 }
 
 
-def filter_sql(
-    store: Store, flt: CompanyFilter, search_limit: int = 2000
-) -> tuple[str, list[Any], str | None]:
-    """(FROM+WHERE clause, params, rank expression or None) for live companies matching."""
+def _filters(flt: CompanyFilter) -> tuple[list[str], list[Any]]:
+    """WHERE clauses (on ``c``) and params for everything but the search query."""
     where, params = ["c.deleted = 0"], []
-    rank = None
-    from_sql = "companies c"
-    if flt.query.strip():
-        hits = store.search(KIND, flt.query, limit=search_limit)
-        if not hits:
-            where.append("0")
-        else:
-            values = ", ".join("(?, ?)" for _ in hits)
-            for n, hit in enumerate(hits):
-                params += [hit.entity_id, n]
-            from_sql = f"(VALUES {values}) AS h JOIN companies c ON c.id = h.column1"
-            rank = "h.column2"
     if flt.region_tag:
         where.append("c.region_tag = ?")
         params.append(flt.region_tag)
@@ -436,6 +423,49 @@ def filter_sql(
     if flt.dishonest is not None:
         where.append("c.is_dishonest = ?")
         params.append(int(flt.dishonest))
+    return where, params
+
+
+def _narrowed(flt: CompanyFilter) -> bool:
+    return any(
+        (
+            flt.region_tag,
+            flt.province,
+            flt.ownership,
+            flt.flags,
+            flt.item,
+            flt.tag,
+            flt.dishonest is not None,
+        )
+    )
+
+
+MATCHES = (
+    "c.rowid IN (SELECT rowid FROM search_companies_entities "
+    "WHERE search_companies_entities MATCH ?)"
+)
+
+
+def filter_sql(
+    store: Store, flt: CompanyFilter, search_limit: int = RANKED
+) -> tuple[str, list[Any], str | None]:
+    """(FROM+WHERE clause, params, rank expression or None) for live companies matching:
+    with a query, the best ``search_limit`` matches in rank order."""
+    where, params = _filters(flt)
+    rank = None
+    from_sql = "companies c"
+    if flt.query.strip():
+        hits = store.search(KIND, flt.query, limit=search_limit)
+        if not hits:
+            where.append("0")
+        else:
+            values = ", ".join("(?, ?)" for _ in hits)
+            ranked: list[Any] = []
+            for n, hit in enumerate(hits):
+                ranked += [hit.entity_id, n]
+            params = ranked + params
+            from_sql = f"(VALUES {values}) AS h JOIN companies c ON c.id = h.column1"
+            rank = "h.column2"
     return f"{from_sql} WHERE {' AND '.join(where)}", params, rank
 
 
@@ -456,23 +486,6 @@ def order_sql(sort: str, descending: bool, rank: str | None) -> str:
     return f"ORDER BY {column} {'DESC' if descending else 'ASC'}, c.id"
 
 
-def _search_limit(flt: CompanyFilter, wanted: int) -> int:
-    """How many search hits to rank: just the page asked for, unless other filters may
-    drop some of them (then the best 2000)."""
-    narrowed = any(
-        (
-            flt.region_tag,
-            flt.province,
-            flt.ownership,
-            flt.flags,
-            flt.item,
-            flt.tag,
-            flt.dishonest is not None,
-        )
-    )
-    return 2000 if narrowed else max(wanted, 50)
-
-
 # Columns that are never NULL, so a page can continue after the last row seen (keyset)
 # instead of skipping OFFSET rows: deep scrolling stays as fast as the first page.
 KEYSET_SORTS = {"name", "updated_at", "origin_province", "region_tag", "ownership", "uscc"}
@@ -489,27 +502,85 @@ def list_companies(
     after: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """A page of companies. ``after`` (the last row of the previous page) continues a
-    list sorted by a KEYSET_SORTS column without OFFSET."""
+    list sorted by a KEYSET_SORTS column without OFFSET. With a query and no sort: the
+    best RANKED matches in rank order, then every other match by name — so the list
+    holds exactly :func:`count_companies` rows."""
     flt = flt or CompanyFilter()
-    body, params, rank = filter_sql(store, flt, _search_limit(flt, offset + limit))
+    query = flt.query.strip()
+    if query and not sort:
+        return _ranked_page(store, flt, limit, offset)
+    where, params = _filters(flt)
+    if query:
+        expression = search.match_expression(query)
+        if expression is None:
+            return []
+        where.append(MATCHES)
+        params.append(expression)
     key = sort or "name"
-    if after is not None and not rank and key in KEYSET_SORTS:
+    if after is not None and key in KEYSET_SORTS:
         column = SORTS[key]
-        body += f" AND ({column}, c.id) {'<' if descending else '>'} (?, ?)"
-        params = [*params, after[key], after["id"]]
+        where.append(f"({column}, c.id) {'<' if descending else '>'} (?, ?)")
+        params += [after[key], after["id"]]
         offset = 0
     return store.query(
-        f"SELECT {LIST_COLUMNS} FROM {body} {order_sql(sort, descending, rank)} LIMIT ? OFFSET ?",
+        f"SELECT {LIST_COLUMNS} FROM companies c WHERE {' AND '.join(where)} "
+        f"{order_sql(sort, descending, None)} LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
 
 
-def count_companies(
-    store: Store, flt: CompanyFilter | None = None, search_limit: int = 2000
-) -> int:
-    """Matching companies; with a search query at most ``search_limit`` are counted."""
-    body, params, _ = filter_sql(store, flt or CompanyFilter(), search_limit)
-    return store.scalar(f"SELECT count(*) FROM {body}", params)
+def _ranked_page(store: Store, flt: CompanyFilter, limit: int, offset: int) -> list[dict[str, Any]]:
+    with store.snapshot():
+        hits = store.search(KIND, flt.query, limit=RANKED, spans=False)
+        if not hits:
+            return []
+        order = {h.entity_id: n for n, h in enumerate(hits)}
+        where, params = _filters(flt)
+        # Looked up by primary key (a VALUES join, or the index on deleted, let SQLite
+        # scan the whole table).
+        where[0] = "+c.deleted = 0"
+        where.append(f"c.id IN ({','.join('?' * len(order))})")
+        ranked = store.query(
+            f"SELECT {LIST_COLUMNS} FROM companies c WHERE {' AND '.join(where)}",
+            [*params, *order],
+        )
+        ranked.sort(key=lambda r: order[r["id"]])
+        rows = ranked[offset : offset + limit]
+        if len(rows) == limit:
+            return rows
+        where, rest = _filters(flt)
+        where.append(MATCHES)
+        rest.append(search.match_expression(flt.query))
+        seen = [r["id"] for r in ranked]
+        if seen:
+            where.append(f"c.id NOT IN ({','.join('?' * len(seen))})")
+            rest += seen
+        rows += store.query(
+            f"SELECT {LIST_COLUMNS} FROM companies c WHERE {' AND '.join(where)} "
+            "ORDER BY c.name, c.id LIMIT ? OFFSET ?",
+            [*rest, limit - len(rows), max(0, offset - len(ranked))],
+        )
+        return rows
+
+
+def count_companies(store: Store, flt: CompanyFilter | None = None) -> int:
+    """Exactly how many live companies match (the rows :func:`list_companies` lists)."""
+    flt = flt or CompanyFilter()
+    query = flt.query.strip()
+    if not _narrowed(flt):
+        if query:
+            return search.count_matches(store, KIND, query)
+        total = search.count_all(store, KIND)
+        if total is not None:
+            return total
+    where, params = _filters(flt)
+    if query:
+        expression = search.match_expression(query)
+        if expression is None:
+            return 0
+        where.append(MATCHES)
+        params.append(expression)
+    return store.scalar(f"SELECT count(*) FROM companies c WHERE {' AND '.join(where)}", params)
 
 
 def search_companies(store: Store, query: str, limit: int = 20) -> list[dict[str, Any]]:

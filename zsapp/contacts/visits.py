@@ -321,6 +321,9 @@ def count_visits_matching(
     store: Store, query: str = "", since: str = "", until: str = "", kind: str = ""
 ) -> int:
     """How many rows :func:`list_visits` lists for the same filter."""
+    if not (query.strip() or since or until or kind):
+        # kept by triggers (db/migrations/0008): no count of a million rows per refresh
+        return store.scalar("SELECT n FROM live_counts WHERE tbl = 'visits'")
     where, params = visit_filter_sql(store, query, since, until, kind, SEARCH_LIMIT)
     return store.scalar(f"SELECT count(*) FROM visits v WHERE v.deleted = 0 AND {where}", params)
 
@@ -434,11 +437,13 @@ def list_followups(
     include_done: bool = False,
     today: date | None = None,
     limit: int = 500,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Open follow-ups (oldest due first). ``due_within=0``: due today or overdue;
     ``due_within=7``: also the next 7 days. Each row has ``overdue`` and the visit context."""
     today = today or date.today()
-    where, params = ["f.deleted = 0", "v.deleted = 0"], []
+    # "+v.deleted": never drive the query from the million visits; open follow-ups first.
+    where, params = ["f.deleted = 0", "+v.deleted = 0"], []
     if not include_done:
         where.append("f.done = 0")
     if due_within is not None:
@@ -451,11 +456,11 @@ def list_followups(
         f"FROM followups f JOIN visits v ON v.id = f.visit_id WHERE {' AND '.join(where)} "
         # open ones with a due date: index order (deleted, done, due_date), stops at LIMIT
         + (
-            "ORDER BY f.due_date LIMIT ?"
+            "ORDER BY f.due_date, f.id LIMIT ? OFFSET ?"
             if due_within is not None and not include_done
-            else "ORDER BY f.done, f.due_date = '', f.due_date, f.created_at LIMIT ?"
+            else "ORDER BY f.done, f.due_date = '', f.due_date, f.created_at LIMIT ? OFFSET ?"
         ),
-        [*params, limit],
+        [*params, limit, offset],
     )
     for row in rows:
         row["overdue"] = bool(
@@ -463,6 +468,21 @@ def list_followups(
         )
         row["due_today"] = row["due_date"] == today.isoformat()
     return rows
+
+
+def count_followups(store: Store, due_within: int, today: date | None = None) -> dict[str, int]:
+    """How many open follow-ups :func:`list_followups` lists for ``due_within`` (``open``),
+    and how many of them are overdue or due today — from the index on open follow-ups,
+    without visiting a million visits (only the few deleted ones are excluded)."""
+    today = today or date.today()
+    row = store.query_one(
+        "SELECT count(*) AS open, coalesce(sum(f.due_date < :today), 0) AS overdue, "
+        "coalesce(sum(f.due_date = :today), 0) AS today FROM followups f "
+        "WHERE f.deleted = 0 AND f.done = 0 AND f.due_date <> '' AND f.due_date <= :until "
+        "AND f.visit_id NOT IN (SELECT id FROM visits INDEXED BY visits_live_time WHERE deleted = 1)",
+        {"today": today.isoformat(), "until": (today + timedelta(days=due_within)).isoformat()},
+    )
+    return dict(row or {"open": 0, "overdue": 0, "today": 0})
 
 
 # -- search index --------------------------------------------------------------------------

@@ -21,14 +21,15 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from zsapp import __version__, paths
 from zsapp.clock import ClockDriftError, wall_clock_ms
 from zsapp.store import Store, StoreError
 from zsapp.sync import protocol as p
+
+if TYPE_CHECKING:
+    import httpx
 
 SYNC_COLUMNS = ("id", "created_at", "updated_at", "updated_by", "deleted")
 CONFIG_KEY = "sync.config"
@@ -144,6 +145,8 @@ def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
 def _make_http(
     url: str, ca_file: str | None, transport: httpx.BaseTransport | None, timeout: float
 ) -> httpx.Client:
+    import httpx  # on first use: not needed to start the app
+
     kwargs: dict[str, Any] = {"timeout": timeout}
     if transport is not None:
         kwargs["transport"] = transport
@@ -164,6 +167,8 @@ def _request(
     params: dict | None = None,
     headers: dict | None = None,
 ) -> Any:
+    import httpx
+
     hdrs = {p.HEADER_PROTOCOL: str(p.PROTOCOL_VERSION), p.HEADER_APP: __version__}
     if token:
         hdrs["Authorization"] = f"Bearer {token}"
