@@ -23,6 +23,7 @@ from zsapp.contacts.validation import (
     tags_json,
 )
 from zsapp.search import Document
+from zsapp.sorting import pinyin_key
 from zsapp.store import RecordNotFound, Store, new_id, on_record_change
 
 KIND = "companies"
@@ -641,6 +642,10 @@ def _reindex(store: Store, row_id: str) -> None:
     )
     live = row is not None and not row["deleted"]
     docs = documents(row) if live else []
+    if live:
+        # the list's pinyin order key, computed here on the writing thread (an import or
+        # a sync worker) so the UI thread's sorted list does not compute it
+        pinyin_key(row["name"])
     if live:  # names merged into this company stay findable and lead here
         for alias in store.query(
             "SELECT name, short_name FROM companies WHERE merged_into = ? AND deleted = 1",

@@ -18,6 +18,7 @@ from zsapp.contacts.validation import (
     tags_json,
 )
 from zsapp.search import Document
+from zsapp.sorting import pinyin_key
 from zsapp.store import RecordNotFound, Store, new_id, on_record_change
 
 KIND = "people"
@@ -343,6 +344,8 @@ def _reindex(store: Store, row_id: str) -> None:
     )
     live = row is not None and not row["deleted"]
     docs = documents(row) if live else []
+    if live:
+        pinyin_key(row["name"])  # the list's sort key, off the UI thread (see companies)
     if live:  # names merged into this person stay findable and lead here
         for alias in store.query(
             "SELECT name FROM people WHERE merged_into = ? AND deleted = 1", (row_id,)
