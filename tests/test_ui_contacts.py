@@ -227,6 +227,7 @@ def test_merge_dialog_picks_fields_and_moves_people(main_window, qtbot, ctx):
     dialog = MergeDialog(ctx, "companies", keep, other)
     qtbot.addWidget(dialog)
     dialog.choices["website"].button(1).setChecked(True)
+    dialog.confirm = lambda plan: True  # the plan confirmation is tested in test_ui_edit.py
     dialog.do_merge()
     assert companies.get_company(store, keep)["website"] == "https://new.cn"
     assert companies.get_company(store, keep)["name"] == "甲科技有限公司"

@@ -148,6 +148,7 @@ def test_funds_dialog_updates_the_project_page(qtbot, main_window):
     qtbot.mouseClick(page.detail.buttons["funds"], Qt.MouseButton.LeftButton)
     dialog = page.detail.dialog
     qtbot.waitUntil(dialog.isVisible)
+    dialog.confirm_warnings = lambda warnings: True  # "before 签约" is tested in test_ui_edit
     dialog.month.setText("2026-10")
     qtbot.keyClicks(dialog.amount, "1.5")
     save(dialog)

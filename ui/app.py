@@ -96,6 +96,7 @@ def build_window(db_path: Path | None = None, ask_profile: bool = True) -> MainW
     ctx = AppContext(store, paths.data_dir() / "ui-state.ini")
     window = MainWindow(ctx)
     window.lock_controller = LockController(ctx, window)  # idle / OS session lock
+    start_auto_backup(window)
     if ask_profile and not profile.first_run_done(store):
         from ui.dialogs.profile_dialog import ProfileDialog
 
@@ -103,6 +104,18 @@ def build_window(db_path: Path | None = None, ask_profile: bool = True) -> MainW
         ProfileDialog(store, first_run=True, parent=window).exec()
         profile.mark_first_run_done(store)
     return window
+
+
+def start_auto_backup(window: MainWindow) -> None:
+    """The daily local backup (kept 14 days), in the background at start."""
+    from zsapp import backup
+
+    bar = window.statusBar()
+    window.ctx.tasks.run(
+        lambda: backup.auto_backup(window.ctx.store),
+        on_success=lambda info: info and bar.showMessage("今天的自动备份已完成", 8000),
+        on_error=lambda exc: bar.showMessage(f"自动备份没有成功：{exc}", 15000),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ a child of the view, so the connection dies with it.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -18,6 +19,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
 
 from ui.tasks import TaskRunner
 from zsapp.store import Store
+from zsapp.undo import UndoJournal
 
 
 class TableWatch(QObject):
@@ -88,3 +90,13 @@ class AppContext(QObject):
             tables, self._pending = frozenset(self._pending), set()
         if tables and not self.store.closed:  # changes committed just before closing
             self.data_changed.emit(tables)
+
+    # -- undo (zsapp/undo.py) ------------------------------------------------------------
+    @functools.cached_property
+    def journal(self) -> UndoJournal:
+        """This window session's undo journal (Ctrl+Z, the 撤销 notice)."""
+        return UndoJournal(self.store)
+
+    def action(self, label: str):
+        """``with ctx.action("删除企业“…”"):`` records the block's writes for undo."""
+        return self.journal.action(label)

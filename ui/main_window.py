@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self.status_label = QLabel()
         self.status_label.setObjectName("syncStatus")
         self.statusBar().addPermanentWidget(self.status_label)
+        self._install_keys(layout)
         self._restore_state()
 
     def show_page(self, key: str) -> QWidget:
@@ -108,6 +109,64 @@ class MainWindow(QMainWindow):
         self.ctx.settings.setValue("window/geometry", self.saveGeometry())
         self.ctx.settings.setValue("window/page", self.current_page_key())
         self.ctx.settings.sync()
+
+    # -- issue 13: shortcuts, undo notice, help -----------------------------------------
+    def _install_keys(self, layout: QHBoxLayout) -> None:
+        from PySide6.QtGui import QKeySequence, QShortcut
+        from PySide6.QtWidgets import QVBoxLayout
+
+        from ui import keys
+        from ui.widgets.undo_bar import UndoBar
+
+        self.undo_bar = UndoBar(self.ctx)
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        layout.removeWidget(self.stack)
+        column.addWidget(self.stack, 1)
+        column.addWidget(self.undo_bar)
+        layout.addWidget(right, 1)
+        bindings = [
+            ("Ctrl+Z", self.undo),
+            ("Ctrl+F", self.focus_search),
+            ("F5", self.refresh_page),
+            ("F1", self.show_help),
+        ]
+        bindings += [
+            (f"Ctrl+{n}", lambda key=spec.key: self.show_page(key))
+            for n, spec in enumerate(PAGES[:9], start=1)
+        ]
+        self.shortcuts = {}
+        for sequence, slot in bindings:
+            shortcut = QShortcut(QKeySequence(sequence), self)
+            shortcut.activated.connect(slot)
+            self.shortcuts[sequence] = shortcut
+        self.search_keys = keys.SearchKeys(self)
+
+    def undo(self):
+        return self.undo_bar.undo()
+
+    def focus_search(self) -> QWidget | None:
+        from ui import keys
+
+        box = keys.search_box(self.stack.currentWidget())
+        if box is not None:
+            box.setFocus()
+            box.selectAll()
+        return box
+
+    def refresh_page(self) -> None:
+        page = self.stack.currentWidget()
+        if hasattr(page, "refresh"):
+            page.refresh()
+
+    def show_help(self):
+        from ui.dialogs.help_dialog import HelpDialog
+
+        self.help_dialog = HelpDialog(self, section=self.current_page_key())
+        self.help_dialog.show()
+        return self.help_dialog
 
     def closeEvent(self, event) -> None:
         self.save_state()

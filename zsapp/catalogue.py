@@ -331,6 +331,20 @@ def item_labels(store: Store, query: str, limit: int = 10) -> list[str]:
     return labels
 
 
+def item_labels_for(store: Store, item_ids: list[str]) -> str:
+    """The field text (labels joined by 、) for already linked items (when editing)."""
+    labels = []
+    for item_id in item_ids:
+        row = store.query_one(
+            "SELECT i.id, i.name, ind.name AS industry FROM catalogue_items i "
+            "JOIN catalogue_industries ind ON ind.id = i.industry_id WHERE i.id = ?",
+            (item_id,),
+        )
+        if row:
+            labels.append(f"{row['id']} {row['industry']}{PATH_SEPARATOR}{row['name']}")
+    return "、".join(labels)
+
+
 def resolve_item_tokens(store: Store, tokens: list[str]) -> list[str]:
     """Item ids for typed tokens: a label from :func:`item_labels`, a bare id, or an
     exact item name."""

@@ -25,6 +25,7 @@ class OfficerProfile:
     unit: str = ""  # 单位（招商局、投促中心…）
     prefecture: str = ""  # 州市
     park: str = ""  # 园区
+    unit_en: str = ""  # 单位的英文名称（中英双语推介册）
 
     @property
     def is_empty(self) -> bool:

@@ -48,6 +48,7 @@ import sqlcipher3
 
 from zsapp import paths
 from zsapp.clock import HybridLogicalClock
+from zsapp.sorting import collate_pinyin
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -164,6 +165,7 @@ def _open_connection(path: Path, *, keys: Any, readonly: bool = False) -> Any:
     # Decrypted pages are kept (SQLCipher decrypts and checks each page read from disk):
     # up to 32 MiB per connection, used only as needed.
     conn.execute(f"PRAGMA cache_size = {PAGE_CACHE_KIB}")
+    conn.create_collation("pinyin", collate_pinyin)  # ORDER BY name COLLATE pinyin (A–Z)
     if readonly:
         conn.execute("PRAGMA query_only = ON")
     return conn
@@ -188,6 +190,10 @@ class Store:
         self._closed = False
         self.clock: HybridLogicalClock | None = None
         self.keys, self.key_source = _unlock(self.path, key_source)
+        # Called as fn(table, row_id, before) inside the write transaction, before a local
+        # insert (before=None) or a changing update (before=the row as it was); the undo
+        # journal (zsapp/undo.py) uses it to keep before-images.
+        self.write_observers: list[Callable[[str, str, dict[str, Any] | None], None]] = []
         try:
             self._conn = _open_connection(self.path, keys=self.keys)
             mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -504,6 +510,8 @@ class Store:
         row_id = row.pop("id", None) or new_id()
         hlc = self.clock.now().pack()
         with self.transaction():
+            for observer in self.write_observers:
+                observer(table, row_id, None)
             full = {
                 "id": row_id,
                 **row,
@@ -543,6 +551,8 @@ class Store:
             }
             if not changed:
                 return current
+            for observer in self.write_observers:
+                observer(table, row_id, dict(current))
             hlc = self.clock.now().pack()
             assignments = ", ".join(f"[{k}] = ?" for k in changed)
             self.execute(
@@ -560,3 +570,30 @@ class Store:
 
     def pending_changes(self) -> int:
         return self.scalar("SELECT count(*) FROM outbox")
+
+    # -- whole-database copies (zsapp/backup.py) ---------------------------------------
+    def copy_to(self, target: Path) -> None:
+        """A consistent copy of the open database into ``target`` (SQLite online backup
+        API; no write can happen during the copy)."""
+        with self._lock:
+            dest = _open_connection(target, keys=self.keys)
+            try:
+                self._conn.backup(dest)
+            finally:
+                dest.close()
+
+    def open_copy(self, path: Path, *, readonly: bool = True) -> Any:
+        """A connection to another database file encrypted with this device's key (a
+        backup copy made by :meth:`copy_to`), for checking it; the caller closes it."""
+        return _open_connection(path, keys=self.keys, readonly=readonly)
+
+    def replace_from(self, source: Path) -> None:
+        """Replace the whole database with the one in ``source`` (online backup API), then
+        bring it to this program's schema version."""
+        with self._lock:
+            src = _open_connection(source, keys=self.keys)
+            try:
+                src.backup(self._conn)
+            finally:
+                src.close()
+        self.migrate()

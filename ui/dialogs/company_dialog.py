@@ -201,16 +201,21 @@ class CompanyDialog(QDialog):
 
     def save(self, allow_similar: bool = False) -> None:
         store = self.ctx.store
+        name = self.values().get("name", "")
         try:
-            if self.company_id:
-                companies.update_company(
-                    store, self.company_id, self.values(), items=self.selected_items()
-                )
-                self.saved_id = self.company_id
-            else:
-                self.saved_id = companies.create_company(
-                    store, self.values(), items=self.selected_items(), allow_similar=allow_similar
-                )
+            with self.ctx.action(f"{'修改' if self.company_id else '新建'}企业“{name}”"):
+                if self.company_id:
+                    companies.update_company(
+                        store, self.company_id, self.values(), items=self.selected_items()
+                    )
+                    self.saved_id = self.company_id
+                else:
+                    self.saved_id = companies.create_company(
+                        store,
+                        self.values(),
+                        items=self.selected_items(),
+                        allow_similar=allow_similar,
+                    )
         except companies.DuplicateCompany as exc:
             self.error.setText(str(exc))
             answer = QMessageBox.question(self, "企业已存在", f"{exc}\n\n是否打开已有的企业？")

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import filedialogs
 from ui.context import AppContext
 from zsapp.contacts import importer
 from zsapp.store import StoreError
@@ -170,7 +170,7 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(enabled)
 
     def browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择要导入的文件", "", FILE_FILTER)
+        path = filedialogs.open_file(self, "选择要导入的文件", FILE_FILTER)
         if path:
             self.load(Path(path))
 
@@ -306,20 +306,27 @@ class ImportDialog(QDialog):
             widget.clear()
         self.result.setText("正在检查…" if dry_run else "正在导入…")
 
+        journal = self.ctx.journal
+
         def work(progress):
             try:
-                return importer.run_import(
-                    store,
-                    tables,
-                    mappings,
-                    sources,
-                    only_good=only_good,
-                    dry_run=dry_run,
-                    mode=mode,
-                    progress=progress,
-                    remember=True,
-                    file_name=path.name if path else "",
-                )
+                # Recorded on this worker thread; undone through the import batch.
+                with journal.action("导入客商数据") as op:
+                    report = importer.run_import(
+                        store,
+                        tables,
+                        mappings,
+                        sources,
+                        only_good=only_good,
+                        dry_run=dry_run,
+                        mode=mode,
+                        progress=progress,
+                        remember=True,
+                        file_name=path.name if path else "",
+                    )
+                    if not dry_run and report.batch_id:
+                        op.import_batch = report.batch_id
+                    return report
             except importer.ImportRejected as exc:
                 exc.report.rejected_message = str(exc)  # type: ignore[attr-defined]
                 return exc.report

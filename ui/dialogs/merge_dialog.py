@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QGridLayout,
     QLabel,
+    QMessageBox,
     QRadioButton,
     QScrollArea,
     QVBoxLayout,
@@ -144,15 +145,44 @@ class MergeDialog(QDialog):
     def selected_choices(self) -> dict[str, str]:
         return {f: ("keep" if g.checkedId() == 0 else "other") for f, g in self.choices.items()}
 
+    def plan_text(self, plan: dict) -> str:
+        choices = self.selected_choices()
+        lines = [plan["summary"], ""]
+        for f in plan["fields"]:
+            value = f["other"] if choices.get(f["field"]) == "other" else f["merged"]
+            if f["keep"] != f["other"] and value not in (None, ""):
+                lines.append(f"· {f['label']}：{value}")
+        return "\n".join(lines)
+
+    def confirm(self, plan: dict) -> bool:
+        """The merge plan, asked before anything is written (tests replace this)."""
+        box = QMessageBox(self)
+        box.setObjectName("mergeConfirm")
+        box.setWindowTitle("确认合并")
+        box.setText(self.plan_text(plan))
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Yes).setText("合并")
+        box.button(QMessageBox.StandardButton.Cancel).setText("取消")
+        self.confirm_box = box
+        return box.exec() == QMessageBox.StandardButton.Yes
+
     def do_merge(self) -> None:
         if not self.other_id:
             self.error.setText("请先选择要并入的记录")
             return
         try:
+            plan = merge.merge_plan(self.ctx.store, self.table, self.keep_id, self.other_id)
+        except StoreError as exc:
+            self.error.setText(str(exc))
+            return
+        if not self.confirm(plan):
+            return
+        try:
             fn = merge.merge_companies if self.table == "companies" else merge.merge_people
-            self.result_info = fn(
-                self.ctx.store, self.keep_id, self.other_id, self.selected_choices()
-            )
+            with self.ctx.action(f"合并“{plan['merged']['name']}”到“{plan['kept']['name']}”"):
+                self.result_info = fn(
+                    self.ctx.store, self.keep_id, self.other_id, self.selected_choices()
+                )
         except StoreError as exc:
             self.error.setText(str(exc))
             return

@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import filedialogs
 from ui.context import AppContext
 from zsapp.contacts import companies, people
 from zsapp.contacts.validation import ContactsError, display_phone
@@ -83,9 +83,12 @@ class PersonDialog(QDialog):
         self.history = QLabel()
         self.history.setObjectName("personHistory")
         self.history.setWordWrap(True)
+        self.jobs = EmploymentTable(ctx, person_id) if person_id else None
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.history)
+        if self.jobs is not None:
+            layout.addWidget(self.jobs)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         if person_id:
@@ -117,9 +120,7 @@ class PersonDialog(QDialog):
 
         if path is None:
             name = self.edits["name"].text().strip() or "联系人"
-            path, _ = QFileDialog.getSaveFileName(
-                self, "导出名片", f"{name}.vcf", "vCard 名片 (*.vcf)"
-            )
+            path = filedialogs.save_file(self, "导出名片", f"{name}.vcf", "vCard 名片 (*.vcf)")
         if not path:
             return None
         try:
@@ -142,11 +143,14 @@ class PersonDialog(QDialog):
         self.error.setStyleSheet("color: #b00020")
         try:
             values = self.values()
-            if self.person_id:
-                people.update_person(self.ctx.store, self.person_id, values)
-                self.saved_id = self.person_id
-            else:
-                self.saved_id = people.create_person(self.ctx.store, values)
+            with self.ctx.action(
+                f"{'修改' if self.person_id else '新建'}联系人“{values.get('name', '')}”"
+            ):
+                if self.person_id:
+                    people.update_person(self.ctx.store, self.person_id, values)
+                    self.saved_id = self.person_id
+                else:
+                    self.saved_id = people.create_person(self.ctx.store, values)
         except ContactsError as exc:
             self.error.setText(str(exc))
             return
@@ -154,3 +158,87 @@ class PersonDialog(QDialog):
             self.error.setText(str(exc))
             return
         self.accept()
+
+
+class EmploymentTable(QWidget):
+    """任职经历, correctable in place: 职务 and the dates are edited in their cells
+    (saved at once, undoable), a wrong row is deleted to the recycle bin."""
+
+    HEADERS = ["企业", "职务", "开始日期", "结束日期（空=至今）"]
+    FIELDS = [None, "title", "start_date", "end_date"]
+
+    def __init__(self, ctx, person_id: str, parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTableWidget
+
+        super().__init__(parent)
+        self.ctx, self.person_id = ctx, person_id
+        self.rows: list[dict] = []
+        self.table = QTableWidget(0, len(self.HEADERS))
+        self.table.setObjectName("employmentTable")
+        self.table.setHorizontalHeaderLabels(self.HEADERS)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setMaximumHeight(130)
+        self.table.itemChanged.connect(self._changed)
+        self.delete_button = QPushButton("删除所选任职经历")
+        self.delete_button.setObjectName("employmentDelete")
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.message = QLabel()
+        self.message.setObjectName("employmentMessage")
+        self.message.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.message, 1)
+        row.addWidget(self.delete_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("任职经历（双击职务或日期即可修改）"))
+        layout.addWidget(self.table)
+        layout.addLayout(row)
+        self.refresh()
+
+    def refresh(self) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QTableWidgetItem
+
+        self.rows = people.employment(self.ctx.store, self.person_id)
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(self.rows))
+        for r, job in enumerate(self.rows):
+            values = [
+                job["company_name"] or "（已删除的企业）",
+                job["title"],
+                job["start_date"],
+                job["end_date"],
+            ]
+            for c, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if c == 0:
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                self.table.setItem(r, c, item)
+        self.table.blockSignals(False)
+        self.setVisible(bool(self.rows))
+
+    def _changed(self, item) -> None:
+        field = self.FIELDS[item.column()]
+        if field is None or not 0 <= item.row() < len(self.rows):
+            return
+        job = self.rows[item.row()]
+        try:
+            with self.ctx.action("修改任职经历"):
+                people.update_employment(self.ctx.store, job["id"], {field: item.text().strip()})
+        except StoreError as exc:
+            self.message.setText(str(exc))
+        else:
+            self.message.setText("已保存")
+        self.refresh()
+
+    def delete_selected(self) -> bool:
+        r = self.table.currentRow()
+        if not 0 <= r < len(self.rows):
+            self.message.setText("请先选择一段任职经历")
+            return False
+        with self.ctx.action("删除任职经历"):
+            people.delete_employment(self.ctx.store, self.rows[r]["id"])
+        self.message.setText("已删除（可撤销，或在回收站恢复）")
+        self.refresh()
+        return True

@@ -26,6 +26,7 @@ LABELS = {
     "unit": "单位",
     "prefecture": "州市",
     "park": "园区",
+    "unit_en": "单位英文名称",
 }
 
 
@@ -45,17 +46,21 @@ class ProfileDialog(QDialog):
                 widget = QComboBox()
                 widget.addItems(["", *regions.prefecture_names()])
                 widget.setCurrentText(current[f.name])
-            elif f.name == "park":
+            elif f.name == "park":  # filled by _fill_parks for the chosen 州市
                 widget = QComboBox()
                 widget.setEditable(True)
-                widget.addItems(["", *(p["name"] for p in regions.seeded_parks())])
-                widget.setCurrentText(current[f.name])
             else:
                 widget = QLineEdit(current[f.name])
             widget.setObjectName(f"profile_{f.name}")
             self.inputs[f.name] = widget
             form.addRow(LABELS[f.name], widget)
         self.inputs["phone"].setPlaceholderText("如 13800138000 或 0871-63123456")
+        self.inputs["unit_en"].setPlaceholderText(
+            "中英双语推介册用，如 Kunming Investment Promotion Bureau"
+        )
+        self.inputs["prefecture"].currentTextChanged.connect(self._fill_parks)
+        self._fill_parks(current["prefecture"])
+        self.inputs["park"].setCurrentText(current["park"])
 
         self.error = QLabel()
         self.error.setObjectName("profileError")
@@ -80,6 +85,23 @@ class ProfileDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+
+    def _fill_parks(self, prefecture: str) -> None:
+        """园区 follows the chosen 州市 (all parks when none is chosen), in pinyin order."""
+        from zsapp.projects import parks
+        from zsapp.sorting import pinyin_sorted
+
+        code = next((p["code"] for p in regions.prefectures() if p["name"] == prefecture), None)
+        names = [p["name"] for p in parks.list_parks(self.store, code)] if code else []
+        if not code:
+            names = [p["name"] for p in parks.list_parks(self.store)]
+        combo = self.inputs["park"]
+        typed = combo.currentText()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItems(["", *pinyin_sorted(dict.fromkeys(names))])
+        combo.setCurrentText(typed if typed in names else "")
+        combo.blockSignals(False)
 
     def values(self) -> profile.OfficerProfile:
         data = {}

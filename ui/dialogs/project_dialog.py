@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -23,18 +24,21 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ui.context import AppContext
 from zsapp import catalogue, regions
-from zsapp.contacts import companies
+from zsapp.contacts import companies, drafts
 from zsapp.projects import admission, funds, parks, stages
 from zsapp.projects import projects as P
 from zsapp.projects.common import CATEGORIES, INVESTOR_ROLES, StoreError, wan_to_yi_text
@@ -124,7 +128,9 @@ class ProjectDialog(QDialog):
         doc = catalogue.document(store)
         self.setWindowTitle("编辑项目" if project_id else "新建招商项目")
         self.setObjectName("projectDialog")
-        self.resize(980, 700)
+        self.resize(940, 640)  # fits a 1024×768 screen with its taskbar
+        self.draft_key = f"project:{project_id}" if project_id else "project"
+        self._closing = False
 
         self.name = QLineEdit()
         self.name.setObjectName("project_name")
@@ -261,13 +267,31 @@ class ProjectDialog(QDialog):
         right = QVBoxLayout()
         right.addWidget(items_box, 3)
         right.addWidget(investors_box, 2)
-        columns = QHBoxLayout()
+        basics = QWidget()
+        columns = QHBoxLayout(basics)
         columns.addLayout(left, 3)
         columns.addLayout(right, 2)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(basics)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("projectTabs")
+        self.tabs.addTab(scroll, "基本信息")
+        self.records: ProjectRecordsPanel | None = None
+        if project_id:  # stage history and 到位资金, editable here
+            self.records = ProjectRecordsPanel(ctx, project_id)
+            self.tabs.addTab(self.records, "阶段与到位资金")
         layout = QVBoxLayout(self)
-        layout.addLayout(columns, 1)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(self.error)
-        layout.addWidget(_buttons(self))
+        self.draft_label = QLabel()
+        self.draft_label.setObjectName("projectDraftStatus")
+        self.draft_label.setStyleSheet("color: #888")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.draft_label, 1)
+        bottom.addWidget(_buttons(self))
+        layout.addLayout(bottom)
         for edit in (self.investment, self.land):
             edit.textChanged.connect(self._update_intensity)
 
@@ -275,6 +299,13 @@ class ProjectDialog(QDialog):
             self._load(P.get_project(store, project_id))
         else:
             self._load_initial(initial or {})
+        self._initial = self.payload()
+        saved_draft = drafts.load_draft(store, self.draft_key)
+        if saved_draft:
+            self.load_payload(saved_draft)
+            self.draft_label.setText(
+                f"已恢复 {str(saved_draft.get('_saved_at', '')).replace('T', ' ')} 的草稿"
+            )
 
     # -- filling -----------------------------------------------------------------------
     def _set_items(self, item_ids: list[str]) -> None:
@@ -417,67 +448,325 @@ class ProjectDialog(QDialog):
             "ways": [k for k, b in self.way_boxes.items() if b.isChecked()],
         }
 
+    # -- drafts and closing ------------------------------------------------------------
+    def payload(self) -> dict[str, Any]:
+        return {
+            **self.values(),
+            "item_ids": self.selected_items(),
+            "investors": [list(i) for i in self.investor_list()],
+            "location": self.location.keys(),
+        }
+
+    def load_payload(self, data: dict[str, Any]) -> None:
+        self.name.setText(data.get("name", ""))
+        self.summary.setPlainText(data.get("summary", ""))
+        self.content.setPlainText(data.get("construction_content", ""))
+        self.investment.setText(data.get("total_investment_yi", ""))
+        self.land.setText(data.get("land_mu", ""))
+        self.tax.setText(data.get("tax_per_mu_wan", ""))
+        self.jobs.setText(data.get("expected_jobs", ""))
+        self.category.setCurrentText(data.get("category") or CATEGORIES[0])
+        self.source.setCurrentIndex(max(0, self.source.findData(data.get("source_id", ""))))
+        self.owner.setText(data.get("owner_officer", ""))
+        self.leader.setText(data.get("leader", ""))
+        self.major.setChecked(bool(data.get("is_provincial_major")))
+        for key, box in self.direction_boxes.items():
+            box.setChecked(key in data.get("directions", []))
+        for key, box in self.way_boxes.items():
+            box.setChecked(key in data.get("ways", []))
+        self._set_items(data.get("item_ids", []))
+        self.investors.setRowCount(0)
+        for company_id, role in data.get("investors", []):
+            row = self.ctx.store.get("companies", company_id)
+            if row:
+                self.add_investor(company_id, row["name"], role)
+
+    def has_unsaved_changes(self) -> bool:
+        return not self.saved_id and self.payload() != self._initial
+
+    def _close(self, keep_draft: bool | None) -> None:
+        if keep_draft:
+            drafts.save_draft(self.ctx.store, self.draft_key, self.payload())
+        elif keep_draft is False:
+            drafts.clear_draft(self.ctx.store, self.draft_key)
+        self._closing = True
+        super().reject()
+
+    def reject(self) -> None:  # Esc, 取消, the window's close button
+        if self._closing or not self.has_unsaved_changes():
+            self._close(False if not self.has_unsaved_changes() else None)
+            return
+        from ui.forms import ask_unsaved
+
+        choice = ask_unsaved(self, "这个项目的修改" if self.project_id else "这个新项目")
+        if choice == "save":
+            self.save()
+        elif choice == "draft":
+            self._close(True)
+        elif choice == "discard":
+            self._close(False)
+
+    def closeEvent(self, event) -> None:
+        if self._closing or self.result() or not self.has_unsaved_changes():
+            super().closeEvent(event)
+            return
+        if not self.isVisible():  # never shown (or shutting down): keep the typing
+            if not self.ctx.store.closed:
+                drafts.save_draft(self.ctx.store, self.draft_key, self.payload())
+            self._closing = True
+            super().closeEvent(event)
+            return
+        event.ignore()
+        self.reject()
+
     def save(self) -> None:
         store = self.ctx.store
+        name = self.name.text().strip()
         try:
-            if self.project_id:
-                P.update_project(
-                    store,
-                    self.project_id,
-                    **self.values(),
-                    item_ids=self.selected_items(),
-                    investors=self.investor_list(),
-                )
-                self.saved_id = self.project_id
-            else:
-                self.saved_id = P.create_project(
-                    store,
-                    item_ids=self.selected_items(),
-                    investors=self.investor_list(),
-                    **self.location.keys(),
-                    **self.values(),
-                )
+            with self.ctx.action(f"{'修改' if self.project_id else '新建'}项目“{name}”"):
+                if self.project_id:
+                    P.update_project(
+                        store,
+                        self.project_id,
+                        **self.values(),
+                        item_ids=self.selected_items(),
+                        investors=self.investor_list(),
+                    )
+                    self.saved_id = self.project_id
+                else:
+                    self.saved_id = P.create_project(
+                        store,
+                        item_ids=self.selected_items(),
+                        investors=self.investor_list(),
+                        **self.location.keys(),
+                        **self.values(),
+                    )
         except StoreError as exc:
             self.error.setText(str(exc))
             return
+        drafts.clear_draft(store, self.draft_key)
+        self._closing = True
         self.accept()
 
 
-class StageDialog(QDialog):
+class ProjectRecordsPanel(QWidget):
+    """阶段历史 and 到位资金 of one project, each entry editable and removable."""
+
     def __init__(self, ctx: AppContext, project_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.project_id = ctx, project_id
-        self.setWindowTitle("变更阶段")
+        self.dialog: QDialog | None = None
+        self.stage_rows: list[dict[str, Any]] = []
+        self.fund_rows: list[dict[str, Any]] = []
+        self.current_label = QLabel()
+        self.current_label.setObjectName("recordsCurrentStage")
+        self.stages_table = self._table("stagesTable", ["日期", "阶段", "说明/原因"])
+        self.stages_table.doubleClicked.connect(lambda _i: self.edit_stage())
+        self.funds_table = self._table(
+            "fundsTable", ["月份", "金额（万元）", "来源", "类别", "说明"]
+        )
+        self.funds_table.doubleClicked.connect(lambda _i: self.edit_funds())
+        self.totals_label = QLabel()
+        self.totals_label.setObjectName("recordsFundsTotal")
+        self.buttons: dict[str, QPushButton] = {}
+        stage_buttons = self._buttons(
+            [
+                ("addStage", "变更/补录阶段…", self.add_stage),
+                ("editStage", "修改所选…", self.edit_stage),
+                ("deleteStage", "删除所选", self.delete_stage),
+            ]
+        )
+        fund_buttons = self._buttons(
+            [
+                ("addFunds", "登记到位资金…", self.add_funds),
+                ("editFunds", "修改所选…", self.edit_funds),
+                ("deleteFunds", "删除所选", self.delete_funds),
+            ]
+        )
+        self.message = _error_label("recordsMessage")
+        stages_box = QGroupBox("阶段历史（按日期排列，可补录以前的日期）")
+        sl = QVBoxLayout(stages_box)
+        sl.addWidget(self.current_label)
+        sl.addWidget(self.stages_table)
+        sl.addLayout(stage_buttons)
+        funds_box = QGroupBox("到位资金")
+        fl = QVBoxLayout(funds_box)
+        fl.addWidget(self.funds_table)
+        fl.addWidget(self.totals_label)
+        fl.addLayout(fund_buttons)
+        layout = QVBoxLayout(self)
+        layout.addWidget(stages_box, 1)
+        layout.addWidget(funds_box, 1)
+        layout.addWidget(self.message)
+        self.refresh()
+
+    @staticmethod
+    def _table(name: str, headers: list[str]) -> QTableWidget:
+        table = QTableWidget(0, len(headers))
+        table.setObjectName(name)
+        table.setHorizontalHeaderLabels(headers)
+        table.verticalHeader().hide()
+        table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.horizontalHeader().setStretchLastSection(True)
+        return table
+
+    def _buttons(self, specs) -> QHBoxLayout:
+        row = QHBoxLayout()
+        for name, text, slot in specs:
+            button = QPushButton(text)
+            button.setObjectName(name)
+            button.clicked.connect(slot)
+            self.buttons[name] = button
+            row.addWidget(button)
+        row.addStretch(1)
+        return row
+
+    def refresh(self) -> None:
+        store = self.ctx.store
+        self.stage_rows = stages.history(store, self.project_id)
+        self.stages_table.setRowCount(len(self.stage_rows))
+        for r, row in enumerate(self.stage_rows):
+            for c, text in enumerate((row["changed_on"], row["stage"], row["note"])):
+                self.stages_table.setItem(r, c, QTableWidgetItem(text))
+        self.current_label.setText(
+            f"当前阶段：{stages.current_stage(store, self.project_id) or '—'}"
+        )
+        self.fund_rows = funds.rows(store, self.project_id)
+        self.funds_table.setRowCount(len(self.fund_rows))
+        for r, row in enumerate(self.fund_rows):
+            cells = (
+                row["month"],
+                str(row["amount_wan"]),
+                "省外" if row["outside_province"] else "省内",
+                "产业类" if row["industrial"] else "非产业类",
+                row["note"],
+            )
+            for c, text in enumerate(cells):
+                self.funds_table.setItem(r, c, QTableWidgetItem(text))
+        t = funds.totals(store, self.project_id)
+        self.totals_label.setText(
+            f"累计 {t['total_wan']} 万元，其中省外产业类 {t['outside_industrial_wan']} 万元"
+        )
+
+    def _selected(self, table: QTableWidget, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+        r = table.currentRow()
+        return rows[r] if 0 <= r < len(rows) else None
+
+    def _open(self, dialog: QDialog) -> QDialog:
+        dialog.accepted.connect(self.refresh)
+        dialog.open()
+        self.dialog = dialog
+        return dialog
+
+    def add_stage(self) -> QDialog:
+        return self._open(StageDialog(self.ctx, self.project_id, self))
+
+    def edit_stage(self) -> QDialog | None:
+        row = self._selected(self.stages_table, self.stage_rows)
+        if row is None:
+            self.message.setText("请先选择一条阶段记录")
+            return None
+        return self._open(StageDialog(self.ctx, self.project_id, self, entry=row))
+
+    def delete_stage(self) -> bool:
+        row = self._selected(self.stages_table, self.stage_rows)
+        if row is None:
+            return False
+        try:
+            with self.ctx.action(f"删除阶段记录“{row['changed_on']} {row['stage']}”"):
+                stages.delete_entry(self.ctx.store, row["id"])
+        except StoreError as exc:
+            self.message.setText(str(exc))
+            return False
+        self.message.setText("已删除（可撤销，或在回收站恢复）")
+        self.refresh()
+        return True
+
+    def add_funds(self) -> QDialog:
+        return self._open(FundsDialog(self.ctx, self.project_id, self))
+
+    def edit_funds(self) -> QDialog | None:
+        row = self._selected(self.funds_table, self.fund_rows)
+        if row is None:
+            self.message.setText("请先选择一条到位资金记录")
+            return None
+        return self._open(FundsDialog(self.ctx, self.project_id, self, entry=row))
+
+    def delete_funds(self) -> bool:
+        row = self._selected(self.funds_table, self.fund_rows)
+        if row is None:
+            return False
+        with self.ctx.action(f"删除到位资金“{row['month']} {row['amount_wan']} 万元”"):
+            funds.delete_funds(self.ctx.store, row["id"])
+        self.message.setText("已删除（可撤销，或在回收站恢复）")
+        self.refresh()
+        return True
+
+
+class StageDialog(QDialog):
+    """变更阶段 (today or a past date, with a reason), or correct one history ``entry``."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        project_id: str,
+        parent: QWidget | None = None,
+        entry: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx, self.project_id, self.entry = ctx, project_id, entry
+        self.setWindowTitle("修改阶段记录" if entry else "变更阶段")
         self.setObjectName("stageDialog")
         current = stages.current_stage(ctx.store, project_id)
         self.stage = QComboBox()
         self.stage.setObjectName("stage_choice")
-        self.stage.addItems([s for s in stages.STAGES if s != current])
-        self.date = QDateEdit(QDate.currentDate())
+        self.stage.addItems(
+            list(stages.STAGES) if entry else [s for s in stages.STAGES if s != current]
+        )
+        day = QDate.fromString(entry["changed_on"], "yyyy-MM-dd") if entry else None
+        self.date = QDateEdit(day if day and day.isValid() else QDate.currentDate())
         self.date.setObjectName("stage_date")
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
-        self.note = QLineEdit()
+        self.date.setMaximumDate(QDate.currentDate())
+        self.note = QLineEdit(entry["note"] if entry else "")
         self.note.setObjectName("stage_note")
-        self.note.setPlaceholderText("说明（如：签约仪式于昆明举行）")
+        self.note.setPlaceholderText("说明；补录以前的日期时请写明原因")
+        if entry:
+            self.stage.setCurrentText(entry["stage"])
         self.error = _error_label("stageError")
         form = QFormLayout(self)
         form.addRow("当前阶段", QLabel(current or "—"))
-        form.addRow("变更为", self.stage)
-        form.addRow("日期", self.date)
-        form.addRow("说明", self.note)
+        form.addRow("阶段" if entry else "变更为", self.stage)
+        form.addRow("日期（可早于今天）", self.date)
+        form.addRow("说明/原因", self.note)
         form.addRow(self.error)
         form.addRow(_buttons(self))
 
     def save(self) -> None:
+        day = self.date.date().toString("yyyy-MM-dd")
         try:
-            stages.change_stage(
-                self.ctx.store,
-                self.project_id,
-                self.stage.currentText(),
-                self.note.text(),
-                self.date.date().toString("yyyy-MM-dd"),
-            )
+            with self.ctx.action(
+                f"{'修改' if self.entry else '记录'}阶段“{self.stage.currentText()}”"
+            ):
+                if self.entry:
+                    stages.update_entry(
+                        self.ctx.store,
+                        self.entry["id"],
+                        stage=self.stage.currentText(),
+                        changed_on=day,
+                        note=self.note.text(),
+                    )
+                else:
+                    stages.change_stage(
+                        self.ctx.store,
+                        self.project_id,
+                        self.stage.currentText(),
+                        self.note.text(),
+                        day,
+                    )
         except StoreError as exc:
             self.error.setText(str(exc))
             return
@@ -485,10 +774,18 @@ class StageDialog(QDialog):
 
 
 class FundsDialog(QDialog):
-    def __init__(self, ctx: AppContext, project_id: str, parent: QWidget | None = None) -> None:
+    """登记到位资金, or correct one fund ``entry``; months before 签约 are questioned."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        project_id: str,
+        parent: QWidget | None = None,
+        entry: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.ctx, self.project_id = ctx, project_id
-        self.setWindowTitle("登记到位资金")
+        self.ctx, self.project_id, self.entry = ctx, project_id, entry
+        self.setWindowTitle("修改到位资金" if entry else "登记到位资金")
         self.setObjectName("fundsDialog")
         project = ctx.store.get("projects", project_id)
         self.month = QLineEdit(dt.date.today().strftime("%Y-%m"))
@@ -512,18 +809,48 @@ class FundsDialog(QDialog):
         form.addRow("说明", self.note)
         form.addRow(self.error)
         form.addRow(_buttons(self))
+        if entry:
+            self.month.setText(entry["month"])
+            self.amount.setText(str(entry["amount_wan"]))
+            self.outside.setChecked(bool(entry["outside_province"]))
+            self.industrial.setChecked(bool(entry["industrial"]))
+            self.note.setText(entry["note"])
+
+    def confirm_warnings(self, warnings: list[str]) -> bool:
+        """Money before 签约: ask before recording it (tests replace this)."""
+        answer = QMessageBox.question(
+            self, "请核实", "\n".join(warnings) + "\n\n仍然登记这笔到位资金？"
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def save(self) -> None:
         try:
-            funds.add_funds(
-                self.ctx.store,
-                self.project_id,
-                self.month.text(),
-                self.amount.text(),
-                outside_province=self.outside.isChecked(),
-                industrial=self.industrial.isChecked(),
-                note=self.note.text(),
-            )
+            funds.parse_amount_wan(self.amount.text())  # a wrong amount is said first
+            warnings = funds.warnings_for(self.ctx.store, self.project_id, self.month.text())
+            if warnings and not self.confirm_warnings(warnings):
+                self.error.setText(warnings[0])
+                return
+            with self.ctx.action("修改到位资金" if self.entry else "登记到位资金"):
+                if self.entry:
+                    funds.update_funds(
+                        self.ctx.store,
+                        self.entry["id"],
+                        month=self.month.text(),
+                        amount_wan=self.amount.text(),
+                        outside_province=self.outside.isChecked(),
+                        industrial=self.industrial.isChecked(),
+                        note=self.note.text(),
+                    )
+                else:
+                    funds.add_funds(
+                        self.ctx.store,
+                        self.project_id,
+                        self.month.text(),
+                        self.amount.text(),
+                        outside_province=self.outside.isChecked(),
+                        industrial=self.industrial.isChecked(),
+                        note=self.note.text(),
+                    )
         except StoreError as exc:
             self.error.setText(str(exc))
             return

@@ -146,13 +146,19 @@ class VisitDialog(QDialog):
         *,
         draft: dict[str, Any] | None = None,
         company_id: str | None = None,
+        visit_id: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.visit_id = visit_id  # editing this visit; None for a new one
+        self.draft_key = f"{DRAFT_KEY}:{visit_id}" if visit_id else DRAFT_KEY
+        self._closing = False
         self.saved_id: str | None = None
         self._person_ids: dict[str, str] = {}
         self._last_draft: dict[str, Any] | None = None
-        self.setWindowTitle("记录拜访（Ctrl+Enter 保存）")
+        self.setWindowTitle(
+            "修改拜访记录（Ctrl+Enter 保存）" if visit_id else "记录拜访（Ctrl+Enter 保存）"
+        )
         self.setObjectName("visitDialog")
         self.resize(640, 620)
         store = ctx.store
@@ -240,7 +246,7 @@ class VisitDialog(QDialog):
         )
         buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存（Ctrl+Enter）")
         buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.discard)
+        buttons.rejected.connect(self.reject)
         bottom = QHBoxLayout()
         bottom.addWidget(self.draft_label, 1)
         bottom.addWidget(buttons)
@@ -275,8 +281,16 @@ class VisitDialog(QDialog):
 
         if company_id:
             self.companies.setText(companies.get_company(store, company_id)["name"] + "、")
+        if visit_id:
+            self.load_payload(self.visit_payload(visit_id))
+        self._initial = self._comparable(self.payload())
+        if draft is None:  # a draft left by Esc/close reopens with its content
+            draft = drafts.load_draft(store, self.draft_key)
         if draft:
             self.load_payload(draft)
+            self.draft_label.setText(
+                f"已恢复 {str(draft.get('_saved_at', '')).replace('T', ' ')} 的草稿"
+            )
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
@@ -338,28 +352,104 @@ class VisitDialog(QDialog):
             self.default_due.setDate(due)
         self._person_ids.update(data.get("person_ids") or {})
 
+    def visit_payload(self, visit_id: str) -> dict[str, Any]:
+        """The form fields of a saved visit (for editing)."""
+        from zsapp.projects import picker as project_picker
+
+        store = self.ctx.store
+        data = visits.as_json(store, visits.get_visit(store, visit_id))
+        self._person_ids.update({p["name"]: p["id"] for p in data["people"]})
+        self._followup_ids = {f["text"]: f["id"] for f in data["followups"]}
+        lines = [
+            ("☑ " if f["done"] else "") + f["text"] + (f" {f['due_date']}" if f["due_date"] else "")
+            for f in data["followups"]
+        ]
+        items = catalogue.item_labels_for(store, [i["id"] for i in data["items"]])
+        return {
+            "companies": "、".join(c["name"] for c in data["companies"]),
+            "people": "、".join(p["name"] for p in data["people"]),
+            "visited_at": data["visited_at"],
+            "kind": data["kind"],
+            "city": data["city"],
+            "place": data["place"],
+            "our_participants": data["our_participants"],
+            "notes": data["notes"],
+            "outcome": data["outcome"],
+            "followups": "\n".join(lines),
+            "projects": project_picker.tokens_for(store, [p["id"] for p in data["projects"]]),
+            "items": items,
+        }
+
+    @staticmethod
+    def _comparable(data: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in data.items() if k not in ("person_ids", "default_due")}
+
+    def has_unsaved_changes(self) -> bool:
+        return not self.saved_id and self._comparable(self.payload()) != self._initial
+
     def has_content(self) -> bool:
         return any(
             w.text().strip() for w in (self.companies, self.people, self.city, self.place)
         ) or bool(self.notes.toPlainText().strip() or self.followups.toPlainText().strip())
 
     def autosave(self) -> None:
-        if self.saved_id or not self.has_content() or self.ctx.store.closed:
+        if self.saved_id or not self.has_unsaved_changes() or self.ctx.store.closed:
             return
         data = self.payload()
         if data == self._last_draft:
             return
-        drafts.save_draft(self.ctx.store, DRAFT_KEY, data)
+        drafts.save_draft(self.ctx.store, self.draft_key, data)
         self._last_draft = data
         self.draft_label.setText(f"草稿已自动保存 {datetime.now():%H:%M:%S}")
 
     def discard(self) -> None:
-        if self.has_content():
-            answer = QMessageBox.question(self, "放弃记录", "放弃这条拜访记录？草稿将被删除。")
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        """放弃: close without saving and forget the draft."""
         self.autosave_timer.stop()
-        drafts.clear_draft(self.ctx.store, DRAFT_KEY)
+        drafts.clear_draft(self.ctx.store, self.draft_key)
+        self._closing = True
+        super().reject()
+
+    def keep_draft(self) -> None:
+        """存为草稿: close; the form reopens with this content next time."""
+        self.autosave_timer.stop()
+        drafts.save_draft(self.ctx.store, self.draft_key, self.payload())
+        self._closing = True
+        super().reject()
+
+    def ask_unsaved(self) -> str:
+        """保存 / 存为草稿 / 放弃 / '' (back to the form)."""
+        from ui.forms import ask_unsaved
+
+        return ask_unsaved(self, "这条拜访记录")
+
+    def reject(self) -> None:  # Esc, 取消, the window's close button
+        if self._closing or not self.has_unsaved_changes():
+            self.autosave_timer.stop()
+            if not self.saved_id and not self.has_unsaved_changes():
+                drafts.clear_draft(self.ctx.store, self.draft_key)
+            self._closing = True
+            super().reject()
+            return
+        choice = self.ask_unsaved()
+        if choice == "save":
+            self.save()
+        elif choice == "draft":
+            self.keep_draft()
+        elif choice == "discard":
+            self.discard()
+
+    def closeEvent(self, event) -> None:
+        if self._closing or self.result() or not self.has_unsaved_changes():
+            super().closeEvent(event)
+            return
+        if not self.isVisible():  # never shown (or shutting down): keep the typing as a draft
+            if not self.ctx.store.closed:
+                drafts.save_draft(self.ctx.store, self.draft_key, self.payload())
+            self.autosave_timer.stop()
+            self._closing = True
+            super().closeEvent(event)
+            return
+        event.ignore()
         self.reject()
 
     # -- saving --------------------------------------------------------------------------
@@ -387,43 +477,46 @@ class VisitDialog(QDialog):
         try:
             today = date.today()
             due_default = self.default_due.date().toPython()
-            todo = [
-                f
-                for f in (
-                    parse_followup_line(line, due_default, today)
-                    for line in self.followups.toPlainText().splitlines()
-                )
-                if f
-            ]
+            todo = []
+            for line in self.followups.toPlainText().splitlines():
+                done = line.strip().startswith("☑")
+                f = parse_followup_line(line.strip().lstrip("☑").strip(), due_default, today)
+                if f:
+                    known = getattr(self, "_followup_ids", {}).get(f["text"])
+                    todo.append({**f, "done": done, **({"id": known} if known else {})})
             company_plan = self._plan_companies()
             from zsapp.projects import picker as project_picker
 
             project_ids = project_picker.resolve(store, self.projects.tokens())
             item_ids = catalogue.resolve_item_tokens(store, self.items.tokens())
-            self.saved_id = quick.record_visit(
-                store,
-                {
-                    "visited_at": self.when.dateTime().toString("yyyy-MM-dd HH:mm"),
-                    "kind": self.kind.currentText(),
-                    "city": self.city.text(),
-                    "place": self.place.text(),
-                    "our_participants": self.ours.text(),
-                    "notes": self.notes.toPlainText(),
-                    "outcome": self.outcome.currentText(),
-                },
-                companies_typed=company_plan,
-                people_typed=self.people.tokens(),
-                known_people=self._person_ids,
-                allow_similar=True,  # the officer was asked about each similar name
-                followups=todo,
-                projects=project_ids,
-                items=item_ids,
-                draft_key=DRAFT_KEY,
-            )
+            label = "修改拜访记录" if self.visit_id else "记录拜访"
+            with self.ctx.action(label):
+                self.saved_id = quick.record_visit(
+                    store,
+                    {
+                        "visited_at": self.when.dateTime().toString("yyyy-MM-dd HH:mm"),
+                        "kind": self.kind.currentText(),
+                        "city": self.city.text(),
+                        "place": self.place.text(),
+                        "our_participants": self.ours.text(),
+                        "notes": self.notes.toPlainText(),
+                        "outcome": self.outcome.currentText(),
+                    },
+                    companies_typed=company_plan,
+                    people_typed=self.people.tokens(),
+                    known_people=self._person_ids,
+                    allow_similar=True,  # the officer was asked about each similar name
+                    followups=todo,
+                    projects=project_ids,
+                    items=item_ids,
+                    draft_key=self.draft_key,
+                    visit_id=self.visit_id,
+                )
         except StoreError as exc:
             self.saved_id = None
             self.error.setText(str(exc))
             return
         self.autosave_timer.stop()
+        self._closing = True
         self.saved.emit(self.saved_id)
         self.accept()

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -50,6 +49,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import filedialogs
 from ui.context import AppContext
 from ui.models.paged import ID_ROLE, Column, PagedModel
 from ui.pdf_preview import QPdfDocument, QPdfView  # Qt's QtPdf, or page images (visible note)
@@ -144,6 +144,12 @@ class HistoryModel(PagedModel):
             "文件",
             None,
             lambda r: r["file_path"] + ("" if r["file_exists"] else "（文件已不在）"),
+        ),
+        Column(
+            "language",
+            "语言",
+            None,
+            lambda r: "中英双语" if r.get("language") == "zh-en" else "中文",
         ),
     ]
 
@@ -597,11 +603,8 @@ class BrochuresPage(QWidget):
         return saved
 
     def choose_cover(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "选择封面图片",
-            str(Path.home()),
-            "图片 (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)",
+        path = filedialogs.open_file(
+            self, "选择封面图片", "图片 (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)"
         )
         if path:
             self.cover_edit.setText(path)
@@ -722,6 +725,10 @@ class BrochuresPage(QWidget):
         if not codes and not self.company_id:
             self.status.setText("请先勾选项目，或选择一家投资方企业（按其产业自动挑选项目）")
             return
+        if self.lang_combo.currentData() == "zh-en" and codes:
+            lacking = source.missing_english(self.store, codes)
+            if lacking and not self.confirm_missing_english(lacking):
+                return
         out = self.output_path()
         kwargs = {
             "codes": codes or None,
@@ -743,6 +750,23 @@ class BrochuresPage(QWidget):
         self._set_busy(True)
         self.status.setText("正在生成推介册…")
         self.ctx.tasks.run(work, self._on_generated, self._on_failed, self._on_progress, db=True)
+
+    def confirm_missing_english(self, lacking: list[dict[str, str]]) -> bool:
+        """中英双语: say which fields still lack English before generating."""
+        lines = [f"· {m['code'] + ' ' if m['code'] else ''}{m['label']}" for m in lacking[:15]]
+        if len(lacking) > 15:
+            lines.append(f"……共 {len(lacking)} 处")
+        box = QMessageBox(self)
+        box.setObjectName("missingEnglish")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("还缺英文")
+        box.setText("以下内容还没有英文，推介册里将只显示中文：\n" + "\n".join(lines))
+        box.setInformativeText("可以用“推介文字…”补充项目的英文名称和简介。")
+        go = box.addButton("仍然生成", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("先去补充", QMessageBox.ButtonRole.RejectRole)
+        self.missing_box = box
+        box.exec()
+        return box.clickedButton() is go
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -796,8 +820,8 @@ class BrochuresPage(QWidget):
     def save(self) -> None:
         if not self.current_path:
             return
-        target, _ = QFileDialog.getSaveFileName(
-            self, "保存推介册", str(Path.home() / self.current_path.name), "PDF 文件 (*.pdf)"
+        target = filedialogs.save_file(
+            self, "保存推介册", self.current_path.name, "PDF 文件 (*.pdf)"
         )
         if target:
             self.save_to(target)

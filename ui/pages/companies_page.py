@@ -12,7 +12,6 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -28,10 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import filedialogs
 from ui.context import AppContext
 from ui.dialogs.attachment_picker import pick_and_attach
 from ui.dialogs.company_dialog import CompanyDialog
 from ui.dialogs.person_dialog import PersonDialog
+from ui.fit import button_grid
 from ui.models.contacts_models import ID_ROLE, CompanyListModel
 from zsapp import catalogue
 from zsapp.contacts import attachments, companies, exporter, people, visits
@@ -138,7 +139,6 @@ class CompaniesPage(QWidget):
         self.detail.setObjectName("companyDetail")
         self.detail.setOpenLinks(False)
         self.detail.anchorClicked.connect(self._on_link)
-        actions = QHBoxLayout()
         self.action_buttons = {}
         for key, label, slot in (
             ("edit", "编辑", self.edit_company),
@@ -151,10 +151,8 @@ class CompaniesPage(QWidget):
             button = QPushButton(label)
             button.setObjectName(f"company_{key}_button")
             button.clicked.connect(slot)
-            actions.addWidget(button)
             self.action_buttons[key] = button
-        self.action_buttons["project"].setMinimumWidth(36)  # may shrink: the window must fit 700 px
-        actions.addStretch(1)
+        actions = button_grid(list(self.action_buttons.values()), 3)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -409,10 +407,15 @@ class CompaniesPage(QWidget):
             return
         name = companies.get_company(self.ctx.store, self.current_id)["name"]
         if (
-            QMessageBox.question(self, "删除企业", f"确定删除“{name}”？")
+            QMessageBox.question(
+                self,
+                "删除企业",
+                f"确定删除“{name}”？\n删除后可在“设置 › 回收站”恢复，或按 Ctrl+Z 撤销。",
+            )
             == QMessageBox.StandardButton.Yes
         ):
-            companies.delete_company(self.ctx.store, self.current_id)
+            with self.ctx.action(f"删除企业“{name}”"):
+                companies.delete_company(self.ctx.store, self.current_id)
             self.current_id = None
             self.detail.clear()
             self._set_actions_enabled(False)
@@ -436,7 +439,7 @@ class CompaniesPage(QWidget):
             "csv": "CSV 文件 (*.csv)",
             "vcf": "vCard 名片 (*.vcf)",
         }
-        path, _ = QFileDialog.getSaveFileName(self, "导出", f"客商.{fmt}", filters[fmt])
+        path = filedialogs.save_file(self, "导出", f"客商.{fmt}", filters[fmt])
         if not path:
             return
         store = self.ctx.store

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import filedialogs
 from ui.context import AppContext
 from ui.dialogs.project_dialog import (
     AdmissionDialog,
@@ -35,6 +35,7 @@ from ui.dialogs.project_dialog import (
     ThresholdsDialog,
     TransferDialog,
 )
+from ui.fit import button_grid
 from ui.models.projects_models import ID_ROLE, ProjectListModel
 from ui.widgets.funds_chart import FundsChart
 from zsapp import catalogue, regions
@@ -76,7 +77,6 @@ class ProjectDetail(QWidget):
         self.title.setStyleSheet("font-size: 17px; font-weight: bold")
         self.title.setWordWrap(True)
         self.buttons: dict[str, QPushButton] = {}
-        bar = QHBoxLayout()
         for key, text in (
             ("edit", "编辑"),
             ("stage", "变更阶段"),
@@ -88,16 +88,12 @@ class ProjectDetail(QWidget):
             button = QPushButton(text)
             button.setObjectName(f"project_{key}_button")
             self.buttons[key] = button
-            bar.addWidget(button)
-        bar.addStretch(1)
+        bar = button_grid(list(self.buttons.values()), 3)
         self.chart = FundsChart()
         self.chart.setObjectName("fundsChart")
         self.body = QTextBrowser()
         self.body.setObjectName("projectDetail")
         self.body.setOpenLinks(False)
-        self.setMinimumWidth(
-            260
-        )  # the button bar may clip on a very narrow window, never block shrinking
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(bar)
@@ -134,10 +130,13 @@ class ProjectDetail(QWidget):
             return
         p = self.ctx.store.get("projects", self.project_id)
         answer = QMessageBox.question(
-            self, "删除项目", f"确定删除项目“{p['name']}”（{p['code']}）？"
+            self,
+            "删除项目",
+            f"确定删除项目“{p['name']}”（{p['code']}）？\n删除后可在“设置 › 回收站”恢复，或按 Ctrl+Z 撤销。",
         )
         if answer == QMessageBox.StandardButton.Yes:
-            P.delete_project(self.ctx.store, self.project_id)
+            with self.ctx.action(f"删除项目“{p['name']}”"):
+                P.delete_project(self.ctx.store, self.project_id)
             self.show_project(None)
 
     def show_project(self, project_id: str | None) -> None:
@@ -348,21 +347,18 @@ class ProjectsPage(QWidget):
         self.fortune.setToolTip("只看有世界500强投资方的项目")
         self.stalled = QCheckBox("疑似停滞")
         self.stalled.setObjectName("filterStalled")
-        filters = QHBoxLayout()
-        for combo in (self.stage, self.prefecture, self.park, self.industry, self.admission):
-            combo.setMinimumWidth(56)  # full width normally; may shrink on a narrow window
-        for w in (
-            self.stage,
-            self.prefecture,
-            self.park,
-            self.industry,
-            self.admission,
-            self.big,
-            self.fortune,
-            self.stalled,
-        ):
-            filters.addWidget(w)
-        filters.addStretch(1)
+        # two rows so every filter shows its whole text on a 1024-pixel screen
+        filters = QVBoxLayout()
+        combos, checks = QHBoxLayout(), QHBoxLayout()
+        for w in (self.stage, self.prefecture, self.park, self.industry, self.admission):
+            w.setMinimumWidth(56)  # full text from 1024 px up; may shrink on a narrower window
+            combos.addWidget(w)
+        for w in (self.big, self.fortune, self.stalled):
+            checks.addWidget(w)
+        combos.addStretch(1)
+        checks.addStretch(1)
+        filters.addLayout(combos)
+        filters.addLayout(checks)
 
         self.model = ProjectListModel(store, self)
         self.table = QTableView()
@@ -498,9 +494,7 @@ class ProjectsPage(QWidget):
         return dialog
 
     def export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "导出项目", "招商项目.xlsx", "Excel 文件 (*.xlsx)"
-        )
+        path = filedialogs.save_file(self, "导出项目", "招商项目.xlsx", "Excel 文件 (*.xlsx)")
         if not path:
             return
         from zsapp.projects.export import export_xlsx

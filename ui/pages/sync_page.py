@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import filedialogs
 from ui.context import AppContext
 from ui.models.paged import Column, PagedModel
 from ui.widgets.sync_status import SyncStatusIndicator
@@ -306,9 +306,7 @@ class SyncPage(QWidget):
             self.indicator.attach(label)
 
     def _pick_ca(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "选择 CA 证书", "", "证书 (*.pem *.crt *.cer);;所有文件 (*)"
-        )
+        path = filedialogs.open_file(self, "选择 CA 证书", "证书 (*.pem *.crt *.cer);;所有文件 (*)")
         if path:
             self.ca_edit.setText(path)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QModelIndex, QTimer, QUrl
+from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -93,12 +94,17 @@ class VisitsPage(QWidget):
         self.attach_button.setObjectName("visitAttach")
         self.attach_button.clicked.connect(self.add_attachment)
         self.delete_button = QPushButton("删除")
+        self.delete_button.setObjectName("visitDelete")
         self.delete_button.clicked.connect(self.delete_visit)
+        self.edit_button = QPushButton("修改…（F2）")
+        self.edit_button.setObjectName("visitEdit")
+        self.edit_button.clicked.connect(self.edit_visit)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(self.detail, 1)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.edit_button)
         buttons.addWidget(self.attach_button)
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
@@ -125,6 +131,17 @@ class VisitsPage(QWidget):
         self.table.selectionModel().currentChanged.connect(self._on_current)
         shortcut = QShortcut(QKeySequence("Ctrl+N"), self)
         shortcut.activated.connect(self.new_visit)
+        # edit where shown: double-click, Enter/F2 on the list, the context menu
+        self.table.doubleClicked.connect(lambda _index: self.edit_visit())
+        for key in ("Return", "Enter", "F2"):
+            edit_key = QShortcut(QKeySequence(key), self.table)
+            edit_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+            edit_key.activated.connect(self.edit_visit)
+        delete_key = QShortcut(QKeySequence("Delete"), self.table)
+        delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete_key.activated.connect(self.delete_visit)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         ctx.watch(self, TABLES, self.refresh)
         self.refresh()
         self._show_empty()
@@ -133,12 +150,38 @@ class VisitsPage(QWidget):
         period = PERIODS[self.period.currentIndex()][1]
         since, until = visits.period_bounds(period) if period else ("", "")
         self.model.set_filter(self.search_box.text().strip(), since, until)
-        self.status.setText("" if self.model.rowCount() else "没有符合条件的拜访记录")
+        n = self.model.total  # the exact count the model loaded with
+        self.status.setText(f"共 {n} 条拜访记录" if n else "没有符合条件的拜访记录")
         if self.current_id:
             row = self.model.row_of(self.current_id)
             if row >= 0:
                 self.table.selectRow(row)
             self.show_visit(self.current_id, select=False)
+
+    def context_menu(self) -> QMenu:
+        menu = QMenu(self)
+        menu.setObjectName("visitMenu")
+        menu.addAction("修改…", self.edit_visit)
+        menu.addAction("添加附件…", self.add_attachment)
+        menu.addSeparator()
+        menu.addAction("删除", self.delete_visit)
+        return menu
+
+    def _context_menu(self, pos) -> None:
+        index = self.table.indexAt(pos)
+        if index.isValid():
+            self.table.selectRow(index.row())
+            self.show_visit(index.data(ID_ROLE), select=False)
+            self.context_menu().exec(self.table.viewport().mapToGlobal(pos))
+
+    def edit_visit(self) -> VisitDialog | None:
+        if not self.current_id:
+            return None
+        dialog = VisitDialog(self.ctx, self.window(), visit_id=self.current_id)
+        dialog.saved.connect(lambda vid: self.show_visit(vid))
+        dialog.open()
+        self.dialog = dialog
+        return dialog
 
     def new_visit(self, company_id: str | None = None) -> VisitDialog:
         dialog = VisitDialog(self.ctx, self.window(), company_id=company_id)
@@ -233,9 +276,14 @@ class VisitsPage(QWidget):
         if not self.current_id:
             return
         if (
-            QMessageBox.question(self, "删除拜访记录", "确定删除这条拜访记录？")
+            QMessageBox.question(
+                self,
+                "删除拜访记录",
+                "确定删除这条拜访记录？\n删除后可在“设置 › 回收站”恢复，或按 Ctrl+Z 撤销。",
+            )
             == QMessageBox.StandardButton.Yes
         ):
-            visits.delete_visit(self.ctx.store, self.current_id)
+            with self.ctx.action("删除拜访记录"):
+                visits.delete_visit(self.ctx.store, self.current_id)
             self.current_id = None
             self._show_empty()

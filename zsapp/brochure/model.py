@@ -20,6 +20,8 @@ class OfficerContact:
     org: str = ""
     phone: str = ""
     email: str = ""
+    name_en: str = ""  # bilingual brochures: romanised name
+    org_en: str = ""  # bilingual brochures: the unit's English name
 
 
 @dataclass
@@ -40,6 +42,12 @@ class ProjectSheet:
     industry_path_en: list[str] = field(default_factory=list)
     contact: OfficerContact | None = None
     qr_text: str = ""  # QR payload; if empty it is built from code/name/officer phone
+    location_en: str = ""
+    intensity_wan_per_mu: Decimal | None = None  # 投资强度 = 总投资 / 用地
+    tax_per_mu_wan: Decimal | None = None  # 预期亩均税收
+    expected_jobs: int | None = None  # 预计就业
+    # every catalogue item of the project: (industry name, item name)
+    catalogue_items: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -62,6 +70,8 @@ class BrochureSpec:
     catalogue_context: list[CatalogueContext] = field(default_factory=list)
     catalogue_version: str = ""
     language: str = "zh"  # "zh" or "zh-en"
+    title_en: str = ""
+    place_en: str = ""
     park_name: str = ""
     app_version: str = ""
     keywords: list[str] = field(default_factory=list)

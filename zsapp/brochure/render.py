@@ -542,23 +542,33 @@ def _t(ctx, text, style=CELL):
     return TextBlock(ctx, text, style)
 
 
-def _contact_lines(officer: OfficerContact) -> list[tuple[str, str]]:
-    rows = [("联系人", officer.name + (f"（{officer.title}）" if officer.title else ""))]
+def _contact_lines(officer: OfficerContact, en: bool = False) -> list[tuple[str, str]]:
+    name = officer.name + (f"（{officer.title}）" if officer.title else "")
+    if en and officer.name_en and officer.name_en != officer.name:
+        name += f"  {officer.name_en}"
+    rows = [("联系人", name)]
     org = " ".join(p for p in (officer.org, officer.unit) if p)
     if org:
-        rows.append(("单位", org))
+        rows.append(("单位", org + (f"\n{officer.org_en}" if en and officer.org_en else "")))
     if officer.phone:
         rows.append(("电话", officer.phone))
     if officer.email:
         rows.append(("邮箱", officer.email))
+    if en:
+        labels = {"联系人": "Contact", "单位": "Organisation", "电话": "Tel", "邮箱": "Email"}
+        rows = [(f"{k} {labels[k]}", v) for k, v in rows]
     return rows
 
 
 def _contact_block(
-    ctx: _Ctx, officer: OfficerContact, qrs: list[tuple[str, str, float]], title: str
+    ctx: _Ctx,
+    officer: OfficerContact,
+    qrs: list[tuple[str, str, float]],
+    title: str,
+    en: bool = False,
 ) -> Flowable:
     """Contact details on the left, QR code(s) with captions on the right."""
-    left = [TextBlock(ctx, f"{k}：{v}", CELL) for k, v in _contact_lines(officer)]
+    left = [TextBlock(ctx, f"{k}：{v}", CELL) for k, v in _contact_lines(officer, en)]
     qr_cells = []
     qr_w = 0.0
     for data, caption, min_mm in qrs:
@@ -642,7 +652,23 @@ def _project_flowables(
     ]
     if en and p.industry_path_en:
         rows.append([_t(ctx, "Industry", CELL_LABEL), _t(ctx, " › ".join(p.industry_path_en))])
-    rows += [[_t(ctx, "建设地点", CELL_LABEL), _t(ctx, p.location or "—")]]
+    location = p.location or "—"
+    if en and p.location_en:
+        location += "\n" + p.location_en
+    rows += [[_t(ctx, "建设地点" + ("\nLocation" if en else ""), CELL_LABEL), _t(ctx, location)]]
+    for label, label_en, value in (
+        ("投资强度", "Investment per mu", _fmt_num(p.intensity_wan_per_mu, "万元/亩")),
+        ("亩均税收", "Tax per mu", _fmt_num(p.tax_per_mu_wan, "万元/亩")),
+        (
+            "预计就业",
+            "Jobs",
+            f"{p.expected_jobs} 人" if p.expected_jobs is not None else "—",
+        ),
+    ):
+        if value != "—":
+            rows.append(
+                [_t(ctx, label + (f"\n{label_en}" if en else ""), CELL_LABEL), _t(ctx, value)]
+            )
     out.append(_table(rows, [30 * mm, CONTENT_W - 30 * mm]))
     sections = [
         ("项目概况", "Overview", p.summary, p.summary_en if en else ""),
@@ -668,6 +694,7 @@ def _project_flowables(
             contact,
             [(qr_data, "扫码查看项目信息", qrmod.PROJECT_MIN_MM)],
             "项目联系  Contact" if en else "项目联系",
+            en,
         )
     )
     return out
@@ -678,6 +705,12 @@ def _catalogue_contexts(spec: BrochureSpec) -> list[CatalogueContext]:
         return spec.catalogue_context
     groups: dict[str, CatalogueContext] = {}
     for p in spec.projects:
+        if p.catalogue_items:
+            for ind, item in p.catalogue_items:
+                g = groups.setdefault(ind, CatalogueContext(ind, "", []))
+                if all(item != x[0] for x in g.items):
+                    g.items.append((item, ""))
+            continue
         if not p.industry_path:
             continue
         ind = p.industry_path[0]
@@ -740,9 +773,16 @@ def _catalogue_flowables(ctx: _Ctx, spec: BrochureSpec, warnings: list[str]) -> 
             codes = [
                 p.code
                 for p in spec.projects
-                if p.industry_path
-                and p.industry_path[0] == g.industry
-                and (not name or name in " › ".join(p.industry_path[1:]))
+                if (
+                    (g.industry, name) in p.catalogue_items
+                    or (not name and any(ind == g.industry for ind, _ in p.catalogue_items))
+                )
+                or (
+                    not p.catalogue_items
+                    and p.industry_path
+                    and p.industry_path[0] == g.industry
+                    and (not name or name in " › ".join(p.industry_path[1:]))
+                )
             ]
             ind = (
                 g.industry + ("\n" + g.industry_en if en and g.industry_en else "")
@@ -838,12 +878,20 @@ def _cover_painter(ctx: _Ctx, spec: BrochureSpec, image: ImageReader | None):
         for ln in lines:
             ctx.draw_line(c, x, y, ln, size, WHITE, bold=True)
             y -= size * 1.35
+        if en and spec.title_en:
+            title_en = ctx.fit_one_line(ctx.prep(spec.title_en), 14, w)
+            ctx.draw_line(c, x, y, title_en, 14, colors.HexColor("#DCE6F2"))
+            y -= 8 * mm
         y -= 4 * mm
         if place:
             ctx.draw_line(c, x, y, ctx.fit_one_line(place, 15, w), 15, colors.HexColor("#DCE6F2"))
             y -= 8 * mm
         if place2:
             ctx.draw_line(c, x, y, ctx.fit_one_line(place2, 11, w), 11, colors.HexColor("#B8C8DC"))
+            y -= 6 * mm
+        if en and spec.place_en:
+            line = ctx.fit_one_line(ctx.prep(spec.place_en), 11, w)
+            ctx.draw_line(c, x, y, line, 11, colors.HexColor("#B8C8DC"))
         y = PAGE_H - band_h - 16 * mm
         if spec.recipient:
             rec = ctx.prep(f"致 {spec.recipient}")
@@ -886,8 +934,11 @@ def _cover_painter(ctx: _Ctx, spec: BrochureSpec, image: ImageReader | None):
         c.setLineWidth(1.2)
         c.line(x, yb + 12 * mm, PAGE_W - x, yb + 12 * mm)
         n = len(spec.projects)
-        ctx.draw_line(c, x, yb + 4 * mm, ctx.prep(f"收录重点招商项目 {n} 个"), 11, INK)
+        count = f"收录重点招商项目 {n} 个" + (f"  {n} key projects" if en else "")
+        ctx.draw_line(c, x, yb + 4 * mm, ctx.prep(count), 11, INK)
         org = " ".join(p for p in (spec.officer.org, spec.officer.unit) if p)
+        if en and spec.officer.org_en:
+            org = f"{org}  {spec.officer.org_en}" if org else spec.officer.org_en
         if org:
             ctx.draw_line(c, x, yb - 4 * mm, ctx.fit_one_line(ctx.prep(org), 11, w), 11, INK)
         ctx.draw_line(c, x, yb - 12 * mm, _fmt_date(spec.date), 11, GREY)
@@ -1031,7 +1082,8 @@ def render_brochure(
                 ctx,
                 spec.officer,
                 [(qrmod.officer_vcard(spec.officer), "扫码保存联系人", qrmod.VCARD_MIN_MM)],
-                "招商专员",
+                "招商专员" + ("  Investment Officer" if en else ""),
+                en,
             )
         )
         return s

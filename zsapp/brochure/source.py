@@ -20,6 +20,7 @@ from zsapp import __version__, catalogue, profile, regions
 from zsapp.contacts.validation import display_phone
 from zsapp.store import Store
 
+from . import english
 from .model import BrochureError, BrochureSpec, CatalogueContext, OfficerContact, ProjectSheet
 from .qr import project_qr_text
 
@@ -83,6 +84,8 @@ def officer_contact(store: Store, *, required: bool = True) -> OfficerContact:
         org=prof.unit.strip(),
         phone=display_phone(prof.phone.strip(), international=True),
         email=prof.email.strip(),
+        name_en=english.person_name_en(prof.name),
+        org_en=prof.unit_en.strip(),
     )
 
 
@@ -116,6 +119,13 @@ def location_text(store: Store, row: dict[str, Any]) -> str:
         return ""
     place = "云南省" + (pref["name"] if pref else "") + county
     return f"{place} {park}" if park else place
+
+
+def location_en(row: dict[str, Any]) -> str:
+    """'Anning, Kunming, Yunnan Province' ('' when the 州市 is not set)."""
+    code = row.get("prefecture_code") or ""
+    county = _county_name(code, row.get("county_code") or "")
+    return english.place_en(code, county)
 
 
 def find_project(store: Store, key: str) -> dict[str, Any] | None:
@@ -256,6 +266,13 @@ def project_sheet(
             ]
             path_en = [p for p in path_en if p]
     texts = promo(store, row["id"])
+    land = _decimal(row.get("land_mu"))
+    total = row.get("total_investment_wan")
+    intensity = (
+        (Decimal(int(total)) / land).quantize(Decimal("0.01")).normalize()
+        if total is not None and land
+        else None
+    )
     cols = row.keys()
     for k in ("name_en", "summary_en", "highlights", "advantages"):  # if 0003 grows these columns
         if k in cols and row[k] and not texts[k]:
@@ -275,6 +292,11 @@ def project_sheet(
         name_en=texts["name_en"],
         summary_en=texts["summary_en"],
         industry_path_en=path_en,
+        location_en=location_en(row),
+        intensity_wan_per_mu=intensity,
+        tax_per_mu_wan=_decimal(row.get("tax_per_mu_wan")),
+        expected_jobs=row.get("expected_jobs"),
+        catalogue_items=[(i["industry"], i["name"]) for i in items],
     )
     if base_url:
         sheet.qr_text = project_qr_text(sheet, "", base_url)
@@ -380,15 +402,44 @@ class BuiltSpec:
     notes: list[str] = field(default_factory=list)
 
 
-def _place(store: Store, prof: profile.OfficerProfile, rows: list[dict[str, Any]]) -> str:
-    if prof.prefecture.strip():
-        return prof.prefecture.strip()
+def _place(rows: list[dict[str, Any]]) -> tuple[str, str]:
+    """The projects' 州市 for the cover (Chinese, English): one 州市 → its name,
+    several or unknown → 云南省."""
     codes = {r.get("prefecture_code") or "" for r in rows}
     if len(codes) == 1:
-        pref = _prefecture(codes.pop())
+        code = codes.pop()
+        pref = _prefecture(code)
         if pref:
-            return pref["name"]
-    return "云南省"
+            return pref["name"], english.PREFECTURES_EN.get(code, "")
+    return "云南省", english.PREFECTURES_EN["530000"]
+
+
+def missing_english(store: Store, codes: Iterable[str] | str) -> list[dict[str, str]]:
+    """What a 中英双语 brochure of these projects would still show in Chinese only:
+    [{"code", "field", "label"}] ('' code for the officer's own details)."""
+    rows = resolve_projects(store, parse_codes(codes))
+    out: list[dict[str, str]] = []
+    prof = profile.get_profile(store)
+    if prof.unit.strip() and not prof.unit_en.strip():
+        out.append({"code": "", "field": "unit_en", "label": "个人资料：单位英文名称"})
+    for r in rows:
+        texts = promo(store, r["id"])
+        if not texts["name_en"]:
+            out.append({"code": r["code"], "field": "name_en", "label": "项目英文名称"})
+        if (r.get("summary") or "").strip() and not texts["summary_en"]:
+            out.append({"code": r["code"], "field": "summary_en", "label": "项目英文简介"})
+        for item in _items(store, r["id"]):
+            if not item["name_en"]:
+                out.append(
+                    {
+                        "code": r["code"],
+                        "field": "item",
+                        "label": f"目录条目“{item['name']}”英文名称",
+                    }
+                )
+        if r.get("prefecture_code") and not location_en(r):
+            out.append({"code": r["code"], "field": "location", "label": "建设地点英文"})
+    return out
 
 
 def build_spec(
@@ -436,8 +487,9 @@ def build_spec(
     prof = profile.get_profile(store)
     base_url = project_url(store) or None
     sheets = [project_sheet(store, r, officer, base_url) for r in rows]
-    place = _place(store, prof, rows)
-    park = prof.park.strip()
+    place, place_en = _place(rows)
+    # the officer's 园区 only when every project is in the officer's own 州市
+    park = prof.park.strip() if place == prof.prefecture.strip() else ""
     t_title = template.title.strip() if template is not None and template.title else ""
     t_intro = template.intro if template is not None and template.intro.strip() else ""
     t_cover = template.cover_image if template is not None and template.cover_image else ""
@@ -464,6 +516,14 @@ def build_spec(
         park_name=park,
         app_version=__version__,
         keywords=["招商引资", "项目推介", *industries],
+        title_en=(
+            ""
+            if (title or "").strip() or t_title
+            else f"{place_en} Investment Projects"
+            if place_en
+            else "Investment Projects"
+        ),
+        place_en=place_en,
     )
     return BuiltSpec(
         spec=spec,

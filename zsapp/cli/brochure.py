@@ -129,6 +129,17 @@ def cmd_generate(args, store) -> int:
     if args.projects is not None and not args.projects.strip(" ,，"):
         raise CliError("--projects 不能为空")
     intro = _read_text(args.intro_file)
+    if args.lang == "zh-en" and args.projects and not args.json:
+        from zsapp.brochure import source
+
+        try:
+            lacking = source.missing_english(store, args.projects)
+        except BrochureError as exc:
+            raise CliError(str(exc)) from exc
+        if lacking:
+            print("以下内容还没有英文，将只显示中文：", file=sys.stderr)
+            for m in lacking:
+                print(f"  {m['code'] or '—'}  {m['label']}", file=sys.stderr)
     try:
         gen = history.generate(
             store,
@@ -179,8 +190,9 @@ def cmd_history(args, store) -> int:
     for r in rows:
         who = r["company_name"] or "（未指定企业）"
         missing = "" if r["file_exists"] else "  〔文件已不在〕"
+        lang = "中英双语" if r.get("language") == "zh-en" else "中文"
         print(
-            f"{r['generated_at'].replace('T', ' ')}  {r['kind']}  致 {who}  {r['pages']} 页  "
+            f"{r['generated_at'].replace('T', ' ')}  {r['kind']}  {lang}  致 {who}  {r['pages']} 页  "
             f"{'、'.join(r['projects'])}\n    {r['file_path']}{missing}"
         )
     return 0

@@ -167,8 +167,12 @@ def register(subparsers) -> None:
         metavar="FIELD",
         help="该字段取被合并企业的值（可重复）",
     )
+    p.add_argument("--preview", action="store_true", help="只显示合并后的结果，不合并")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_company_merge)
+    p = sub.add_parser("unmerge", help="取消合并：被并入的企业恢复，原有的引用转回")
+    p.add_argument("merged_id", help="被合并掉的企业 id")
+    p.set_defaults(handler=cmd_unmerge)
     p = sub.add_parser("similar", help="查找名称相近的企业")
     p.add_argument("name")
     p.add_argument("--json", action="store_true")
@@ -213,8 +217,12 @@ def register(subparsers) -> None:
     p.add_argument("keep_id")
     p.add_argument("other_id")
     p.add_argument("--take", action="append", default=[], metavar="FIELD")
+    p.add_argument("--preview", action="store_true", help="只显示合并后的结果，不合并")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_person_merge)
+    p = sub.add_parser("unmerge", help="取消合并：被并入的联系人恢复")
+    p.add_argument("merged_id", help="被合并掉的联系人 id")
+    p.set_defaults(handler=cmd_unmerge)
 
     # visits
     parser = subparsers.add_parser("visits", help="拜访记录")
@@ -251,6 +259,36 @@ def register(subparsers) -> None:
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_visit_show)
+    p = sub.add_parser(
+        "update", help="修改拜访记录；给出的 --company/--person/--item/--project 替换原有的"
+    )
+    p.add_argument("id")
+    p.add_argument("--at", default=None, help="时间 YYYY-MM-DD HH:MM")
+    p.add_argument("--kind", default=None, choices=visits.KINDS)
+    p.add_argument("--city", default=None)
+    p.add_argument("--place", default=None)
+    p.add_argument("--ours", default=None, help="我方人员")
+    p.add_argument("--notes", default=None)
+    p.add_argument("--outcome", default=None, choices=visits.OUTCOMES)
+    for option, what in (
+        ("company", "企业 id 或全称"),
+        ("person", "联系人 id 或姓名"),
+        ("item", "目录条目编号"),
+        ("project", "项目 id"),
+    ):
+        p.add_argument(f"--{option}", action="append", default=None, help=f"{what}（可重复）")
+        p.add_argument(f"--no-{option}", action="store_true", help=f"清空{what.split(' ')[0]}")
+    p.add_argument(
+        "--followup",
+        action="append",
+        default=None,
+        help="跟进事项“内容@YYYY-MM-DD”（可重复；给出时替换原有的全部跟进事项）",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_visit_update)
+    p = sub.add_parser("delete", help="删除拜访记录（放入回收站）")
+    p.add_argument("id")
+    p.set_defaults(handler=cmd_visit_delete)
     p = sub.add_parser("list", help="列出拜访记录（新的在前）")
     p.add_argument("--query", default="")
     p.add_argument("--since", default="")
@@ -285,6 +323,30 @@ def register(subparsers) -> None:
     p.add_argument("--due", default="")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_followup_add)
+    p = sub.add_parser("update", help="修改跟进事项的内容或截止日期")
+    p.add_argument("id")
+    p.add_argument("--text", default=None)
+    p.add_argument("--due", default=None, help="YYYY-MM-DD；空字符串表示不设截止日期")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_followup_update)
+    p = sub.add_parser("delete", help="删除跟进事项（放入回收站）")
+    p.add_argument("id")
+    p.set_defaults(handler=cmd_followup_delete)
+
+    # employment
+    parser = subparsers.add_parser("employment", help="联系人的任职经历")
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = sub.add_parser("update", help="修改一段任职经历")
+    p.add_argument("id")
+    p.add_argument("--company", default=None, help="企业 id 或全称")
+    p.add_argument("--title", default=None)
+    p.add_argument("--start", default=None, help="开始日期 YYYY-MM-DD")
+    p.add_argument("--end", default=None, help="结束日期 YYYY-MM-DD（空字符串=至今）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_employment_update)
+    p = sub.add_parser("delete", help="删除一段任职经历（放入回收站）")
+    p.add_argument("id")
+    p.set_defaults(handler=cmd_employment_delete)
 
 
 def _check_limit(args) -> None:
@@ -518,9 +580,30 @@ def cmd_company_search(args, store) -> int:
     )
 
 
+def _print_plan(plan, as_json: bool) -> int:
+    if as_json:
+        print_json(plan)
+        return 0
+    print(plan["summary"])
+    for f in plan["fields"]:
+        if f["keep"] != f["other"]:
+            print(
+                f"  {f['label']}：{f['keep'] or '—'} / {f['other'] or '—'} → {f['merged'] or '—'}"
+            )
+    return 0
+
+
+def cmd_unmerge(args, store) -> int:
+    result = merge.unmerge(store, args.merged_id)
+    print(f"已取消合并：{result['restored']} 已恢复（与 {result['kept']} 分开）")
+    return 0
+
+
 def cmd_company_merge(args, store) -> int:
     keep = companies.resolve(store, args.keep_id)
     other = companies.resolve(store, args.other_id)
+    if args.preview:
+        return _print_plan(merge.merge_plan(store, "companies", keep, other), args.json)
     result = merge.merge_companies(store, keep, other, dict.fromkeys(args.take, "other"))
     if args.json:
         print_json(result)
@@ -649,6 +732,8 @@ def cmd_person_search(args, store) -> int:
 def cmd_person_merge(args, store) -> int:
     keep = people.resolve(store, args.keep_id)
     other = people.resolve(store, args.other_id)
+    if args.preview:
+        return _print_plan(merge.merge_plan(store, "people", keep, other), args.json)
     result = merge.merge_people(store, keep, other, dict.fromkeys(args.take, "other"))
     if args.json:
         print_json(result)
@@ -767,4 +852,102 @@ def cmd_followup_add(args, store) -> int:
         print_json({"id": followup_id})
     else:
         print(f"已添加跟进事项 〔{followup_id}〕")
+    return 0
+
+
+def cmd_visit_update(args, store) -> int:
+    values = {
+        field: value
+        for field, value in (
+            ("visited_at", args.at),
+            ("kind", args.kind),
+            ("city", args.city),
+            ("place", args.place),
+            ("our_participants", args.ours),
+            ("notes", args.notes),
+            ("outcome", args.outcome),
+        )
+        if value is not None
+    }
+
+    def links(option, resolve):
+        given = getattr(args, option)
+        if getattr(args, f"no_{option}"):
+            return []
+        return None if given is None else [resolve(x) for x in given]
+
+    changes = {
+        "companies": links("company", lambda c: companies.resolve(store, c)),
+        "people": links("person", lambda p: people.resolve(store, p)),
+        "items": links("item", str),
+        "projects": links("project", str),
+        "followups": args.followup,
+    }
+    if not values and all(v is None for v in changes.values()):
+        raise CliError("没有要修改的内容，例如 --notes 文本 或 --at '2026-11-30 14:00'")
+    visit_id = visits.get_visit(store, args.id)["id"]
+    visits.update_visit(store, visit_id, values, **changes)
+    data = visits.as_json(store, visits.get_visit(store, visit_id))
+    if args.json:
+        print_json(data)
+    else:
+        print(
+            f"已修改拜访记录：{data['visited_at'].replace('T', ' ')} {data['kind']}  〔{visit_id}〕"
+        )
+    return 0
+
+
+def cmd_visit_delete(args, store) -> int:
+    visits.delete_visit(store, args.id)
+    print(f"已删除拜访记录 {args.id}（可在回收站恢复：zsapp trash restore {args.id}）")
+    return 0
+
+
+def cmd_followup_update(args, store) -> int:
+    followup_id = visits.resolve_followup(store, args.id)
+    changes = {k: v for k, v in (("text", args.text), ("due_date", args.due)) if v is not None}
+    if not changes:
+        raise CliError("没有要修改的内容，例如 --text 文本 或 --due 2026-12-31")
+    row = visits.update_followup(store, followup_id, changes)
+    if args.json:
+        print_json({k: row[k] for k in ("id", "visit_id", "text", "due_date", "done")})
+    else:
+        print(f"已修改跟进事项：{row['text']} {row['due_date']}  〔{followup_id}〕")
+    return 0
+
+
+def cmd_followup_delete(args, store) -> int:
+    followup_id = visits.resolve_followup(store, args.id)
+    visits.delete_followup(store, followup_id)
+    print(f"已删除跟进事项 {followup_id}（可在回收站恢复）")
+    return 0
+
+
+def cmd_employment_update(args, store) -> int:
+    changes = {
+        k: v
+        for k, v in (
+            ("title", args.title),
+            ("start_date", args.start),
+            ("end_date", args.end),
+        )
+        if v is not None
+    }
+    if args.company is not None:
+        changes["company_id"] = companies.resolve(store, args.company)
+    if not changes:
+        raise CliError("没有要修改的内容，例如 --start 2020-01-01 或 --title 总经理")
+    row = people.update_employment(store, args.id, changes)
+    if args.json:
+        print_json(row)
+    else:
+        print(
+            f"已修改任职经历 〔{args.id}〕：{row['title']} {row['start_date']}～{row['end_date'] or '至今'}"
+        )
+    return 0
+
+
+def cmd_employment_delete(args, store) -> int:
+    people.delete_employment(store, args.id)
+    print(f"已删除任职经历 {args.id}（可在回收站恢复）")
     return 0

@@ -15,6 +15,7 @@ _LABELS = {
     "unit": "单位",
     "prefecture": "州市",
     "park": "园区",
+    "unit_en": "单位英文名称（中英双语推介册用）",
 }
 
 
@@ -26,7 +27,8 @@ def register(subparsers) -> None:
     p.set_defaults(handler=cmd_show)
     p = sub.add_parser("set")
     for f in fields(profile.OfficerProfile):
-        p.add_argument(f"--{f.name}", help=_LABELS[f.name])
+        names = dict.fromkeys([f"--{f.name.replace('_', '-')}", f"--{f.name}"])
+        p.add_argument(*names, dest=f.name, help=_LABELS[f.name])
     p.set_defaults(handler=cmd_set)
 
 

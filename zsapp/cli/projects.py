@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 from zsapp.cli import CliError, print_json, print_search_results
@@ -68,17 +69,28 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_search)
 
-    p = sub.add_parser("stage", help="变更阶段")
+    p = sub.add_parser(
+        "stage", help="变更阶段（可补录以前的日期并写明原因）；--history 列出，--edit/--delete 修改"
+    )
     p.add_argument("code")
-    p.add_argument("stage", help="线索/在谈/签约/开工/投产/停滞/终止")
-    p.add_argument("--note", default="")
-    p.add_argument("--date", default=None, help="变更日期 YYYY-MM-DD（默认今天）")
+    p.add_argument("stage", nargs="?", default=None, help="线索/在谈/签约/开工/投产/停滞/终止")
+    p.add_argument("--note", "--reason", dest="note", default=None, help="备注/原因")
+    p.add_argument("--date", default=None, help="变更日期 YYYY-MM-DD（默认今天，可早于以前的变更）")
+    p.add_argument("--history", action="store_true", help="列出阶段历史")
+    p.add_argument("--edit", metavar="ENTRY_ID", default=None, help="修改一条阶段记录")
+    p.add_argument("--delete", metavar="ENTRY_ID", default=None, help="删除一条阶段记录")
+    p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_stage)
 
-    p = sub.add_parser("funds", help="登记到位资金")
+    p = sub.add_parser("funds", help="登记到位资金；--list 列出，--edit/--delete 修改")
     p.add_argument("code")
-    p.add_argument("--month", required=True, help="YYYY-MM")
-    p.add_argument("--amount-wan", required=True, help="金额（万元，整数）")
+    p.add_argument("--month", default=None, help="YYYY-MM")
+    p.add_argument("--amount-wan", default=None, help="金额（万元，整数）")
+    p.add_argument("--list", action="store_true", help="列出该项目的到位资金记录")
+    p.add_argument("--edit", metavar="ENTRY_ID", default=None, help="修改一条到位资金记录")
+    p.add_argument("--delete", metavar="ENTRY_ID", default=None, help="删除一条（放入回收站）")
+    p.add_argument("--outside", action="store_true", help="（--edit）改为省外资金")
+    p.add_argument("--json", action="store_true")
     p.add_argument("--inside", action="store_true", help="省内资金（默认省外）")
     group = p.add_mutually_exclusive_group()
     group.add_argument(
@@ -88,7 +100,7 @@ def register(subparsers) -> None:
         "--non-industrial", dest="industrial", action="store_false", help="不计入产业类"
     )
     p.add_argument("--replace", action="store_true", help="替换该月同类金额（而非累加）")
-    p.add_argument("--note", default="")
+    p.add_argument("--note", default=None)
     p.set_defaults(handler=cmd_funds)
 
     p = sub.add_parser("check", help="准入预审")
@@ -301,15 +313,106 @@ def cmd_search(args, store) -> int:
     )
 
 
+def _print_history(store, p, as_json: bool) -> None:
+    rows = stages.history(store, p["id"])
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        print(f"{r['changed_on']}  {r['stage']}  {r['note']}  〔{r['id']}〕")
+    print(f"当前阶段：{stages.current_stage(store, p['id']) or '—'}")
+
+
+def _stage_entry(store, p, ref: str) -> str:
+    ref = (ref or "").strip()
+    found = [
+        r["id"]
+        for r in stages.history(store, p["id"])
+        if r["id"] == ref or (len(ref) >= 6 and r["id"].startswith(ref))
+    ]
+    if len(found) != 1:
+        raise CliError(f"项目 {p['code']} 没有编号为“{ref}”的阶段记录（--history 可列出）")
+    return found[0]
+
+
 def cmd_stage(args, store) -> int:
     p = _project(store, args.code)
-    stages.change_stage(store, p["id"], args.stage, args.note, args.date)
-    print(f"{p['code']} 已进入“{args.stage}”阶段")
+    if args.history:
+        _print_history(store, p, args.json)
+        return 0
+    if args.delete:
+        stages.delete_entry(store, _stage_entry(store, p, args.delete))
+        print(
+            f"已删除阶段记录；{p['code']} 当前阶段：{stages.current_stage(store, p['id']) or '—'}"
+        )
+        return 0
+    if args.edit:
+        stages.update_entry(
+            store,
+            _stage_entry(store, p, args.edit),
+            stage=args.stage,
+            changed_on=args.date,
+            note=args.note,
+        )
+        print(
+            f"已修改阶段记录；{p['code']} 当前阶段：{stages.current_stage(store, p['id']) or '—'}"
+        )
+        return 0
+    if not args.stage:
+        raise CliError("请给出阶段，例如：projects stage KM-2026-0001 在谈 --date 2026-03-01")
+    stages.change_stage(store, p["id"], args.stage, args.note or "", args.date)
+    now = stages.current_stage(store, p["id"])
+    if now == args.stage:
+        print(f"{p['code']} 已进入“{args.stage}”阶段")
+    else:
+        print(f"已补录 {args.date} “{args.stage}”；{p['code']} 当前阶段仍是“{now}”")
     return 0
+
+
+def _print_fund_warnings(store, project_id, month) -> None:
+    for warning in funds.warnings_for(store, project_id, month):
+        print(f"注意：{warning}", file=sys.stderr)
 
 
 def cmd_funds(args, store) -> int:
     p = _project(store, args.code)
+    if args.list:
+        rows = funds.rows(store, p["id"])
+        if args.json:
+            print_json(rows)
+        for r in [] if args.json else rows:
+            where = "省外" if r["outside_province"] else "省内"
+            kind = "产业类" if r["industrial"] else "非产业类"
+            print(
+                f"{r['month']}  {r['amount_wan']} 万元  {where}{kind}  {r['note']}  〔{r['id']}〕"
+            )
+        return 0
+    if args.delete:
+        funds.delete_funds(store, funds.resolve_entry(store, p["id"], args.delete))
+        t = funds.totals(store, p["id"])
+        print(f"已删除到位资金记录（可在回收站恢复）；{p['code']} 累计 {t['total_wan']} 万元")
+        return 0
+    if args.edit:
+        if args.inside and args.outside:
+            raise CliError("--inside 和 --outside 只能选一个")
+        row = funds.update_funds(
+            store,
+            funds.resolve_entry(store, p["id"], args.edit),
+            month=args.month,
+            amount_wan=args.amount_wan,
+            outside_province=True if args.outside else False if args.inside else None,
+            industrial=args.industrial,
+            note=args.note,
+        )
+        _print_fund_warnings(store, p["id"], row["month"])
+        t = funds.totals(store, p["id"])
+        print(
+            f"已修改 {p['code']} 到位资金：{row['month']} {row['amount_wan']} 万元；"
+            f"累计 {t['total_wan']} 万元，其中省外产业类 {t['outside_industrial_wan']} 万元"
+        )
+        return 0
+    if not args.month or args.amount_wan is None:
+        raise CliError("登记到位资金需要 --month YYYY-MM 和 --amount-wan 金额")
     funds.add_funds(
         store,
         p["id"],
@@ -317,9 +420,10 @@ def cmd_funds(args, store) -> int:
         args.amount_wan,
         outside_province=not args.inside,
         industrial=args.industrial,
-        note=args.note,
+        note=args.note or "",
         replace=args.replace,
     )
+    _print_fund_warnings(store, p["id"], args.month)
     t = funds.totals(store, p["id"])
     print(
         f"已登记 {p['code']} {args.month} 到位资金 {args.amount_wan} 万元；"

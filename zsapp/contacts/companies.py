@@ -23,6 +23,7 @@ from zsapp.contacts.validation import (
     tags_json,
 )
 from zsapp.search import Document
+from zsapp.sorting import pinyin_key
 from zsapp.store import RecordNotFound, Store, new_id, on_record_change
 
 KIND = "companies"
@@ -384,7 +385,7 @@ class CompanyFilter:
 
 
 SORTS = {
-    "name": "c.name",
+    "name": "c.name COLLATE pinyin",
     "updated_at": "c.updated_at",
     "revenue_wan": "c.revenue_wan",
     "employees": "c.employees",
@@ -618,10 +619,43 @@ def documents(row: dict[str, Any]) -> list[Document]:
     return docs
 
 
+def _live_survivor(store: Store, table: str, row_id: str) -> str | None:
+    """Follow merged_into from a merged-away record to the live one (None if there is
+    none, e.g. a cycle while merges from two devices are still arriving)."""
+    seen = {row_id}
+    current = store.scalar(f"SELECT merged_into FROM {table} WHERE id = ?", (row_id,))
+    while current and current not in seen:
+        seen.add(current)
+        row = store.query_one(f"SELECT deleted, merged_into FROM {table} WHERE id = ?", (current,))
+        if row is None:
+            return None
+        if not row["deleted"]:
+            return current
+        current = row["merged_into"]
+    return None
+
+
 @on_record_change("companies")
 def _reindex(store: Store, row_id: str) -> None:
     row = store.query_one(
         "SELECT id, name, short_name, uscc, tags, deleted FROM companies WHERE id = ?", (row_id,)
     )
     live = row is not None and not row["deleted"]
-    search.reindex_entity(store, KIND, row_id, documents(row) if live else [])
+    docs = documents(row) if live else []
+    if live:
+        # the list's pinyin order key, computed here on the writing thread (an import or
+        # a sync worker) so the UI thread's sorted list does not compute it
+        pinyin_key(row["name"])
+    if live:  # names merged into this company stay findable and lead here
+        for alias in store.query(
+            "SELECT name, short_name FROM companies WHERE merged_into = ? AND deleted = 1",
+            (row_id,),
+        ):
+            docs += [
+                Document(row_id, "alias", n, 24) for n in (alias["name"], alias["short_name"]) if n
+            ]
+    search.reindex_entity(store, KIND, row_id, docs)
+    if not live:  # merged away: the live survivor at the end of the chain lists this name
+        survivor = _live_survivor(store, "companies", row_id)
+        if survivor:
+            _reindex(store, survivor)

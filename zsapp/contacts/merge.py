@@ -145,7 +145,9 @@ def _load(store: Store, table: str, keep_id: str, other_id: str):
 
 
 def _merge(store: Store, table: str, keep_id: str, other_id: str, choices) -> dict[str, Any]:
-    with store.transaction():
+    from zsapp import undo
+
+    with store.transaction(), undo.capture(store) as images:
         keep, other, fields, _ = _load(store, table, keep_id, other_id)
         values = _merged_values(keep, other, fields, choices)
         # Tombstone the other first so uniqueness checks (USCC) see only the survivor.
@@ -159,7 +161,85 @@ def _merge(store: Store, table: str, keep_id: str, other_id: str, choices) -> di
             companies_mod._check_uscc_unique(store, cleaned["uscc"], keep_id)
         store.update(table, keep_id, cleaned)
         moved = repoint_references(store, table, other_id, keep_id)
+        after = undo.after_images(store, images)
+        store.execute(
+            "INSERT OR REPLACE INTO merge_undo (merged_id, table_name, kept_id, images, merged_at) "
+            "VALUES (?, ?, ?, ?, datetime('now'))",
+            (
+                other_id,
+                table,
+                keep_id,
+                json.dumps(
+                    [[t, r, b, after.get((t, r))] for (t, r), b in images.items()],
+                    ensure_ascii=False,
+                ),
+            ),
+        )
         return {"kept": keep_id, "merged": other_id, "references_moved": moved}
+
+
+def merge_plan(store: Store, table: str, keep_id: str, other_id: str) -> dict[str, Any]:
+    """What a merge will do, for the confirmation: the survivor's fields after the merge
+    and how many references of each kind move from the other record to the survivor."""
+    keep, other, _fields, _ = _load(store, table, keep_id, other_id)
+    labels = {
+        "people": "联系人",
+        "person_employment": "任职经历",
+        "company_items": "行业条目",
+        "visit_companies": "拜访记录",
+        "visit_people": "拜访记录",
+        "attachments": "附件",
+        "project_investors": "招商项目",
+    }
+    moves: dict[str, int] = {}
+    for ref_table, column, target in REFERENCES:
+        if target != table or column == "merged_into" or not _table_exists(store, ref_table):
+            continue
+        sql = f"SELECT count(*) FROM [{ref_table}] WHERE [{column}] = ? AND deleted = 0"
+        params: list[Any] = [other_id]
+        if ref_table == "attachments":
+            sql += " AND owner_table = ?"
+            params.append(table)
+        n = store.scalar(sql, params)
+        if n:
+            label = labels.get(ref_table, ref_table)
+            moves[label] = moves.get(label, 0) + n
+    return {
+        "table": table,
+        "kept": {"id": keep_id, "name": keep.get("name", "")},
+        "merged": {"id": other_id, "name": other.get("name", "")},
+        "fields": merge_preview(store, table, keep_id, other_id),
+        "moves": [{"what": k, "count": v} for k, v in moves.items()],
+        "summary": (
+            f"“{other.get('name', '')}”将并入“{keep.get('name', '')}”"
+            + ("，转入" + "、".join(f"{k} {v} 条" for k, v in moves.items()) if moves else "")
+            + f"；合并后搜索“{other.get('name', '')}”仍可找到“{keep.get('name', '')}”，可撤销（取消合并）。"
+        ),
+    }
+
+
+def unmerge(store: Store, merged_id: str) -> dict[str, Any]:
+    """Take back a merge made on this device: the merged-away record comes back and the
+    references it had return to it. Fields edited since the merge keep their newer values."""
+    from zsapp import undo
+
+    ref = (merged_id or "").strip()
+    rows = store.query(
+        "SELECT * FROM merge_undo WHERE merged_id = ? OR (? AND merged_id LIKE ?) LIMIT 2",
+        (ref, len(ref) >= 6, ref + "%"),
+    )
+    row = rows[0] if len(rows) == 1 else None
+    if row is None:
+        raise ContactsError("找不到这次合并的记录（只能取消在本机上做的合并）")
+    entries = json.loads(row["images"])
+    images = {(t, r): b for t, r, b, _a in entries}
+    after = {(t, r): a for t, r, _b, a in entries if a is not None}
+    with store.transaction():
+        undo.undo_images(store, images, after)
+        store.execute("DELETE FROM merge_undo WHERE merged_id = ?", (row["merged_id"],))
+        # the survivor's search rows drop the alias
+        store.run_change_hooks(row["table_name"], row["kept_id"])
+    return {"restored": row["merged_id"], "kept": row["kept_id"], "table": row["table_name"]}
 
 
 def merge_companies(

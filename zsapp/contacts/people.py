@@ -18,6 +18,7 @@ from zsapp.contacts.validation import (
     tags_json,
 )
 from zsapp.search import Document
+from zsapp.sorting import pinyin_key
 from zsapp.store import RecordNotFound, Store, new_id, on_record_change
 
 KIND = "people"
@@ -125,6 +126,42 @@ def delete_person(store: Store, person_id: str) -> None:
     store.delete("people", person_id)
 
 
+def update_employment(store: Store, job_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Correct one employment row: company, title, start/end date."""
+    from zsapp.contacts.validation import parse_date
+
+    job = store.get("person_employment", job_id)
+    if job is None:
+        raise RecordNotFound(f"找不到任职经历 {job_id}")
+    unknown = set(changes) - {"company_id", "title", "start_date", "end_date"}
+    if unknown:
+        raise ContactsError(f"未知的任职字段：{'、'.join(sorted(unknown))}")
+    out: dict[str, Any] = {}
+    if "company_id" in changes:
+        cid = changes["company_id"] or ""
+        if not cid or not store.scalar(
+            "SELECT 1 FROM companies WHERE id = ? AND deleted = 0", (cid,)
+        ):
+            raise ContactsError(f"找不到企业 {cid}")
+        out["company_id"] = cid
+    if "title" in changes:
+        out["title"] = str(changes["title"] or "").strip()[:200]
+    for key, label in (("start_date", "任职开始日期"), ("end_date", "任职结束日期")):
+        if key in changes:
+            out[key] = parse_date(changes[key], label)
+    start = out.get("start_date", job["start_date"])
+    end = out.get("end_date", job["end_date"])
+    if start and end and end < start:
+        raise ContactsError("任职结束日期不能早于开始日期")
+    return store.update("person_employment", job_id, out)
+
+
+def delete_employment(store: Store, job_id: str) -> None:
+    if store.get("person_employment", job_id) is None:
+        raise RecordNotFound(f"找不到任职经历 {job_id}")
+    store.delete("person_employment", job_id)
+
+
 def get_person(store: Store, person_id: str, include_deleted: bool = False) -> dict[str, Any]:
     row = store.get("people", person_id, include_deleted=include_deleted)
     if row is None:
@@ -165,8 +202,8 @@ PERSON_COLUMNS = (
     "p.email, p.wechat, p.tags, p.updated_at"
 )
 SORTS = {
-    "name": "p.name",
-    "company_name": "c.name",
+    "name": "p.name COLLATE pinyin",
+    "company_name": "c.name COLLATE pinyin",
     "title": "p.title",
     "mobile": "p.mobile",
     "updated_at": "p.updated_at",
@@ -283,6 +320,22 @@ def documents(row: dict[str, Any]) -> list[Document]:
     return docs
 
 
+def _live_survivor(store: Store, table: str, row_id: str) -> str | None:
+    """Follow merged_into from a merged-away record to the live one (None if there is
+    none, e.g. a cycle while merges from two devices are still arriving)."""
+    seen = {row_id}
+    current = store.scalar(f"SELECT merged_into FROM {table} WHERE id = ?", (row_id,))
+    while current and current not in seen:
+        seen.add(current)
+        row = store.query_one(f"SELECT deleted, merged_into FROM {table} WHERE id = ?", (current,))
+        if row is None:
+            return None
+        if not row["deleted"]:
+            return current
+        current = row["merged_into"]
+    return None
+
+
 @on_record_change("people")
 def _reindex(store: Store, row_id: str) -> None:
     row = store.query_one(
@@ -290,7 +343,20 @@ def _reindex(store: Store, row_id: str) -> None:
         (row_id,),
     )
     live = row is not None and not row["deleted"]
-    search.reindex_entity(store, KIND, row_id, documents(row) if live else [])
+    docs = documents(row) if live else []
+    if live:
+        pinyin_key(row["name"])  # the list's sort key, off the UI thread (see companies)
+    if live:  # names merged into this person stay findable and lead here
+        for alias in store.query(
+            "SELECT name FROM people WHERE merged_into = ? AND deleted = 1", (row_id,)
+        ):
+            if alias["name"]:
+                docs.append(Document(row_id, "alias", alias["name"], 24, person_name=True))
+    search.reindex_entity(store, KIND, row_id, docs)
+    if not live:  # merged away: the live survivor at the end of the chain lists this name
+        survivor = _live_survivor(store, "people", row_id)
+        if survivor:
+            _reindex(store, survivor)
 
 
 __all__ = ["create_person", "delete_person", "display_phone", "get_person", "update_person"]

@@ -106,9 +106,12 @@ def record_visit(
     projects=(),
     items=(),
     draft_key: str | None = None,
+    visit_id: str | None = None,
 ) -> str:
     """Record a visit in one transaction, finding or creating its companies and people
-    (see module docstring); ``draft_key`` is cleared in the same transaction."""
+    (see module docstring); ``draft_key`` is cleared in the same transaction. With
+    ``visit_id``, that visit is edited instead: its fields, links and follow-ups become
+    the ones given (see :func:`zsapp.contacts.visits.update_visit`)."""
     plan: list[CompanyChoice] = []
     for typed in companies_typed:
         plan += [typed] if isinstance(typed, CompanyChoice) else plan_companies(store, [typed])
@@ -135,15 +138,17 @@ def record_visit(
                     {"name": token.strip(), "company_id": company_ids[0] if company_ids else None},
                 )
             person_ids.append(person_id)
-        visit_id = visits.create_visit(
-            store,
-            values,
-            companies=list(dict.fromkeys(company_ids)),
-            people=list(dict.fromkeys(person_ids)),
-            followups=followups,
-            projects=projects,
-            items=items,
-        )
+        links = {
+            "companies": list(dict.fromkeys(company_ids)),
+            "people": list(dict.fromkeys(person_ids)),
+            "followups": followups,
+            "projects": projects,
+            "items": items,
+        }
+        if visit_id:
+            visits.update_visit(store, visit_id, values, **links)
+        else:
+            visit_id = visits.create_visit(store, values, **links)
         if draft_key:
             drafts.clear_draft(store, draft_key)
     return visit_id

@@ -148,10 +148,16 @@ def update_visit(
     people=None,
     items=None,
     projects=None,
+    followups: Iterable[Mapping[str, Any] | str] | None = None,
 ) -> dict[str, Any]:
+    """Edit a visit; link lists and ``followups`` given replace the current ones (a
+    follow-up dict with an ``id`` edits that follow-up, one without is new, a current one
+    missing from the list is deleted)."""
     get_visit(store, visit_id)
     row = clean(changes, partial=True)
     with store.transaction():
+        if followups is not None:
+            set_followups(store, visit_id, followups)
         updated = store.update("visits", visit_id, row)
         for table, ids in (
             ("visit_companies", companies),
@@ -349,6 +355,57 @@ def add_followup(store: Store, visit_id: str, text: str, due_date: str = "") -> 
     get_visit(store, visit_id)
     row = clean_followup({"text": text, "due_date": due_date})
     return store.insert("followups", {"visit_id": visit_id, **row})
+
+
+def set_followups(
+    store: Store, visit_id: str, followups: Iterable[Mapping[str, Any] | str]
+) -> None:
+    wanted = []
+    for f in followups:
+        fid = f.get("id") if isinstance(f, Mapping) else None
+        wanted.append((fid, clean_followup(f)))
+    with store.transaction():
+        current = {r["id"]: r for r in visit_followups(store, visit_id)}
+        keep = {fid for fid, _ in wanted if fid}
+        for fid in current:
+            if fid not in keep:
+                store.delete("followups", fid)
+        for fid, values in wanted:
+            if fid and fid in current:
+                update_followup(store, fid, values)
+            elif fid:
+                raise RecordNotFound(f"这次拜访没有跟进事项 {fid}")
+            else:
+                store.insert(
+                    "followups",
+                    {
+                        "visit_id": visit_id,
+                        **values,
+                        "done_at": now_minute() if values["done"] else "",
+                    },
+                )
+
+
+def update_followup(store: Store, followup_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Edit a follow-up's text, due date or done flag."""
+    row = store.get("followups", followup_id)
+    if row is None:
+        raise RecordNotFound(f"找不到跟进事项 {followup_id}")
+    merged = {
+        "text": changes.get("text", row["text"]),
+        "due_date": changes.get("due_date", row["due_date"]),
+        "done": changes.get("done", row["done"]),
+    }
+    values = clean_followup(merged)
+    if values["done"] != row["done"]:
+        values["done_at"] = now_minute() if values["done"] else ""
+    return store.update("followups", followup_id, values)
+
+
+def delete_followup(store: Store, followup_id: str) -> None:
+    if store.get("followups", followup_id) is None:
+        raise RecordNotFound(f"找不到跟进事项 {followup_id}")
+    store.delete("followups", followup_id)
 
 
 def set_followup_done(store: Store, followup_id: str, done: bool = True) -> dict[str, Any]:

@@ -63,7 +63,68 @@ def add_funds(
 
 
 def delete_funds(store: Store, funds_id: str) -> None:
+    """Remove a fund entry (to the recycle bin)."""
+    if store.get("project_funds", funds_id) is None:
+        raise ProjectError("找不到这条到位资金记录")
     store.delete("project_funds", funds_id)
+
+
+def update_funds(
+    store: Store,
+    funds_id: str,
+    *,
+    month: str | None = None,
+    amount_wan: Any = None,
+    outside_province: bool | None = None,
+    industrial: bool | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """Correct a fund entry; fields left as None keep their values."""
+    row = store.get("project_funds", funds_id)
+    if row is None:
+        raise ProjectError("找不到这条到位资金记录")
+    changes: dict[str, Any] = {}
+    if month is not None:
+        changes["month"] = parse_month(month)
+    if amount_wan is not None:
+        changes["amount_wan"] = parse_amount_wan(amount_wan)
+    if outside_province is not None:
+        changes["outside_province"] = int(outside_province)
+    if industrial is not None:
+        changes["industrial"] = int(industrial)
+    if note is not None:
+        changes["note"] = note.strip()
+    return store.update("project_funds", funds_id, changes)
+
+
+def resolve_entry(store: Store, project_id: str, ref: str) -> str:
+    """A fund entry of the project by id or id prefix (≥ 6 characters)."""
+    ref = (ref or "").strip()
+    found = [
+        r["id"]
+        for r in rows(store, project_id)
+        if r["id"] == ref or (len(ref) >= 6 and r["id"].startswith(ref))
+    ]
+    if len(found) != 1:
+        raise ProjectError(
+            f"该项目没有编号为“{ref}”的到位资金记录"
+            if not found
+            else f"“{ref}”对应多条到位资金记录，请输入完整编号"
+        )
+    return found[0]
+
+
+def warnings_for(store: Store, project_id: str, month: str) -> list[str]:
+    """Plain warnings about a fund month: money before 签约 is unusual."""
+    from zsapp.projects import stages
+
+    month = parse_month(month)
+    signed = stages.signed_on(store, project_id)
+    if not signed:
+        return [f"项目还没有签约记录，{month} 的到位资金请核实（可先在阶段里补录签约日期）"]
+    if month < signed[:7]:
+        return [f"{month} 早于签约日期（{signed}），请核实这笔到位资金的月份"]
+    return []
 
 
 def rows(store: Store, project_id: str) -> list[dict[str, Any]]:
