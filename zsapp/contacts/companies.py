@@ -209,7 +209,8 @@ def find_similar(
     for q in queries:
         for hit in store.search(KIND, q, limit=30):
             candidates.setdefault(hit.entity_id)
-    candidates.pop(exclude_id, None)
+    if exclude_id is not None:
+        candidates.pop(exclude_id, None)
     found = []
     for row_id in candidates:
         row = store.query_one(
@@ -397,7 +398,8 @@ SORTS = {
 
 def _filters(flt: CompanyFilter) -> tuple[list[str], list[Any]]:
     """WHERE clauses (on ``c``) and params for everything but the search query."""
-    where, params = ["c.deleted = 0"], []
+    where: list[str] = ["c.deleted = 0"]
+    params: list[Any] = []
     if flt.region_tag:
         where.append("c.region_tag = ?")
         params.append(flt.region_tag)
@@ -624,4 +626,4 @@ def _reindex(store: Store, row_id: str) -> None:
         "SELECT id, name, short_name, uscc, tags, deleted FROM companies WHERE id = ?", (row_id,)
     )
     live = row is not None and not row["deleted"]
-    search.reindex_entity(store, KIND, row_id, documents(row) if live else [])
+    search.reindex_entity(store, KIND, row_id, documents(row) if row is not None and live else [])

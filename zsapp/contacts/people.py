@@ -290,7 +290,7 @@ def _reindex(store: Store, row_id: str) -> None:
         (row_id,),
     )
     live = row is not None and not row["deleted"]
-    search.reindex_entity(store, KIND, row_id, documents(row) if live else [])
+    search.reindex_entity(store, KIND, row_id, documents(row) if row is not None and live else [])
 
 
 __all__ = ["create_person", "delete_person", "display_phone", "get_person", "update_person"]

@@ -193,7 +193,7 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # drop the default (active) sheet
     head_font, head_fill = Font(bold=True), PatternFill("solid", fgColor="EEF1F5")
     for name, header, rows in sections(report):
         ws = wb.create_sheet(name)

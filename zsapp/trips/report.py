@@ -344,7 +344,7 @@ def export_xlsx(store: Store, trip_id: str, out_path: str | os.PathLike) -> Path
     trip = trip_json(store, get_trip(store, trip_id))
     data = assemble(store, trip_id)
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # the new workbook's one (active) sheet
     ws.title = "出差报告"
     ws.append(["出差", trip["title"]])
     ws.append(["目的地", "、".join(trip["destination_names"])])
