@@ -199,7 +199,7 @@ class Store:
         self.device_id = self._ensure_device()
         self.clock = HybridLogicalClock(self.device_id, last=self.get_setting("clock.last_hlc"))
 
-    def _require_clock(self) -> HybridLogicalClock:
+    def require_clock(self) -> HybridLogicalClock:
         if self.clock is None:
             raise StoreError("数据库尚未初始化设备时钟")
         return self.clock
@@ -507,7 +507,7 @@ class Store:
         """Insert a new user record; returns its UUID. Fields not given keep their defaults."""
         row = dict(values)
         row_id = row.pop("id", None) or new_id()
-        hlc = self._require_clock().now().pack()
+        hlc = self.require_clock().now().pack()
         with self.transaction():
             full = {
                 "id": row_id,
@@ -548,7 +548,7 @@ class Store:
             }
             if not changed:
                 return current
-            hlc = self._require_clock().now().pack()
+            hlc = self.require_clock().now().pack()
             assignments = ", ".join(f"[{k}] = ?" for k in changed)
             self.execute(
                 f"UPDATE [{table}] SET {assignments}, updated_at = ?, updated_by = ? WHERE id = ?",
