@@ -49,6 +49,7 @@ system-deps:
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy zsapp
 
 test: system-deps $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"

@@ -224,6 +224,8 @@ def get_item(store: Store, item_id: str) -> Item:
     if row is None:
         raise CatalogueError(f"指导目录中没有条目 {item_id}")
     ind = store.query_one("SELECT * FROM catalogue_industries WHERE id = ?", (row["industry_id"],))
+    if ind is None:
+        raise CatalogueError(f"指导目录条目 {item_id} 的行业不存在")
     industry = Industry(ind["id"], ind["no"], ind["name"], ind["name_en"])
     return _item(row, industry, _terms_by_item(store, item_id).get(item_id, []))
 

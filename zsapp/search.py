@@ -13,12 +13,13 @@ query for one character) answered from the index, never a scan of the rows.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import functools
 import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 # pypinyin (its dictionaries take ~0.1 s to load) is imported on the first reading.
@@ -394,7 +395,7 @@ class Hit:
     matched: str = ""  # the part of ``display`` that matched
     span: tuple[int, int] = (0, 0)
     via: str = "text"  # text | pinyin | initials
-    extra: dict = field(default_factory=dict)
+    extra: dict = dataclasses.field(default_factory=dict)  # `field` is shadowed above
 
 
 # Rows scored per phase. A very broad query ("中", "有限公司") can match most of a 100k
@@ -428,6 +429,7 @@ def search(
     if anchored is None:
         return []
     anywhere = fts_expression(query)
+    assert anywhere is not None  # the unanchored form exists whenever the anchored one does
     q = anchored[1]
     # Score in SQL so only the best rows leave SQLite.
     sql = f"""

@@ -17,7 +17,9 @@ from pypinyin import Style, lazy_pinyin
 @functools.lru_cache(maxsize=65536)
 def pinyin_key(text: str) -> tuple[str, str]:
     text = text or ""
-    syllables = lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: list(s.lower()))
+    # Characters without a reading sort by themselves, one per "syllable" (pypinyin accepts
+    # a list from the errors callback; its stubs only say str).
+    syllables = lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: list(s.lower()))  # type: ignore[arg-type,return-value]
     return (" ".join(s.lower() for s in syllables), text)
 
 

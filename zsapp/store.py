@@ -205,6 +205,11 @@ class Store:
         self.device_id = self._ensure_device()
         self.clock = HybridLogicalClock(self.device_id, last=self.get_setting("clock.last_hlc"))
 
+    def require_clock(self) -> HybridLogicalClock:
+        if self.clock is None:
+            raise StoreError("数据库尚未初始化设备时钟")
+        return self.clock
+
     # -- lifecycle ---------------------------------------------------------------------
     def close(self) -> None:
         with self._lock:
@@ -508,7 +513,7 @@ class Store:
         """Insert a new user record; returns its UUID. Fields not given keep their defaults."""
         row = dict(values)
         row_id = row.pop("id", None) or new_id()
-        hlc = self.clock.now().pack()
+        hlc = self.require_clock().now().pack()
         with self.transaction():
             for observer in self.write_observers:
                 observer(table, row_id, None)
@@ -553,7 +558,7 @@ class Store:
                 return current
             for observer in self.write_observers:
                 observer(table, row_id, dict(current))
-            hlc = self.clock.now().pack()
+            hlc = self.require_clock().now().pack()
             assignments = ", ".join(f"[{k}] = ?" for k in changed)
             self.execute(
                 f"UPDATE [{table}] SET {assignments}, updated_at = ?, updated_by = ? WHERE id = ?",

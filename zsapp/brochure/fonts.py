@@ -18,6 +18,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -103,7 +104,8 @@ def register_fonts() -> str:
 
 def _primary_cmap() -> dict[int, int]:
     register_fonts()
-    return pdfmetrics.getFont(PRIMARY_FONT).face.charToGlyph
+    font = cast(TTFont, pdfmetrics.getFont(PRIMARY_FONT))  # registered as a TTFont above
+    return font.face.charToGlyph
 
 
 def is_renderable_control(ch: str) -> bool:

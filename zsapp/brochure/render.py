@@ -832,9 +832,9 @@ def _prepare_cover_image(path: Path | None) -> ImageReader | None:
 
     p = Path(path)
     try:
-        with Image.open(p) as im:
-            im.load()
-            im = im.convert("RGB")
+        with Image.open(p) as opened:
+            opened.load()
+            im = opened.convert("RGB")
             im.thumbnail((MAX_COVER_PX, MAX_COVER_PX))
             buf = io.BytesIO()
             im.save(buf, "JPEG", quality=85, optimize=True)

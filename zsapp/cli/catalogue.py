@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from zsapp import catalogue
 from zsapp.cli import CliError, print_json, print_search_results
@@ -31,7 +32,7 @@ def register(subparsers) -> None:
 def cmd_search(args, store) -> int:
     if args.limit < 1:
         raise CliError("--limit 必须是正整数")
-    hits = catalogue.search_catalogue(store, args.query, args.limit)
+    hits: list[Any] = catalogue.search_catalogue(store, args.query, args.limit)  # or JSON dicts
     if args.json:
         hits = [
             {

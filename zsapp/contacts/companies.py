@@ -210,7 +210,8 @@ def find_similar(
     for q in queries:
         for hit in store.search(KIND, q, limit=30):
             candidates.setdefault(hit.entity_id)
-    candidates.pop(exclude_id, None)
+    if exclude_id is not None:
+        candidates.pop(exclude_id, None)
     found = []
     for row_id in candidates:
         row = store.query_one(
@@ -398,7 +399,8 @@ SORTS = {
 
 def _filters(flt: CompanyFilter) -> tuple[list[str], list[Any]]:
     """WHERE clauses (on ``c``) and params for everything but the search query."""
-    where, params = ["c.deleted = 0"], []
+    where: list[str] = ["c.deleted = 0"]
+    params: list[Any] = []
     if flt.region_tag:
         where.append("c.region_tag = ?")
         params.append(flt.region_tag)
@@ -641,8 +643,8 @@ def _reindex(store: Store, row_id: str) -> None:
         "SELECT id, name, short_name, uscc, tags, deleted FROM companies WHERE id = ?", (row_id,)
     )
     live = row is not None and not row["deleted"]
-    docs = documents(row) if live else []
-    if live:
+    docs = documents(row) if row is not None and live else []
+    if row is not None and live:
         # the list's pinyin order key, computed here on the writing thread (an import or
         # a sync worker) so the UI thread's sorted list does not compute it
         pinyin_key(row["name"])

@@ -231,7 +231,8 @@ def read_vcard_bytes(data: bytes, encoding: str = "vcf") -> SourceTable:
     rows = []
     for card in vcard_reader.parse(data):
         c = vcard_reader.contact(card)
-        mobiles, others = [], []
+        mobiles: list[str] = []
+        others: list[str] = []
         for number, types in c.phones:
             try:
                 value = normalise_phone(number)
@@ -911,6 +912,7 @@ def _field_diff(labels, current, changes) -> list[tuple[str, str, str]]:
 
 def _find_company(store: Store, plan: RowPlan) -> dict[str, Any] | None:
     row = plan.company
+    assert row is not None, "_find_company needs a planned company"
     if plan.company_ref:
         found = store.get("companies", plan.company_ref)
         if found:

@@ -343,8 +343,8 @@ def _reindex(store: Store, row_id: str) -> None:
         (row_id,),
     )
     live = row is not None and not row["deleted"]
-    docs = documents(row) if live else []
-    if live:
+    docs = documents(row) if row is not None and live else []
+    if row is not None and live:
         pinyin_key(row["name"])  # the list's sort key, off the UI thread (see companies)
     if live:  # names merged into this person stay findable and lead here
         for alias in store.query(

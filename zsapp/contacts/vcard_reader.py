@@ -292,9 +292,9 @@ def contact(card: VCard) -> Contact:
         elif handle:
             out.notes.append(f"{(service or scheme or 'IM').strip()}：{handle}")
     for key in ("X-WECHAT", "X-WEIXIN"):
-        prop = card.first(key)
-        if prop is not None and not out.wechat:
-            out.wechat = text(prop)
+        found = card.first(key)
+        if found is not None and not out.wechat:
+            out.wechat = text(found)
     qq = card.first("X-QQ")
     if qq is not None and text(qq):
         out.notes.append(f"QQ：{text(qq)}")

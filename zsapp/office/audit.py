@@ -137,7 +137,7 @@ def record(
         head = _lock_head(conn)
     else:
         last_id, prev = int(head.last_id), head.last_hash
-    values = {
+    values: dict[str, Any] = {
         "id": last_id + 1,
         "at": _now(),
         "actor": _clean(actor, MAX_ACTOR),

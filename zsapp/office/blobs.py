@@ -161,7 +161,7 @@ class BlobsMixin(OfficeCore):
             part = self._part_path(sha, device["id"])
             have = part.stat().st_size if part.exists() and row is not None else 0
             if row is None:
-                pending = conn.execute(
+                pending: int = conn.execute(
                     sa.select(sa.func.coalesce(sa.func.sum(blob_parts.c.total), 0)).where(
                         blob_parts.c.device_id == device["id"]
                     )

@@ -90,10 +90,12 @@ def make_engine(url: str | Path) -> Engine:
 
 def insert_stmt(conn: Connection, table: sa.Table):
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def chunks(items: list, size: int = 400) -> Iterable[list]:

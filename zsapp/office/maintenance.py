@@ -39,8 +39,9 @@ class MaintenanceMixin(OfficeCore):
             for space in sorted(by_space):
                 head = conn.execute(
                     sa.select(s.spaces).where(s.spaces.c.name == space).with_for_update()
-                ).first()
-                count, checksum, forgotten = head.count, head.checksum, head.forgotten_before
+                ).one()
+                count, checksum = head._mapping["count"], head.checksum
+                forgotten = head.forgotten_before
                 for chunk in chunks(by_space[space]):
                     cond = sa.tuple_(s.fields.c.tbl, s.fields.c.row_id).in_(chunk)
                     for f in conn.execute(

@@ -71,7 +71,7 @@ class PullMixin(OfficeCore):
                     .order_by(f.c.seq)
                     .limit(remaining + 1)
                 )
-                result = conn.execute(q).all()
+                result: list[Any] = list(conn.execute(q).all())
                 if len(result) > remaining:
                     result = result[:remaining]
                     more = True

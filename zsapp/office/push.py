@@ -290,6 +290,7 @@ class PushMixin(OfficeCore):
         before = row.get(field)
         outcome = merge_field(before, edit)
         if outcome.conflict:
+            assert outcome.winner is not None and outcome.loser is not None  # set with conflict
             batch.conflict("field", key, field, outcome.winner, outcome.loser)
         if outcome.new is not None:
             batch.write(key, field, outcome.new)
@@ -536,7 +537,7 @@ class PushMixin(OfficeCore):
             self._ensure_spaces(conn, [space])
             locked[space] = dict(
                 conn.execute(sa.select(s.spaces).where(s.spaces.c.name == space).with_for_update())
-                .first()
+                .one()  # _ensure_spaces just made sure it exists
                 ._mapping
             )
         return locked[space]
@@ -610,6 +611,7 @@ class PushMixin(OfficeCore):
             if ok:
                 # Hold the record's owner space too, so no concurrent write to it can miss
                 # this share (matters for province-made shares, whose row lives elsewhere).
+                assert target is not None  # implied by ok
                 self._lock_space(conn, locked, target.space)
                 space = p.shared_space(unit)
                 conn.execute(

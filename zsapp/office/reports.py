@@ -18,7 +18,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -350,7 +350,7 @@ def _row(table: sa.Table, row_id: str, f: dict[str, Any], created_at: str) -> di
         if isinstance(col.type, sa.BigInteger | sa.Integer):
             out[name] = _as_int(value, None if col.nullable else 0)
         else:
-            out[name] = _as_text(value, col.type.length or 4000)
+            out[name] = _as_text(value, getattr(col.type, "length", None) or 4000)
     if table is rm_projects:
         out["created_at"] = created_at
         out.update({k: "" for k in _DERIVED if k not in ("is_gongye", "created_at")})
@@ -524,14 +524,14 @@ def _derive_chunk(conn: Connection, ids: list[str]) -> None:
         .order_by(rm_stages.c.project_id, rm_stages.c.changed_on, rm_stages.c.created_at)
     ):
         stages.setdefault(r.project_id, []).append((r.stage, r.changed_on))
-    last_fund = dict(
+    last_fund: dict[str, str] = dict(
         conn.execute(
             sa.select(rm_funds.c.project_id, sa.func.max(rm_funds.c.month))
             .where(rm_funds.c.project_id.in_(ids))
             .group_by(rm_funds.c.project_id)
         ).all()
     )
-    last_visit = dict(
+    last_visit: dict[str, str] = dict(
         conn.execute(
             sa.select(rm_visit_projects.c.project_id, sa.func.max(rm_visits.c.visited_on))
             .select_from(
@@ -660,7 +660,7 @@ def refresh_dup_pairs(conn: Connection, project_ids: list[str]) -> None:
             )
             .where(i1.c.project_id.in_(chunk), i2.c.project_id != i1.c.project_id)
         )
-        for a, b, uscc in conn.execute(q):
+        for a, b, uscc in cast("Iterable[tuple[str, str, str]]", conn.execute(q)):
             candidates[(min(a, b), max(a, b))] = uscc
     if not candidates:
         return
@@ -739,7 +739,8 @@ def _stored_rows(conn: Connection, tbl: str) -> Iterable[tuple[str, dict[str, An
         .where(s.fields.c.tbl == tbl)
         .order_by(s.fields.c.row_id)
     )
-    cur_id, cur = None, {}
+    cur_id: str | None = None
+    cur: dict[str, Any] = {}
     for r in conn.execute(q.execution_options(yield_per=5000)):
         if r.row_id != cur_id:
             if cur_id is not None:

@@ -193,7 +193,7 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # drop the default (active) sheet
     head_font, head_fill = Font(bold=True), PatternFill("solid", fgColor="EEF1F5")
     for name, header, rows in sections(report):
         ws = wb.create_sheet(name)
@@ -226,7 +226,7 @@ def _bar_chart(
     d.add(String(4, height - 14, title, fontName=font, fontSize=10))
     chart = VerticalBarChart()
     chart.x, chart.y = 40, 36
-    chart.width, chart.height = width - 56, height - 64
+    chart.width, chart.height = width - 56, height - 64  # type: ignore[assignment]  # stubs say int; floats work
     chart.data = [values or [0]]
     chart.categoryAxis.categoryNames = names or [""]
     chart.categoryAxis.labels.fontName = font
@@ -319,7 +319,7 @@ def to_pdf(report: dict[str, Any]) -> bytes:
         colWidths=[avail / 2, avail / 2],
     )
     for index, (name, header, rows) in enumerate(sections(report)):
-        data = [[Paragraph(str(h), cell) for h in header]] + [
+        data: list[list[Any]] = [[Paragraph(str(h), cell) for h in header]] + [
             [Paragraph(_fmt(v), cell) for v in row] for row in rows[:2000]
         ]
         if not rows:
@@ -340,7 +340,10 @@ def to_pdf(report: dict[str, Any]) -> bytes:
         if index == 0:
             story += [Spacer(1, 6), charts]
     # The canvas' initial font too (otherwise an unembedded Helvetica is referenced).
-    doc.build(story, canvasmaker=functools.partial(Canvas, initialFontName=font, initialFontSize=9))
+    doc.build(
+        story,
+        canvasmaker=functools.partial(Canvas, initialFontName=font, initialFontSize=9),  # type: ignore[arg-type]  # stubs: initialFontName is a str
+    )
     return buf.getvalue()
 
 

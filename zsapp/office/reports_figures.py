@@ -199,6 +199,12 @@ def _split_credit(transfers: list[dict], current: str) -> list[tuple[str, float]
 
 
 # -- overview --------------------------------------------------------------------------
+def _rows(conn: Connection, q: Any) -> Any:
+    """The rows of an aggregate select, loosely typed: mypy sees its mixed SQL expressions
+    (sums, cases) as ``object`` columns, so each caller unpacks plain values."""
+    return conn.execute(q)
+
+
 def _funds_by_pref_month(
     conn: Connection, end: Quarter, excluded: set[str], transfers: dict[str, list]
 ) -> tuple[dict, dict]:
@@ -216,7 +222,7 @@ def _funds_by_pref_month(
         .where(in_period)
         .group_by(f.c.month, f.c.prefecture_code, f.c.is_gongye)  # the index order
     )
-    for pref, month, is_gongye, total in conn.execute(q):
+    for pref, month, is_gongye, total in _rows(conn, q):
         funds[(pref, month)] += int(total or 0)
         if is_gongye:
             gongye[(pref, month)] += int(total or 0)
@@ -231,7 +237,7 @@ def _funds_by_pref_month(
             f.c.amount_wan,
             f.c.counted,
         ).where(f.c.project_id.in_(chunk))
-        for pid, pref, month, is_gongye, amount, counted in conn.execute(q):
+        for pid, pref, month, is_gongye, amount, counted in _rows(conn, q):
             if not counted or not PERIOD_START <= month <= end.last_month:
                 continue
             amount = int(amount)
@@ -262,7 +268,7 @@ def _milestones(conn: Connection, end: Quarter, excluded: set[str], transfers: d
         .group_by(p.c.prefecture_code, *months, is_big)
     )
     lo_m, hi_m = PERIOD_START, end.last_month
-    for pref, signed, started, produced, big_flag, n in conn.execute(q):
+    for pref, signed, started, produced, big_flag, n in _rows(conn, q):
         for kind, m in (("signed", signed), ("started", started), ("produced", produced)):
             if m and lo_m <= m <= hi_m:
                 out[kind][(pref, quarter_of_month(m))] += n
@@ -278,10 +284,10 @@ def _milestones(conn: Connection, end: Quarter, excluded: set[str], transfers: d
             credit = (
                 [] if row.id in excluded else _split_credit(transfers[row.id], row.prefecture_code)
             )
-            is_big = row.category == "产业类" and (row.total_investment_wan or 0) >= BIG_WAN
+            big_row = row.category == "产业类" and (row.total_investment_wan or 0) >= BIG_WAN
             for kind, column in (*_MILESTONES, ("big", "signed_on")):
                 date = getattr(row, column)
-                if not date or not lo <= date <= hi or (kind == "big" and not is_big):
+                if not date or not lo <= date <= hi or (kind == "big" and not big_row):
                     continue
                 qtr = quarter_of_month(date[:7])
                 for side, share in [(row.prefecture_code, -1.0), *credit]:
@@ -585,7 +591,7 @@ def stalled(
     if scope.prefecture is not None:
         conds.append(p.c.prefecture_code == scope.prefecture)
     where = sa.and_(*conds)
-    by_pref = dict(
+    by_pref: dict[str, int] = dict(
         conn.execute(
             sa.select(p.c.prefecture_code, sa.func.count())
             .where(where)
@@ -834,7 +840,7 @@ def investors(conn: Connection) -> dict[str, Any]:
         .group_by(region, c.c.origin_province)
         .order_by(sa.func.count().desc(), region, c.c.origin_province)
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for x in conn.execute(q):
         d = {k: (int(v) if isinstance(v, int | float) else v) for k, v in x._mapping.items()}
         d["origin_province"] = d["origin_province"] or "（未填）"

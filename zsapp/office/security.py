@@ -48,7 +48,7 @@ def _errors():
 
 
 def device_lost_error(reason: str):
-    OfficeError, _, _ = _errors()
+    from zsapp.office.common import OfficeError  # late, like _errors(): avoids an import cycle
 
     class DeviceLost(OfficeError):
         status = 410
@@ -382,7 +382,7 @@ def _delete_fields(conn: Connection, tbl: str, row_id: str) -> None:
             conn.execute(
                 sa.update(s.spaces)
                 .where(s.spaces.c.name == space)
-                .values(count=head.count - len(items), checksum=checksum)
+                .values(count=head._mapping["count"] - len(items), checksum=checksum)
             )
         conn.execute(sa.delete(table).where(table.c.tbl == tbl, table.c.row_id == row_id))
 

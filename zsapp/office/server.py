@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -22,7 +23,7 @@ def _config(
     tls_key: Path | None = None,
     log_level: str = "warning",
 ) -> uvicorn.Config:
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     if tls_cert and tls_key:
         kwargs = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)}
     # access_log off: request lines carry no secrets, but keep logs quiet and small.
@@ -53,7 +54,7 @@ def serve(
     os.environ["ZSAPP_OFFICE_DB"] = office.url
     os.environ["ZSAPP_OFFICE_BLOBS"] = str(office.blob_dir)
     office.close()
-    kwargs = (
+    kwargs: dict[str, Any] = (
         {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)} if tls_cert and tls_key else {}
     )
     uvicorn.run(
@@ -95,7 +96,7 @@ class ServerThread:
         self.office = office
         self.host, self.port = host, port or free_port(host)
         self.server = uvicorn.Server(_config(office, self.host, self.port, tls_cert, tls_key))
-        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self.server.install_signal_handlers = lambda: None  # type: ignore[attr-defined]  # older uvicorn only
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.scheme = "https" if tls_cert else "http"
 

@@ -76,12 +76,14 @@ def dashboard(
         f"FROM projects p WHERE {mine}",
         params,
     )
+    if totals is None:
+        raise RuntimeError("项目汇总查询没有返回结果")
     fortune500 = store.scalar(
         f"SELECT count(DISTINCT c.id) FROM projects p JOIN project_investors pi ON pi.project_id = p.id AND pi.deleted = 0 "
         f"JOIN companies c ON c.id = pi.company_id AND c.deleted = 0 AND c.is_fortune500 = 1 WHERE {mine}",
         params,
     )
-    months = {
+    months: dict[str, dict[str, Any]] = {
         f"{year}-{m:02d}": {"month": f"{year}-{m:02d}", "total_wan": 0, "outside_industrial_wan": 0}
         for m in range(1, 13)
     }

@@ -26,7 +26,7 @@ def export_xlsx(store: Store, path: Path | str, f: projects.ProjectFilter | None
         if len(page) < 500:
             break
     wb = Workbook()
-    sheet = wb.active
+    sheet = wb.worksheets[0]  # the new workbook's one (active) sheet
     sheet.title = "项目"
     headers = [
         "项目编号",

@@ -218,11 +218,12 @@ def update_project(store: Store, project_id: str, **changes: Any) -> dict[str, A
             set_items(store, project_id, _check_items(store, changes["item_ids"]))
         if "investors" in changes:
             set_investors(store, project_id, changes["investors"])
-        return (
-            store.update("projects", project_id, values)
-            if values
-            else store.get("projects", project_id)
-        )
+        if values:
+            return store.update("projects", project_id, values)
+        current = store.get("projects", project_id)
+        if current is None:
+            raise ProjectNotFound("找不到该项目")
+        return current
 
 
 def delete_project(store: Store, project_id: str) -> None:

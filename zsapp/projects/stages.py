@@ -68,8 +68,8 @@ def change_stage(
         if not store.get("projects", project_id):
             raise ProjectNotFound("找不到该项目")
         latest = current(store, project_id)
-        backdated = bool(latest) and day.isoformat() < latest["changed_on"]
-        if backdated and not (note or "").strip():
+        backdated = latest is not None and day.isoformat() < latest["changed_on"]
+        if latest is not None and backdated and not (note or "").strip():
             raise ProjectError(
                 f"补录早于最近一次变更（{latest['changed_on']}）的阶段时，请在备注里写明原因"
             )

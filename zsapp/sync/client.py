@@ -368,12 +368,12 @@ def enroll(
 
 def device_now_ms(store: Store) -> int:
     """This device's wall clock as its store's HLC sees it."""
-    return store.clock.wall_ms()
+    return store.require_clock().wall_ms()
 
 
 def _observe(store: Store, hlc: str) -> None:
     """Merge a server timestamp into the local clock so later local edits sort after it."""
-    clock = store.clock
+    clock = store.require_clock()
     try:
         clock.receive(hlc)
     except ClockDriftError:
@@ -391,11 +391,12 @@ class SyncClient:
         timeout: float = 30.0,
     ) -> None:
         self.store = store
-        self.config = get_config(store)
-        if not self.config:
+        config = get_config(store)
+        if not config:
             raise NotEnrolled(
                 "本设备尚未登记到省招商办服务器，请先登记（zsapp sync enroll URL CODE）"
             )
+        self.config: dict[str, Any] = config
         self._own_http = http is None
         self.http = http or _make_http(
             self.config["server"], self.config.get("ca_file"), transport, timeout
@@ -637,7 +638,7 @@ class SyncClient:
             return
         with self.store.transaction():
             for r in old:
-                hlc = self.store.clock.now().pack()
+                hlc = self.store.require_clock().now().pack()
                 self.store.execute("UPDATE outbox SET hlc = ? WHERE seq = ?", (hlc, r["seq"]))
                 self.store.execute(
                     "UPDATE field_versions SET hlc = ? WHERE table_name = ? AND row_id = ? "
@@ -1114,7 +1115,7 @@ class SyncClient:
         for item in missing:
             offset = int(item["offset"])
             with blobs.open_blob(self.store, item["sha256"]) as fh:
-                size = fh.size
+                size: int = fh.size  # type: ignore[attr-defined]  # open_blob sets .size
                 while True:
                     fh.seek(offset)
                     chunk = fh.read(chunk_size)

@@ -19,7 +19,10 @@ import json
 import math
 import re
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # type-only: this module stays free of third-party imports at run time
+    from typing_extensions import TypeIs
 
 # Names and ids from a safe pattern (they are used as SQL identifiers on devices and as
 # primary-key parts here). ``re.ASCII``-equivalent: pydantic's regex engine treats
@@ -50,7 +53,7 @@ _ID_RE = re.compile(ID_PATTERN, re.ASCII)
 Columns = dict[str, tuple[str, bool]]
 
 
-def is_name(text: object) -> bool:
+def is_name(text: object) -> TypeIs[str]:
     return isinstance(text, str) and _NAME_RE.fullmatch(text) is not None
 
 
@@ -61,7 +64,7 @@ def is_device_id(text: object) -> bool:
     return isinstance(text, str) and _DEVICE_RE.fullmatch(text) is not None
 
 
-def is_row_id(text: object) -> bool:
+def is_row_id(text: object) -> TypeIs[str]:
     return isinstance(text, str) and _ID_RE.fullmatch(text) is not None
 
 

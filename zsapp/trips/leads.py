@@ -83,6 +83,7 @@ def parse_duration(text: str) -> int:
 def set_clocks(store: Store, spec: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Set the clocks for new leads: '答复=1d,评估=3d,反馈=1w,报告=2w' or a list of
     {step, label, hours}. Leads already recorded keep the due times they were given."""
+    items: list[dict[str, Any]]
     if isinstance(spec, str):
         items = []
         for i, part in enumerate(p for p in re.split(r"[,，、;；\s]+", spec) if p):
@@ -295,7 +296,7 @@ def remaining_text(due_at: str, now: datetime) -> str:
 
 def lead_json(store: Store, row: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
     now = _now(now)
-    out = {k: row.get(k) for k in ("id", *FIELDS, "updated_at")}
+    out: dict[str, Any] = {k: row.get(k) for k in ("id", *FIELDS, "updated_at")}
     out["company_name"] = (
         store.scalar("SELECT name FROM companies WHERE id = ?", (row["company_id"],)) or ""
         if row["company_id"]

@@ -287,7 +287,15 @@ def generate(store: Store, trip_id: str, *, now: datetime | None = None) -> dict
             edited = set(json_list(row["edited"]))
             values.update({k: v for k, v in data["texts"].items() if k not in edited})
             store.update("trip_reports", row["id"], values)
-        return report_json(_row(store, trip_id))
+        return report_json(_saved_row(store, trip_id))
+
+
+def _saved_row(store: Store, trip_id: str) -> dict[str, Any]:
+    """The report row just written; its absence would be a bug, reported clearly."""
+    row = _row(store, trip_id)
+    if row is None:
+        raise TripError("出差报告保存后未能读回")
+    return row
 
 
 def get_report(store: Store, trip_id: str) -> dict[str, Any] | None:
@@ -303,7 +311,7 @@ def edit(store: Store, trip_id: str, changes: dict[str, str]) -> dict[str, Any]:
     row = _row(store, trip_id)
     if row is None:
         generate(store, trip_id)
-        row = _row(store, trip_id)
+        row = _saved_row(store, trip_id)
     values = {k: str(v or "").strip() for k, v in changes.items()}
     for _k, v in values.items():
         if len(v) > 20000:
@@ -312,7 +320,7 @@ def edit(store: Store, trip_id: str, changes: dict[str, str]) -> dict[str, Any]:
         dict.fromkeys([*json_list(row["edited"]), *(k for k in values if values[k] != row[k])])
     )
     store.update("trip_reports", row["id"], {**values, "edited": json.dumps(edited)})
-    return report_json(_row(store, trip_id))
+    return report_json(_saved_row(store, trip_id))
 
 
 def reset_section(store: Store, trip_id: str, section: str) -> dict[str, Any]:
@@ -344,7 +352,7 @@ def export_xlsx(store: Store, trip_id: str, out_path: str | os.PathLike) -> Path
     trip = trip_json(store, get_trip(store, trip_id))
     data = assemble(store, trip_id)
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # the new workbook's one (active) sheet
     ws.title = "出差报告"
     ws.append(["出差", trip["title"]])
     ws.append(["目的地", "、".join(trip["destination_names"])])

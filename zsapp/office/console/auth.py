@@ -254,14 +254,14 @@ class Staff:
     def _login(self, conn: Connection, username: str, password: str, now: float):
         bad = AuthError("用户名或密码不正确")
         actor = f"staff:{username[:64]}"
-        row = conn.execute(sa.select(users).where(users.c.username == username)).first()
-        if row is None:
+        found = conn.execute(sa.select(users).where(users.c.username == username)).first()
+        if found is None:
             _hasher.hash(password or "x")  # same work as a real check: no user oracle
             _audit(
                 conn, actor=actor, action="console.login", target="unknown user", result="failed"
             )
             return bad
-        row = dict(row._mapping)
+        row = dict(found._mapping)
         if row["disabled"]:
             _audit(conn, actor=actor, action="console.login", target="disabled", result="refused")
             return AuthError("该账号已停用，请联系省招商办管理员")
@@ -315,7 +315,7 @@ class Staff:
         except AuthError as exc:
             return exc
         row = dict(
-            conn.execute(sa.select(users).where(users.c.id == sess["user_id"])).first()._mapping
+            conn.execute(sa.select(users).where(users.c.id == sess["user_id"])).one()._mapping
         )
         if row["locked_until"] > now or row["disabled"]:
             conn.execute(sa.delete(sessions).where(sessions.c.token_hash == _hash(token)))

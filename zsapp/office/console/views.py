@@ -235,6 +235,7 @@ class Console:
             return RedirectResponse(
                 "/console/login?" + urlencode({"msg": str(exc)}), status_code=303
             )
+        assert token is not None  # pending_csrf refuses a missing cookie
         nxt = _safe_next(request.query_params.get("next", ""))
         message = ""
         if request.method == "POST":
