@@ -93,3 +93,23 @@ def test_conflict_restored_in_one_click_and_offline_is_calm(
     assert status.text().startswith("离线") and "1 条待同步" in status.text()
     assert "离线" in page.message.text()
     assert ctx.store.get("companies", rid)["notes"] == "离线时的修改"
+
+
+def test_set_aside_records_stay_visible_on_the_sync_page(qtbot, main_window, ctx, office):
+    """A record the device cannot store is set aside; the page says so and keeps saying it."""
+    from test_sync_hardening import poison
+
+    page = main_window.show_page("sync")
+    qtbot.keyClicks(page.url_edit, office.url_)
+    qtbot.keyClicks(page.code_edit, office.create_enrollment("张三")["code"])
+    with qtbot.waitSignal(page.sync_finished, timeout=20000):
+        qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+    assert page.quarantine_label.text() == "无"
+    poison(office, "province", "companies", "bad-object", {"name": '{"x": 1}', "deleted": "0"})
+    result = _sync_and_wait(qtbot, page)
+    assert result.quarantined == 1
+    ctx.flush_changes()
+    qtbot.waitUntil(lambda: page.quarantine_label.text().startswith("1 条记录无法同步"))
+    assert "bad-obj" in page.quarantine_label.toolTip()
+    _sync_and_wait(qtbot, page)  # later syncs carry on and the count stays visible
+    assert page.quarantine_label.text().startswith("1 条记录无法同步")

@@ -177,6 +177,9 @@ class SyncPage(QWidget):
         self.server_label, self.officer_label, self.device_label = QLabel(), QLabel(), QLabel()
         self.last_label, self.pending_label, self.result_label = QLabel(), QLabel(), QLabel()
         self.clock_label = QLabel()
+        self.quarantine_label = QLabel()
+        self.quarantine_label.setObjectName("syncQuarantine")
+        self.quarantine_label.setWordWrap(True)
         self.clock_label.setStyleSheet("color: #c62828;")
         self.clock_label.setWordWrap(True)
         for name, label in (
@@ -195,6 +198,7 @@ class SyncPage(QWidget):
         form.addRow("上次成功同步：", self.last_label)
         form.addRow("待同步修改：", self.pending_label)
         form.addRow("上次结果：", self.result_label)
+        form.addRow("暂存的记录：", self.quarantine_label)
         form.addRow(self.clock_label)
 
         self.enroll_box = QGroupBox("登记本设备")
@@ -281,7 +285,7 @@ class SyncPage(QWidget):
         self.settle_timer.setInterval(SETTLE_MS)
         self.settle_timer.timeout.connect(self.auto_sync)
         ctx.watch(self, {"outbox"}, self._on_local_change)
-        ctx.watch(self, {"settings", "sync_log", "sync_conflicts"}, self.refresh)
+        ctx.watch(self, {"settings", "sync_log", "sync_conflicts", "sync_quarantine"}, self.refresh)
         self.refresh()
         QTimer.singleShot(0, self, self._attach_status_bar)
         if sync_client.get_config(ctx.store):
@@ -325,6 +329,7 @@ class SyncPage(QWidget):
             if last
             else "—"
         )
+        self._show_quarantine(int(st.get("quarantined") or 0))
         skew = int(st.get("clock_skew_ms") or 0)
         self.clock_label.setText(
             f"本机时钟与服务器相差约 {abs(skew) // 3600_000} 小时，请校准系统时间。"
@@ -339,6 +344,28 @@ class SyncPage(QWidget):
             0, f"冲突（{st['open_conflicts']}）" if st["open_conflicts"] else "冲突"
         )
         self.indicator.refresh()
+
+    def _show_quarantine(self, count: int) -> None:
+        """Records set aside by sync (malformed from the server, or refused by it) stay
+        visible here until dealt with; the rest of the data syncs normally."""
+        if not count:
+            self.quarantine_label.setText("无")
+            self.quarantine_label.setStyleSheet("")
+            self.quarantine_label.setToolTip("")
+            return
+        self.quarantine_label.setText(
+            f"{count} 条记录无法同步，已单独存放，其余数据照常同步"
+            "（命令行 zsapp sync quarantine 可查看详情）"
+        )
+        self.quarantine_label.setStyleSheet("color: #c62828;")
+        rows = sync_client.quarantined(self.ctx.store, 10)
+        self.quarantine_label.setToolTip(
+            "\n".join(
+                f"{'下载' if r['direction'] == 'pull' else '上传'} {r['table_name']} "
+                f"{r['row_id'][:8]}：{r['reason']}"
+                for r in rows
+            )
+        )
 
     def _on_local_change(self, _changed: frozenset[str]) -> None:
         """Edits queue changes in the outbox: show them, sync once the edits settle."""
