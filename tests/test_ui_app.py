@@ -33,3 +33,43 @@ def test_task_runner_reports_result_and_error_on_ui_thread(qtbot, ctx):
     qtbot.waitUntil(lambda: len(results) == 1 and len(errors) == 1)
     assert results == [False]  # the work itself ran off the UI thread
     assert isinstance(errors[0], ZeroDivisionError)
+
+
+def test_full_collections_wait_for_background_work(qapp):
+    """A full GC pause (100 ms+ in a big process) never lands while an import or sync runs
+    in the background; young generations are still collected, the full one runs after."""
+    import gc
+
+    from ui.gc import MainThreadGarbageCollector
+
+    class Runner:
+        busy = True
+
+    collector = MainThreadGarbageCollector()
+    collector.timer.stop()
+    runner = Runner()
+    collector.defer_full_collections_while(runner, lambda r: r.busy)
+    generations: list[int] = []
+
+    def seen(phase, info):
+        if phase == "start":
+            generations.append(info["generation"])
+
+    keep: list = []
+    old = gc.get_threshold()
+    gc.callbacks.append(seen)
+    try:
+        gc.set_threshold(1, 1, 1)
+        for _ in range(5):
+            keep.append([[] for _ in range(50)])  # net new container objects
+            collector.check()
+        assert generations and 2 not in generations
+        runner.busy = False
+        for _ in range(10):
+            keep.append([[] for _ in range(50)])  # net new container objects
+            collector.check()
+        assert 2 in generations
+    finally:
+        gc.callbacks.remove(seen)
+        gc.set_threshold(*old)
+        collector.deleteLater()

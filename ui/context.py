@@ -15,8 +15,9 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, Qt, Signal, Slot
 
+from ui.gc import collector_of
 from ui.tasks import TaskRunner
 from zsapp.store import Store
 from zsapp.undo import UndoJournal
@@ -54,6 +55,9 @@ class AppContext(QObject):
         super().__init__(parent)
         self.store = store
         self.tasks = TaskRunner(self)
+        collector = collector_of(QCoreApplication.instance())
+        if collector is not None:  # full GC pauses wait until background work is done
+            collector.defer_full_collections_while(self.tasks, lambda tasks: tasks.busy)
         # UI state only (geometry, last page); domain settings live in SQLite.
         self.settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
         self._pending: set[str] = set()

@@ -73,6 +73,11 @@ class TaskRunner(QObject):
             relay.progressed.connect(on_progress)
         (self.db_pool if db else self.pool).start(_Task(func, relay, on_progress is not None))
 
+    @property
+    def busy(self) -> bool:
+        """A background task is running (its relay is kept until it reports)."""
+        return bool(self._relays)
+
     def wait(self, msecs: int = 30000) -> bool:
         return self.db_pool.waitForDone(msecs) and self.pool.waitForDone(msecs)
 
