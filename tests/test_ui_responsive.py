@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from PySide6.QtCore import QTimer
 from test_sync_support import Device, make_office
 
