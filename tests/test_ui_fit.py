@@ -3,15 +3,10 @@ size hint (cut text) or outside the window (pytest-qt, real widgets, seeded data
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from ui.fit import below_the_fold, problems
-from zsapp import profile
-from zsapp.contacts import companies, people, visits
-from zsapp.projects import funds, stages
-from zsapp.projects import projects as P
+from ui.screenshot import seed_demo
 
 SCREEN = (1024, 768)
 USABLE = (1024, 728)  # minus a taskbar
@@ -19,40 +14,9 @@ USABLE = (1024, 728)  # minus a taskbar
 
 @pytest.fixture
 def seeded(ctx):
-    store = ctx.store
-    profile.save_profile(
-        store,
-        profile.OfficerProfile(
-            name="张丽", phone="13800138000", unit="昆明市投资促进局", prefecture="昆明市"
-        ),
-    )
-    cid = companies.create_company(
-        store, {"name": "中国铝业集团有限公司", "ownership": "央企", "is_fortune500": 1}
-    )
-    other = companies.create_company(store, {"name": "中铝集团"}, allow_similar=True)
-    pid = people.create_person(store, {"name": "王建国", "company_id": cid, "title": "总经理"})
-    visits.create_visit(
-        store,
-        {"notes": "洽谈电池铝箔项目", "city": "北京"},
-        companies=[cid],
-        people=[pid],
-        followups=["寄送园区资料@2026-12-10"],
-    )
-    start = dt.date.today() - dt.timedelta(days=300)
-    project = P.create_project(
-        store,
-        name="年产10万吨电池铝箔项目",
-        item_ids=["I02-04"],
-        prefecture_key="昆明市",
-        total_investment_yi="12.5",
-        land_mu="300",
-        investors=[(cid, "意向")],
-        stage_on=start,
-    )
-    stages.change_stage(store, project, "在谈", "首谈", start + dt.timedelta(days=30))
-    funds.add_funds(store, project, (start + dt.timedelta(days=60)).strftime("%Y-%m"), 5000)
+    records = seed_demo(ctx.store)  # the same records the docs screenshots show
     ctx.flush_changes()
-    return {"company": cid, "other": other, "person": pid, "project": project}
+    return records
 
 
 def _report(found: dict[str, list[str]]) -> str:
